@@ -1,0 +1,473 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client talks to an etlcore (or AIStore) proxy.
+type Client struct {
+	// Base is the proxy URL, e.g. http://127.0.0.1:8080.
+	Base string
+	// HTTP is the client used; it follows redirects (proxy -> target).
+	HTTP *http.Client
+	// Token, when set, is sent as a bearer token to the control API.
+	Token string
+}
+
+// NewClient returns a client of the proxy at base with a pooled transport.
+func NewClient(base string) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 1024
+	tr.MaxIdleConnsPerHost = 256
+	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Transport: tr}}
+}
+
+// ObjPath returns the escaped /v1/objects/<bck>/<obj> path.
+func ObjPath(bck, obj string) string {
+	return PathObjects + url.PathEscape(bck) + "/" + EscapeObjName(obj)
+}
+
+// EscapeObjName escapes an object name segment by segment, keeping '/'.
+func EscapeObjName(obj string) string {
+	segs := strings.Split(obj, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// Do sends a request and returns the response if its status is < 400;
+// otherwise it reads the body and returns an *HTTPError.
+func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body io.Reader, hdr http.Header) (*http.Response, error) {
+	u := c.Base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("api: new request %s %s: %w", method, u, err)
+	}
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	if c.Token != "" {
+		req.Header.Set(HdrAuthorization, "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("api: %s %s: %w", method, u, err)
+	}
+	if resp.StatusCode >= 400 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		return nil, decodeErr(resp, b)
+	}
+	return resp, nil
+}
+
+// doJSON sends in (if non-nil) as JSON and decodes the answer into out (if non-nil).
+func (c *Client) doJSON(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	var body io.Reader
+	var hdr http.Header
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("api: encode %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+		hdr = http.Header{"Content-Type": {"application/json"}}
+	}
+	resp, err := c.Do(ctx, method, path, q, body, hdr)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("api: decode %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// doText sends in as JSON and returns the plain-text answer (job ids).
+func (c *Client) doText(ctx context.Context, method, path string, q url.Values, in any, raw []byte) (string, error) {
+	var body io.Reader
+	if raw != nil {
+		body = bytes.NewReader(raw)
+	} else if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return "", fmt.Errorf("api: encode %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	resp, err := c.Do(ctx, method, path, q, body, nil)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("api: read %s %s: %w", method, path, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func actMsg(action string, value any) (ActMsg, error) {
+	m := ActMsg{Action: action}
+	if value != nil {
+		b, err := json.Marshal(value)
+		if err != nil {
+			return m, fmt.Errorf("api: encode %s value: %w", action, err)
+		}
+		m.Value = b
+	}
+	return m, nil
+}
+
+// CreateBucket creates bucket bck.
+func (c *Client) CreateBucket(ctx context.Context, bck string) error {
+	return c.doJSON(ctx, http.MethodPost, PathBuckets+url.PathEscape(bck), nil, ActMsg{Action: ActCreateBck}, nil)
+}
+
+// DestroyBucket destroys bucket bck and all its objects.
+func (c *Client) DestroyBucket(ctx context.Context, bck string) error {
+	return c.doJSON(ctx, http.MethodDelete, PathBuckets+url.PathEscape(bck), nil, ActMsg{Action: ActDestroyBck}, nil)
+}
+
+// HeadBucket reports whether bucket bck exists.
+func (c *Client) HeadBucket(ctx context.Context, bck string) (bool, error) {
+	resp, err := c.Do(ctx, http.MethodHead, PathBuckets+url.PathEscape(bck), nil, nil, nil)
+	if err != nil {
+		if IsNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	resp.Body.Close()
+	return true, nil
+}
+
+// ListObjects returns one page of the objects of bck.
+func (c *Client) ListObjects(ctx context.Context, bck string, msg ListMsg) (*ListResult, error) {
+	am, err := actMsg(ActList, msg)
+	if err != nil {
+		return nil, err
+	}
+	var res ListResult
+	if err := c.doJSON(ctx, http.MethodGet, PathBuckets+url.PathEscape(bck), nil, am, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// ListAll returns every object of bck whose name starts with prefix.
+func (c *Client) ListAll(ctx context.Context, bck, prefix string) ([]ListEntry, error) {
+	var all []ListEntry
+	msg := ListMsg{Prefix: prefix, Props: "name,size"}
+	for {
+		page, err := c.ListObjects(ctx, bck, msg)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Entries...)
+		if page.ContinuationToken == "" {
+			return all, nil
+		}
+		msg.ContinuationToken = page.ContinuationToken
+	}
+}
+
+// PutObject stores the size bytes of r as bck/obj (size < 0: unknown, chunked).
+// The proxy redirects the PUT to the object's owner; the request carries
+// "Expect: 100-continue", so the body is sent once, to the owner only.
+func (c *Client) PutObject(ctx context.Context, bck, obj string, r io.Reader, size int64) error {
+	u := c.Base + ObjPath(bck, obj)
+	cr := &countReader{r: r}
+	for hop := 0; hop < 4; hop++ {
+		resp, err := c.putOnce(ctx, u, cr, size)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect {
+			resp.Body.Close()
+			loc, err := resp.Location()
+			if err != nil {
+				return fmt.Errorf("api: PUT %s: redirect without location: %w", u, err)
+			}
+			if cr.n > 0 {
+				return fmt.Errorf("api: PUT %s: redirected after %d body bytes were sent", u, cr.n)
+			}
+			u = loc.String()
+			continue
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			return decodeErr(resp, b)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	return fmt.Errorf("api: PUT %s/%s: too many redirects", bck, obj)
+}
+
+func (c *Client) putOnce(ctx context.Context, u string, body *countReader, size int64) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("api: new request PUT %s: %w", u, err)
+	}
+	req.ContentLength = size
+	if size == 0 {
+		req.Body = http.NoBody
+	} else {
+		req.Header.Set("Expect", "100-continue")
+	}
+	if c.Token != "" {
+		req.Header.Set(HdrAuthorization, "Bearer "+c.Token)
+	}
+	resp, err := c.noRedirect().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("api: PUT %s: %w", u, err)
+	}
+	return resp, nil
+}
+
+// noRedirect returns a client sharing c's transport that does not follow redirects.
+func (c *Client) noRedirect() *http.Client {
+	return &http.Client{
+		Transport:     c.HTTP.Transport,
+		Timeout:       c.HTTP.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// GetOpts are the options of GetObject.
+type GetOpts struct {
+	ETLName  string   // inline transform with this ETL
+	ETLArgs  string   // its arguments
+	Pipeline []string // further ETLs, in order
+	Range    string   // an HTTP Range header value, e.g. "bytes=0-99"
+}
+
+// Query returns the query parameters of o.
+func (o GetOpts) Query() url.Values {
+	q := url.Values{}
+	if o.ETLName != "" {
+		q.Set(QparamETLName, o.ETLName)
+	}
+	if o.ETLArgs != "" {
+		q.Set(QparamETLArgs, o.ETLArgs)
+	}
+	if len(o.Pipeline) > 0 {
+		q.Set(QparamETLPipeline, strings.Join(o.Pipeline, ","))
+	}
+	return q
+}
+
+// GetObject returns the body of bck/obj (transformed when opts say so).
+// The caller closes it.
+func (c *Client) GetObject(ctx context.Context, bck, obj string, opts GetOpts) (*http.Response, error) {
+	var hdr http.Header
+	if opts.Range != "" {
+		hdr = http.Header{"Range": {opts.Range}}
+	}
+	return c.Do(ctx, http.MethodGet, ObjPath(bck, obj), opts.Query(), nil, hdr)
+}
+
+// GetObjectBytes reads the whole (possibly transformed) object.
+func (c *Client) GetObjectBytes(ctx context.Context, bck, obj string, opts GetOpts) ([]byte, error) {
+	resp, err := c.GetObject(ctx, bck, obj, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("api: read %s/%s: %w", bck, obj, err)
+	}
+	return b, nil
+}
+
+// ObjAttrs are the attributes HEAD returns.
+type ObjAttrs struct {
+	Size     int64
+	Checksum string
+}
+
+// HeadObject returns the size and checksum of bck/obj.
+func (c *Client) HeadObject(ctx context.Context, bck, obj string) (ObjAttrs, error) {
+	resp, err := c.Do(ctx, http.MethodHead, ObjPath(bck, obj), nil, nil, nil)
+	if err != nil {
+		return ObjAttrs{}, err
+	}
+	resp.Body.Close()
+	size, _ := strconv.ParseInt(resp.Header.Get(HdrObjSize), 10, 64)
+	if size == 0 && resp.ContentLength > 0 {
+		size = resp.ContentLength
+	}
+	return ObjAttrs{Size: size, Checksum: resp.Header.Get(HdrChecksumValue)}, nil
+}
+
+// DeleteObject deletes bck/obj.
+func (c *Client) DeleteObject(ctx context.Context, bck, obj string) error {
+	return c.doJSON(ctx, http.MethodDelete, ObjPath(bck, obj), nil, nil, nil)
+}
+
+// TransformCopy transforms bck/obj with etl (and args) into dstBck/dstObj, synchronously.
+func (c *Client) TransformCopy(ctx context.Context, bck, obj, dstBck, dstObj, etl, args string) error {
+	q := url.Values{QparamObjectTo: {dstBck + "/" + dstObj}, QparamETLName: {etl}}
+	if args != "" {
+		q.Set(QparamETLArgs, args)
+	}
+	return c.doJSON(ctx, http.MethodPut, ObjPath(bck, obj), q, nil, nil)
+}
+
+// ETLInit starts an ETL from a spec (JSON or YAML) and returns its job id.
+func (c *Client) ETLInit(ctx context.Context, spec []byte) (string, error) {
+	return c.doText(ctx, http.MethodPut, PathETL, nil, nil, spec)
+}
+
+// ETLList lists the ETLs.
+func (c *Client) ETLList(ctx context.Context) ([]ETLInfo, error) {
+	var out []ETLInfo
+	err := c.doJSON(ctx, http.MethodGet, PathETL, nil, nil, &out)
+	return out, err
+}
+
+// ETLDetails is the answer of GET /v1/etl/<name>.
+type ETLDetails struct {
+	Info    ETLInfo            `json:"info"`
+	Spec    json.RawMessage    `json:"spec"`
+	Targets map[string]ETLInfo `json:"targets,omitempty"`
+	ObjErrs []ObjErr           `json:"obj_errs,omitempty"`
+	Extra   map[string]string  `json:"extra,omitempty"`
+}
+
+// ETLShow returns the details of ETL name.
+func (c *Client) ETLShow(ctx context.Context, name string) (*ETLDetails, error) {
+	var d ETLDetails
+	if err := c.doJSON(ctx, http.MethodGet, PathETL+"/"+url.PathEscape(name), nil, nil, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ETLStop stops ETL name (-> Aborted).
+func (c *Client) ETLStop(ctx context.Context, name string) error {
+	return c.doJSON(ctx, http.MethodPost, PathETL+"/"+url.PathEscape(name)+"/stop", nil, nil, nil)
+}
+
+// ETLStart restarts an Aborted ETL.
+func (c *Client) ETLStart(ctx context.Context, name string) error {
+	return c.doJSON(ctx, http.MethodPost, PathETL+"/"+url.PathEscape(name)+"/start", nil, nil, nil)
+}
+
+// ETLDelete stops and removes ETL name.
+func (c *Client) ETLDelete(ctx context.Context, name string) error {
+	return c.doJSON(ctx, http.MethodDelete, PathETL+"/"+url.PathEscape(name), nil, nil, nil)
+}
+
+// ETLGetRaw GETs /v1/etl/<name>/<what> (logs, health, metrics) and returns the body.
+func (c *Client) ETLGetRaw(ctx context.Context, name, what string) ([]byte, error) {
+	resp, err := c.Do(ctx, http.MethodGet, PathETL+"/"+url.PathEscape(name)+"/"+what, nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
+// StartETLBucket starts an offline bucket-to-bucket transform and returns the job id.
+func (c *Client) StartETLBucket(ctx context.Context, src, dst string, msg TCBMsg) (string, error) {
+	am, err := actMsg(ActETLBck, msg)
+	if err != nil {
+		return "", err
+	}
+	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), url.Values{QparamBckTo: {dst}}, am, nil)
+}
+
+// StartETLListRange starts a multi-object transform and returns the job id.
+func (c *Client) StartETLListRange(ctx context.Context, src string, msg TCOMsg) (string, error) {
+	am, err := actMsg(ActETLListRange, msg)
+	if err != nil {
+		return "", err
+	}
+	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), nil, am, nil)
+}
+
+// Jobs lists all jobs.
+func (c *Client) Jobs(ctx context.Context) ([]JobStatus, error) {
+	var out []JobStatus
+	err := c.doJSON(ctx, http.MethodGet, PathJobs, nil, nil, &out)
+	return out, err
+}
+
+// Job returns the status of job id.
+func (c *Client) Job(ctx context.Context, id string) (*JobStatus, error) {
+	var s JobStatus
+	if err := c.doJSON(ctx, http.MethodGet, PathJobs+"/"+url.PathEscape(id), nil, nil, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// AbortJob aborts job id.
+func (c *Client) AbortJob(ctx context.Context, id string) error {
+	return c.doJSON(ctx, http.MethodPost, PathJobs+"/"+url.PathEscape(id)+"/abort", nil, nil, nil)
+}
+
+// WaitJob polls job id every poll until it is over or ctx ends.
+func (c *Client) WaitJob(ctx context.Context, id string, poll time.Duration) (*JobStatus, error) {
+	if poll <= 0 {
+		poll = 100 * time.Millisecond
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		s, err := c.Job(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if s.Finished() {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return s, fmt.Errorf("api: wait for job %s: %w", id, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Smap returns the cluster map.
+func (c *Client) Smap(ctx context.Context) (*Smap, error) {
+	var s Smap
+	if err := c.doJSON(ctx, http.MethodGet, PathCluster, nil, nil, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -1,0 +1,130 @@
+package api
+
+import "encoding/json"
+
+// ActMsg is the body of bucket and job requests: {"action":..,"value":..}.
+type ActMsg struct {
+	Action string          `json:"action"`
+	Name   string          `json:"name,omitempty"`
+	Value  json.RawMessage `json:"value,omitempty"`
+}
+
+// ListMsg is the value of a "list" action.
+type ListMsg struct {
+	Prefix            string `json:"prefix,omitempty"`
+	PageSize          int    `json:"pagesize,omitempty"`
+	ContinuationToken string `json:"continuation_token,omitempty"`
+	Props             string `json:"props,omitempty"`
+}
+
+// ListEntry is one object of a listing.
+type ListEntry struct {
+	Name     string `json:"name"`
+	Size     int64  `json:"size"`
+	Checksum string `json:"checksum,omitempty"`
+}
+
+// ListResult is one page of a listing; an empty token means the last page.
+type ListResult struct {
+	Entries           []ListEntry `json:"entries"`
+	ContinuationToken string      `json:"continuation_token"`
+}
+
+// TCBMsg is the value of "etl-bck" (offline bucket-to-bucket transform) and,
+// with TCOMsg, of "etl-listrange".
+type TCBMsg struct {
+	ETLName    string            `json:"id"`
+	Pipeline   []string          `json:"pipeline,omitempty"`
+	ETLArgs    string            `json:"etl_args,omitempty"`
+	Prefix     string            `json:"prefix,omitempty"`
+	Ext        map[string]string `json:"ext,omitempty"`
+	Prepend    string            `json:"prepend,omitempty"`
+	DryRun     bool              `json:"dry_run,omitempty"`
+	NumWorkers int               `json:"num-workers,omitempty"`
+	ContOnErr  bool              `json:"coer,omitempty"`
+	Force      bool              `json:"force,omitempty"`
+	// DirectPut, when set, overrides the spec's support_direct_put for this
+	// job (etlbench extension, so that both can be compared).
+	DirectPut *bool `json:"direct_put,omitempty"`
+}
+
+// TCOMsg is the value of "etl-listrange": a list of names or a range template.
+type TCOMsg struct {
+	TCBMsg
+	ToBck    string   `json:"tobck"`
+	ObjNames []string `json:"objnames,omitempty"`
+	Template string   `json:"template,omitempty"`
+}
+
+// ETLInfo is one entry of GET /v1/etl (AIStore's field names).
+type ETLInfo struct {
+	Name     string `json:"id"`
+	Stage    string `json:"stage"`
+	XactID   string `json:"xaction_id"`
+	ObjCount int64  `json:"obj_count"`
+	InBytes  int64  `json:"in_bytes"`
+	OutBytes int64  `json:"out_bytes"`
+	Errors   int64  `json:"errors"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// ObjErr is one recorded per-object error.
+type ObjErr struct {
+	Target  string `json:"target,omitempty"`
+	ObjName string `json:"obj_name"`
+	Status  int    `json:"ecode"`
+	Message string `json:"message"`
+}
+
+// Counters are the object and byte counts kept per ETL and per job.
+type Counters struct {
+	ObjsIn   int64 `json:"objs_in"`
+	ObjsOut  int64 `json:"objs_out"`
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
+	Errors   int64 `json:"errors"`
+}
+
+// Add adds o to c.
+func (c *Counters) Add(o Counters) {
+	c.ObjsIn += o.ObjsIn
+	c.ObjsOut += o.ObjsOut
+	c.BytesIn += o.BytesIn
+	c.BytesOut += o.BytesOut
+	c.Errors += o.Errors
+}
+
+// JobStatus is a job's progress, per target and summed.
+type JobStatus struct {
+	ID        string              `json:"id"`
+	Kind      string              `json:"kind"`
+	ETLName   string              `json:"etl_name"`
+	SrcBck    string              `json:"src_bck"`
+	DstBck    string              `json:"dst_bck"`
+	State     string              `json:"state"`
+	Err       string              `json:"err,omitempty"`
+	StartTime string              `json:"start_time"`
+	EndTime   string              `json:"end_time,omitempty"`
+	Counters                      // summed over targets
+	DirectPut bool                `json:"direct_put"`
+	Targets   map[string]Counters `json:"targets,omitempty"`
+	ObjErrs   []ObjErr            `json:"obj_errs,omitempty"`
+}
+
+// Finished reports whether the job is over (finished, failed or aborted).
+func (s *JobStatus) Finished() bool { return s.State != "" && s.State != JobRunning }
+
+// NodeInfo describes one node of the cluster map.
+type NodeInfo struct {
+	ID    string `json:"id"`
+	Role  string `json:"role"` // "proxy" | "target"
+	URL   string `json:"url"`
+	Alive bool   `json:"alive"`
+}
+
+// Smap is the cluster map as the proxy serves it (GET /v1/cluster).
+type Smap struct {
+	Version int64      `json:"version"`
+	Proxy   NodeInfo   `json:"proxy"`
+	Targets []NodeInfo `json:"targets"`
+}

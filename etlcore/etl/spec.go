@@ -1,0 +1,56 @@
+// Package etl holds the ETL init spec, its validation, the lifecycle of an
+// ETL on a target, the communicators that move objects through a
+// transformer (hpush, hpull, ws) and the ETL statistics.
+package etl
+
+import "time"
+
+// EnvVar is one environment variable of a spec (Kubernetes form).
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// RuntimeSpec says what to run as the transformer.
+type RuntimeSpec struct {
+	// Image is a container image; "etlbench/transformer-<name>" runs the
+	// built-in transformer <name> in the process runtime.
+	Image string `json:"image"`
+	// Command, when set, is what the process runtime executes (and the
+	// container command on Kubernetes). "${PORT}" and "${HOST}" in its
+	// arguments are substituted.
+	Command []string `json:"command,omitempty"`
+	Env     []EnvVar `json:"env,omitempty"`
+}
+
+// ResourceList is a Kubernetes-style resource list, e.g. {cpu: 500m, memory: 256Mi}.
+type ResourceList map[string]string
+
+// Resources are the transformer's resource requests and limits.
+type Resources struct {
+	Requests ResourceList `json:"requests,omitempty"`
+	Limits   ResourceList `json:"limits,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes as "45s" in JSON/YAML
+// (a bare number is taken as seconds).
+type Duration time.Duration
+
+// Spec is an ETL init spec (contract section 3).
+type Spec struct {
+	Name             string      `json:"name"`
+	Communication    string      `json:"communication,omitempty"`
+	Argument         string      `json:"argument,omitempty"`
+	InitTimeout      Duration    `json:"init_timeout,omitempty"`
+	ObjTimeout       Duration    `json:"obj_timeout,omitempty"`
+	SupportDirectPut bool        `json:"support_direct_put,omitempty"`
+	Env              []EnvVar    `json:"env,omitempty"`
+	Runtime          RuntimeSpec `json:"runtime"`
+	Resources        Resources   `json:"resources,omitempty"`
+}
+
+// Defaults (documented in the README): AIStore's code values.
+const (
+	DefaultInitTimeout = 45 * time.Second
+	DefaultObjTimeout  = 10 * time.Second
+)
