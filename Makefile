@@ -1,0 +1,42 @@
+# etlbench: the two commands a fresh machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+export GOFLAGS ?= -buildvcs=false
+export PATH := $(dir $(GO)):$(PATH)
+BIN := bin/etlbench
+ETLBENCH_BIN := $(CURDIR)/$(BIN)
+export ETLBENCH_BIN
+TEST_TIMEOUT ?= 25m
+SCENARIO ?= scenarios/quick.yaml
+
+.PHONY: all deps build run test test-short bench lint clean
+
+all: build
+
+# deps installs what the build and tests need (Go modules; Debian packages
+# for the optional peers such as wrk) and is idempotent.
+deps:
+	@bash deploy/deps.sh
+
+build: deps
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./bench
+
+run: build
+	@bash deploy/run.sh $(SCENARIO)
+
+test: build lint
+	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+test-short: build
+	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin results/latest .etlbench

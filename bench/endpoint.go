@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/embedded"
+	"github.com/spf13/pflag"
+)
+
+// defaultClusterDir is where `cluster up` records the embedded cluster.
+const defaultClusterDir = ".etlbench/cluster"
+
+// endpointFlags are the flags every client subcommand has to find the cluster.
+type endpointFlags struct {
+	proxy string
+	dir   string
+	token string
+}
+
+func (e *endpointFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&e.proxy, "proxy", "", "proxy URL (default: $AIS_ENDPOINT, else the cluster recorded in --cluster-dir)")
+	fs.StringVar(&e.dir, "cluster-dir", defaultClusterDir, "directory where 'cluster up' recorded the embedded cluster")
+	fs.StringVar(&e.token, "auth-token", os.Getenv("ETLBENCH_AUTH_TOKEN"), "bearer token for the control API (default: $ETLBENCH_AUTH_TOKEN)")
+}
+
+// url resolves the proxy URL: --proxy, else $AIS_ENDPOINT, else the recorded cluster.
+func (e *endpointFlags) url() (string, error) {
+	if e.proxy != "" {
+		return e.proxy, nil
+	}
+	if v := os.Getenv(api.EnvEndpoint); v != "" {
+		return v, nil
+	}
+	st, err := embedded.LoadState(e.dir)
+	if err != nil {
+		return "", fmt.Errorf("no cluster: pass --proxy URL, set %s, or run 'etlbench cluster up' (%w)", api.EnvEndpoint, err)
+	}
+	return st.ProxyURL, nil
+}
+
+// client returns an API client of the resolved proxy.
+func (e *endpointFlags) client() (*api.Client, error) {
+	u, err := e.url()
+	if err != nil {
+		return nil, err
+	}
+	c := api.NewClient(u)
+	c.Token = e.token
+	return c, nil
+}
