@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/etlbench/etlbench/etlcore/embedded"
+	"github.com/etlbench/etlbench/etlcore/proxy"
+	"github.com/etlbench/etlbench/etlcore/target"
+)
+
+func init() {
+	register(&command{name: "node", summary: "run one etlcore node (proxy or target); started by 'cluster up' and on Kubernetes", run: runNode})
+}
+
+func runNode(args []string) error {
+	fs := newFlags("node", "--role proxy|target [flags]")
+	role := fs.String("role", "", "node role: proxy or target (required)")
+	id := fs.String("id", "", "node id (default: p1 for a proxy; required for a target)")
+	host := fs.String("host", "127.0.0.1", "address to listen on")
+	port := fs.Int("port", 0, "port to listen on (0: any free port)")
+	advertise := fs.String("advertise", "", "URL other nodes use to reach this one (default http://<host>:<port>)")
+	dir := fs.String("dir", "", "state directory of this node (required)")
+	proxyURL := fs.String("proxy", "", "the proxy to join (targets; required)")
+	mpaths := fs.StringSlice("mountpath", nil, "a mountpath directory (repeatable; default: <dir>/mp1..N)")
+	nmp := fs.Int("mountpaths", 1, "number of mountpaths to create under --dir when no --mountpath is given")
+	fsync := fs.Bool("fsync", false, "fsync every object before it becomes visible")
+	rt := fs.String("runtime", "process", "where transformers run: process or kubernetes")
+	token := fs.String("auth-token", os.Getenv("ETLBENCH_AUTH_TOKEN"), "require this bearer token on the control API (default: $ETLBENCH_AUTH_TOKEN)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usagef("--dir is required")
+	}
+	if *port < 0 || *port > 65535 {
+		return usagef("--port %d is out of range 0..65535", *port)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ready := func(url string) {
+		if err := os.WriteFile(filepath.Join(*dir, embedded.URLFile), []byte(url+"\n"), 0o644); err != nil {
+			log.Printf("write %s: %v", embedded.URLFile, err)
+		}
+		fmt.Println(url)
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fmt.Errorf("node dir: %w", err)
+	}
+	_ = os.Remove(filepath.Join(*dir, embedded.URLFile))
+	switch *role {
+	case "proxy":
+		p, err := proxy.New(proxy.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, Dir: *dir, AuthToken: *token})
+		if err != nil {
+			return err
+		}
+		return p.Run(ctx, ready)
+	case "target":
+		if *id == "" || *proxyURL == "" {
+			return usagef("a target needs --id and --proxy")
+		}
+		if *nmp < 1 {
+			return usagef("--mountpaths must be at least 1")
+		}
+		mps := *mpaths
+		if len(mps) == 0 {
+			for i := 1; i <= *nmp; i++ {
+				mps = append(mps, filepath.Join(*dir, fmt.Sprintf("mp%d", i)))
+			}
+		}
+		runtime, err := newRuntime(*rt)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		t, err := target.New(target.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, ProxyURL: *proxyURL,
+			Dir: *dir, Mountpaths: mps, Fsync: *fsync, Runtime: runtime, AuthToken: *token})
+		if err != nil {
+			return err
+		}
+		return t.Run(ctx, ready)
+	case "":
+		return usagef("--role is required (proxy or target)")
+	default:
+		return usagef("unknown --role %q: want proxy or target", *role)
+	}
+}

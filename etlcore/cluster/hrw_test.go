@@ -1,0 +1,81 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+func TestHRWSpreadAndStability(t *testing.T) {
+	ids := []string{"t1", "t2", "t3"}
+	counts := make([]int, len(ids))
+	for i := 0; i < 30000; i++ {
+		counts[HRW(ids, fmt.Sprintf("bck/obj-%d", i))]++
+	}
+	for i, c := range counts {
+		if c < 9000 || c > 11000 {
+			t.Fatalf("target %s got %d of 30000 names; want about 10000", ids[i], c)
+		}
+	}
+	// Removing a target moves only that target's names.
+	for i := 0; i < 3000; i++ {
+		name := fmt.Sprintf("bck/obj-%d", i)
+		before := ids[HRW(ids, name)]
+		after := []string{"t1", "t3"}[HRW([]string{"t1", "t3"}, name)]
+		if before != "t2" && before != after {
+			t.Fatalf("%s moved from %s to %s when t2 left", name, before, after)
+		}
+	}
+}
+
+func TestOwner(t *testing.T) {
+	if _, err := Owner(&api.Smap{}, "b", "o"); err == nil {
+		t.Fatal("no targets: want error")
+	}
+	sm := &api.Smap{Targets: []api.NodeInfo{{ID: "a"}, {ID: "b"}}}
+	o1, err := Owner(sm, "b", "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, _ := Owner(sm, "b", "o")
+	if o1.ID != o2.ID {
+		t.Fatal("owner not deterministic")
+	}
+}
+
+func TestValidateNames(t *testing.T) {
+	good := []string{"a", "a/b/c", "日本語/ファイル", "x.y", "..a", "a..", strings.Repeat("x", 255)}
+	for _, n := range good {
+		if err := ValidateObjName(n); err != nil {
+			t.Errorf("%q: %v", n, err)
+		}
+	}
+	bad := map[string]string{
+		"":                             "empty",
+		"/abs":                         "absolute",
+		"a/../b":                       `".." segment`,
+		"..":                           `".." segment`,
+		"a//b":                         "empty path segment",
+		"a/./b":                        `"." segment`,
+		"a\x00b":                       "NUL",
+		"\xff":                         "UTF-8",
+		strings.Repeat("x", 1025):      "at most 1024",
+		strings.Repeat("x", 256) + "/": "segment of 256",
+	}
+	for n, want := range bad {
+		err := ValidateObjName(n)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%.20q: got %v, want error containing %q", n, err, want)
+		}
+	}
+	for _, b := range []string{"", ".hidden", "a/b", "a b", strings.Repeat("b", 65)} {
+		if ValidateBucket(b) == nil {
+			t.Errorf("bucket %q: want error", b)
+		}
+	}
+	if err := ValidateBucket("My_bucket-1.x"); err != nil {
+		t.Error(err)
+	}
+}

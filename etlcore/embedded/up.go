@@ -1,0 +1,278 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// URLFile is where a node writes its URL once it is ready.
+const URLFile = "node.url"
+
+// Options of Up.
+type Options struct {
+	Dir        string   // state directory (created)
+	Targets    int      // number of targets (default 3)
+	Mountpaths int      // mountpaths per target (default 1)
+	Binary     string   // the etlbench binary (default: this executable)
+	Port       int      // proxy port (0: any free port)
+	Host       string   // address to bind (default 127.0.0.1)
+	ExtraArgs  []string // more `etlbench node` flags for every node
+	Timeout    time.Duration
+}
+
+// Up starts a proxy and the targets as background processes, waits until
+// every target has joined, and records them in opts.Dir. On failure it
+// stops whatever it started.
+func Up(ctx context.Context, opts Options) (st *State, err error) {
+	if opts.Targets <= 0 {
+		opts.Targets = 3
+	}
+	if opts.Mountpaths <= 0 {
+		opts.Mountpaths = 1
+	}
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	if opts.Binary == "" {
+		if opts.Binary, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("cluster up: find etlbench binary: %w", err)
+		}
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("cluster up: %w", err)
+	}
+	if old, err := LoadState(dir); err == nil {
+		for _, n := range old.Nodes {
+			if ownsProcess(n) {
+				return nil, fmt.Errorf("cluster up: a cluster is already running in %s (proxy %s); run 'etlbench cluster down --dir %s' first", dir, old.ProxyURL, opts.Dir)
+			}
+		}
+		_ = os.RemoveAll(dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cluster up: %w", err)
+	}
+	st = &State{Dir: dir}
+	defer func() {
+		if err != nil {
+			_ = st.stopNodes(5 * time.Second)
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	p, err := startNode(ctx, opts, st, "p1", "proxy", "--port", fmt.Sprint(opts.Port))
+	if err != nil {
+		return st, err
+	}
+	st.ProxyURL = p.URL
+	for i := 1; i <= opts.Targets; i++ {
+		id := fmt.Sprintf("t%d", i)
+		if _, err := startNode(ctx, opts, st, id, "target", "--proxy", st.ProxyURL, "--mountpaths", fmt.Sprint(opts.Mountpaths)); err != nil {
+			return st, err
+		}
+	}
+	if err := waitTargets(ctx, st.ProxyURL, opts.Targets); err != nil {
+		return st, err
+	}
+	if err := st.Save(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// startNode starts one `etlbench node` process and waits for its URL file.
+func startNode(ctx context.Context, opts Options, st *State, id, role string, args ...string) (*NodeState, error) {
+	ndir := filepath.Join(st.Dir, id)
+	if err := os.MkdirAll(ndir, 0o755); err != nil {
+		return nil, fmt.Errorf("cluster up: %w", err)
+	}
+	logPath := filepath.Join(ndir, "node.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("cluster up: %w", err)
+	}
+	defer logf.Close()
+	argv := append([]string{"node", "--role", role, "--id", id, "--host", opts.Host, "--dir", ndir}, args...)
+	argv = append(argv, opts.ExtraArgs...)
+	cmd := exec.Command(opts.Binary, argv...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // survives `cluster up` exiting
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cluster up: start %s: %w", id, err)
+	}
+	n := NodeState{ID: id, Role: role, PID: cmd.Process.Pid, Dir: ndir, Log: logPath}
+	st.Nodes = append(st.Nodes, n)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	urlPath := filepath.Join(ndir, URLFile)
+	for {
+		if b, err := os.ReadFile(urlPath); err == nil && len(b) > 0 {
+			st.Nodes[len(st.Nodes)-1].URL = strings.TrimSpace(string(b))
+			return &st.Nodes[len(st.Nodes)-1], nil
+		}
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("cluster up: %s %s exited (%v): %s", role, id, err, tail(logPath))
+		case <-ctx.Done():
+			return nil, fmt.Errorf("cluster up: %s %s not ready: %w: %s", role, id, ctx.Err(), tail(logPath))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// waitTargets waits until the proxy's map has n live targets.
+func waitTargets(ctx context.Context, proxyURL string, n int) error {
+	c := api.NewClient(proxyURL)
+	var last string
+	for {
+		sm, err := c.Smap(ctx)
+		if err == nil {
+			alive := 0
+			for _, t := range sm.Targets {
+				if t.Alive {
+					alive++
+				}
+			}
+			if alive >= n {
+				return nil
+			}
+			last = fmt.Sprintf("%d of %d targets joined", alive, n)
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster up: waiting for %d targets: %w (%s)", n, ctx.Err(), last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// tail returns the last lines of a log file, for error messages.
+func tail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log)"
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return "log " + path + ":\n" + string(b)
+}
+
+// ownsProcess reports whether n's pid is still the node process we started
+// (and not a recycled pid): its command line names our node directory.
+func ownsProcess(n NodeState) bool {
+	if n.PID <= 0 {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", n.PID))
+	if err != nil {
+		return false
+	}
+	cmd := string(b)
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.PID)); err == nil {
+		// A zombie is not running.
+		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
+			return false
+		}
+	}
+	return strings.Contains(cmd, "node\x00") && strings.Contains(cmd, n.Dir)
+}
+
+// Down stops every process recorded in dir (and nothing else) and removes
+// the directory.
+func Down(dir string) error {
+	st, err := LoadState(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("cluster down: no cluster recorded in %s", dir)
+		}
+		return fmt.Errorf("cluster down: %w", err)
+	}
+	if err := st.stopNodes(10 * time.Second); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(st.Dir); err != nil {
+		return fmt.Errorf("cluster down: remove %s: %w", st.Dir, err)
+	}
+	return nil
+}
+
+// stopNodes sends SIGTERM to the nodes (targets first), then SIGKILL to
+// any still running after grace.
+func (st *State) stopNodes(grace time.Duration) error {
+	for i := len(st.Nodes) - 1; i >= 0; i-- {
+		if n := st.Nodes[i]; ownsProcess(n) {
+			_ = syscall.Kill(n.PID, syscall.SIGTERM)
+		}
+	}
+	deadline := time.Now().Add(grace)
+	for _, n := range st.Nodes {
+		for ownsProcess(n) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if ownsProcess(n) {
+			_ = syscall.Kill(-n.PID, syscall.SIGKILL)
+			_ = syscall.Kill(n.PID, syscall.SIGKILL)
+		}
+	}
+	return nil
+}
+
+// NodeStatus is one node's status.
+type NodeStatus struct {
+	NodeState
+	Running bool   `json:"running"`
+	Healthy bool   `json:"healthy"`
+	Alive   bool   `json:"alive_in_smap"`
+	Err     string `json:"error,omitempty"`
+}
+
+// Status reports every recorded node: process running, health answered,
+// and alive in the proxy's map.
+func Status(ctx context.Context, dir string) ([]NodeStatus, error) {
+	st, err := LoadState(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cluster status: %w", err)
+	}
+	alive := map[string]bool{}
+	if sm, err := api.NewClient(st.ProxyURL).Smap(ctx); err == nil {
+		alive[sm.Proxy.ID] = true
+		for _, t := range sm.Targets {
+			alive[t.ID] = t.Alive
+		}
+	}
+	cl := &http.Client{Timeout: 2 * time.Second}
+	out := make([]NodeStatus, 0, len(st.Nodes))
+	for _, n := range st.Nodes {
+		ns := NodeStatus{NodeState: n, Running: ownsProcess(n), Alive: alive[n.ID]}
+		resp, err := cl.Get(n.URL + api.PathHealth)
+		if err != nil {
+			ns.Err = err.Error()
+		} else {
+			var ni api.NodeInfo
+			ns.Healthy = resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&ni) == nil
+			resp.Body.Close()
+		}
+		out = append(out, ns)
+	}
+	return out, nil
+}

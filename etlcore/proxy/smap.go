@@ -1,0 +1,179 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// Smap returns a copy of the cluster map.
+func (p *Proxy) Smap() api.Smap {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return copySmap(&p.smap)
+}
+
+func copySmap(s *api.Smap) api.Smap {
+	c := *s
+	c.Targets = append([]api.NodeInfo(nil), s.Targets...)
+	return c
+}
+
+func (p *Proxy) handleCluster(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && (r.URL.Path == api.PathCluster || r.URL.Path == api.PathCluster+"/"):
+		if r.URL.Query().Get(api.QparamWhat) == "status" {
+			p.ctl.handleXactStatus(w, r)
+			return
+		}
+		sm := p.Smap()
+		api.WriteJSON(w, sm)
+	case r.Method == http.MethodPost && r.URL.Path == api.PathCluster+"/join":
+		if !p.authorized(w, r) {
+			return
+		}
+		p.handleJoin(w, r)
+	default:
+		api.WriteErr(w, r, http.StatusNotFound, "no such cluster endpoint: %s %s", r.Method, r.URL.Path)
+	}
+}
+
+// handleJoin registers (or re-registers) a target.
+func (p *Proxy) handleJoin(w http.ResponseWriter, r *http.Request) {
+	var ni api.NodeInfo
+	if _, err := api.ReadJSON(r, &ni); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if ni.ID == "" || ni.URL == "" {
+		api.WriteErr(w, r, http.StatusBadRequest, "join: node id and url are required")
+		return
+	}
+	ni.Role, ni.Alive = "target", true
+	p.mu.Lock()
+	found := false
+	for i := range p.smap.Targets {
+		if p.smap.Targets[i].ID == ni.ID {
+			p.smap.Targets[i] = ni
+			found = true
+		}
+	}
+	if !found {
+		p.smap.Targets = append(p.smap.Targets, ni)
+		sort.Slice(p.smap.Targets, func(i, j int) bool { return p.smap.Targets[i].ID < p.smap.Targets[j].ID })
+	}
+	p.smap.Version++
+	p.saveStateLocked()
+	reply := struct {
+		Smap    api.Smap `json:"smap"`
+		Buckets []string `json:"buckets"`
+	}{Smap: copySmap(&p.smap)}
+	for b := range p.buckets {
+		reply.Buckets = append(reply.Buckets, b)
+	}
+	p.mu.Unlock()
+	p.log.Printf("target %s joined at %s", ni.ID, ni.URL)
+	api.WriteJSON(w, reply)
+	go p.pushSmap()
+}
+
+// setAlive marks a target up or down; it reports whether that changed.
+func (p *Proxy) setAlive(id string, alive bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.smap.Targets {
+		t := &p.smap.Targets[i]
+		if t.ID == id && t.Alive != alive {
+			t.Alive = alive
+			p.smap.Version++
+			p.saveStateLocked()
+			return true
+		}
+	}
+	return false
+}
+
+// healthLoop probes every target and marks it down (or up again).
+func (p *Proxy) healthLoop(ctx context.Context) {
+	tick := time.NewTicker(p.cfg.HealthInterval)
+	defer tick.Stop()
+	cl := &http.Client{Transport: p.client.Transport, Timeout: 2 * time.Second}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		sm := p.Smap()
+		changed := false
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, t := range sm.Targets {
+			wg.Add(1)
+			go func(t api.NodeInfo) {
+				defer wg.Done()
+				ok := probe(ctx, cl, t.URL)
+				if ok && !t.Alive {
+					// A target that was down comes back by joining again;
+					// a target still answering was only slow.
+					return
+				}
+				if !ok && p.setAlive(t.ID, false) {
+					p.log.Printf("target %s at %s is down", t.ID, t.URL)
+					mu.Lock()
+					changed = true
+					mu.Unlock()
+					p.ctl.targetDown(t.ID)
+				}
+			}(t)
+		}
+		wg.Wait()
+		if changed {
+			p.pushSmap()
+		}
+	}
+}
+
+func probe(ctx context.Context, cl *http.Client, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+api.PathHealth, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := cl.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// pushSmap sends the cluster map to every live target.
+func (p *Proxy) pushSmap() {
+	sm := p.Smap()
+	body, _ := json.Marshal(sm)
+	for _, t := range sm.Targets {
+		if !t.Alive {
+			continue
+		}
+		req, _ := http.NewRequest(http.MethodPut, t.URL+api.PathInternal+"smap", bytes.NewReader(body))
+		p.auth(req)
+		resp, err := p.client.Do(req)
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+	}
+}
+
+// auth adds the cluster token to an internal request.
+func (p *Proxy) auth(req *http.Request) {
+	if p.cfg.AuthToken != "" {
+		req.Header.Set(api.HdrAuthorization, "Bearer "+p.cfg.AuthToken)
+	}
+}

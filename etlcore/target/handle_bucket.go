@@ -1,0 +1,126 @@
+package target
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/cluster"
+)
+
+// DefaultPageSize and MaxPageSize bound one page of a listing.
+const (
+	DefaultPageSize = 1000
+	MaxPageSize     = 10000
+)
+
+// handleBucket serves /v1/buckets/<bck> on a target (the proxy broadcasts
+// bucket operations and merges listings).
+func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
+	bck, _ := api.SplitBckObj(r.URL.Path, api.PathBuckets)
+	if err := cluster.ValidateBucket(bck); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	switch r.Method {
+	case http.MethodHead:
+		if !t.store.BucketExists(bck) {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case http.MethodGet:
+		msg, err := ParseListRequest(r)
+		if err != nil {
+			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+			return
+		}
+		if !t.store.BucketExists(bck) {
+			api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
+			return
+		}
+		ents, more, err := t.store.List(bck, msg.Prefix, msg.ContinuationToken, msg.PageSize)
+		if err != nil {
+			writeStoreErr(w, r, err)
+			return
+		}
+		res := api.ListResult{Entries: ents}
+		if more && len(ents) > 0 {
+			res.ContinuationToken = ents[len(ents)-1].Name
+		}
+		if res.Entries == nil {
+			res.Entries = []api.ListEntry{}
+		}
+		api.WriteJSON(w, res)
+	case http.MethodPost:
+		msg, err := api.ReadActMsg(r)
+		if err != nil {
+			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+			return
+		}
+		switch msg.Action {
+		case api.ActCreateBck:
+			if err := t.store.CreateBucket(bck); err != nil {
+				writeStoreErr(w, r, err)
+				return
+			}
+		case api.ActETLBck, api.ActETLListRange:
+			t.startJob(w, r, bck, msg)
+			return
+		default:
+			api.WriteErr(w, r, http.StatusBadRequest, "unknown bucket action %q", msg.Action)
+			return
+		}
+	case http.MethodDelete:
+		if err := t.store.DestroyBucket(bck); err != nil {
+			writeStoreErr(w, r, err)
+			return
+		}
+	default:
+		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on buckets", r.Method)
+	}
+}
+
+// ParseListRequest reads a listing request: an ActMsg body {"action":"list",
+// "value":{...}} and/or the same fields as query parameters.
+func ParseListRequest(r *http.Request) (*api.ListMsg, error) {
+	var msg api.ListMsg
+	am, err := api.ReadActMsg(r)
+	if err != nil {
+		return nil, err
+	}
+	if am.Action != "" && am.Action != api.ActList {
+		return nil, &listErr{"GET on a bucket takes action \"list\", not " + strconv.Quote(am.Action)}
+	}
+	if err := am.DecodeValue(&msg); err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	if v := q.Get(api.QparamPrefix); v != "" {
+		msg.Prefix = v
+	}
+	if v := q.Get(api.QparamToken); v != "" {
+		msg.ContinuationToken = v
+	}
+	if v := q.Get(api.QparamPageSize); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, &listErr{"pagesize " + strconv.Quote(v) + " is not a non-negative integer"}
+		}
+		msg.PageSize = n
+	}
+	if msg.PageSize < 0 {
+		return nil, &listErr{"pagesize must not be negative"}
+	}
+	if msg.PageSize == 0 {
+		msg.PageSize = DefaultPageSize
+	}
+	if msg.PageSize > MaxPageSize {
+		msg.PageSize = MaxPageSize
+	}
+	return &msg, nil
+}
+
+type listErr struct{ s string }
+
+func (e *listErr) Error() string { return e.s }

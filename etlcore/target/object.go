@@ -1,0 +1,145 @@
+package target
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// xattrCksum is the extended attribute that keeps an object's xxhash64.
+const xattrCksum = "user.etlbench.xxhash64"
+
+func randSuffix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// PutResult describes a stored object.
+type PutResult struct {
+	Size     int64
+	Checksum string // xxhash64, 16 hex digits
+}
+
+// Put stores r as bck/obj atomically: it writes a work file on the same
+// mountpath, checks the size (when size >= 0), and renames it into place.
+// A reader never sees a partial object, and a failed or killed writer
+// leaves none.
+func (s *Store) Put(bck, obj string, r io.Reader, size int64) (PutResult, error) {
+	fqn, err := s.FQN(bck, obj)
+	if err != nil {
+		return PutResult{}, err
+	}
+	return s.PutFQN(fqn, bck, obj, r, size)
+}
+
+// PutFQN is Put for an already resolved fqn.
+func (s *Store) PutFQN(fqn, bck, obj string, r io.Reader, size int64) (PutResult, error) {
+	mp := s.mpath(bck, obj)
+	if !s.BucketExists(bck) {
+		return PutResult{}, &StoreError{Status: 404, Err: fmt.Errorf("bucket %q does not exist", bck)}
+	}
+	work := filepath.Join(mp, workDirName, "put-"+randSuffix())
+	f, err := os.OpenFile(work, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("put %s/%s: create work file: %w", bck, obj, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(work)
+		}
+	}()
+	h := xxhash.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("put %s/%s: write: %w", bck, obj, err)
+	}
+	if size >= 0 && n != size {
+		return PutResult{}, &StoreError{Status: 400, Err: fmt.Errorf("put %s/%s: got %d bytes, expected %d", bck, obj, n, size)}
+	}
+	if s.fsync {
+		if err := f.Sync(); err != nil {
+			return PutResult{}, fmt.Errorf("put %s/%s: fsync: %w", bck, obj, err)
+		}
+	}
+	sum := hexSum(h)
+	_ = syscall.Setxattr(work, xattrCksum, []byte(sum), 0) // best effort: not every filesystem has xattrs
+	if err := f.Close(); err != nil {
+		return PutResult{}, fmt.Errorf("put %s/%s: close: %w", bck, obj, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(fqn), 0o755); err != nil {
+		return PutResult{}, &StoreError{Status: statusOf(err), Err: fmt.Errorf("put %s/%s: a path segment is an existing object: %w", bck, obj, err)}
+	}
+	if err := os.Rename(work, fqn); err != nil {
+		return PutResult{}, &StoreError{Status: statusOf(err), Err: fmt.Errorf("put %s/%s: %w", bck, obj, err)}
+	}
+	ok = true
+	return PutResult{Size: n, Checksum: sum}, nil
+}
+
+func hexSum(h hash.Hash64) string { return fmt.Sprintf("%016x", h.Sum64()) }
+
+// Open opens bck/obj for reading.
+func (s *Store) Open(bck, obj string) (*os.File, os.FileInfo, string, error) {
+	fqn, err := s.FQN(bck, obj)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	f, err := os.Open(fqn)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, nil, "", &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist", bck, obj)}
+		}
+		return nil, nil, "", fmt.Errorf("open %s/%s: %w", bck, obj, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, "", fmt.Errorf("stat %s/%s: %w", bck, obj, err)
+	}
+	if fi.IsDir() {
+		f.Close()
+		return nil, nil, "", &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist (it is a directory of other objects)", bck, obj)}
+	}
+	return f, fi, fqn, nil
+}
+
+// Checksum returns the stored xxhash64 of fqn, or "" when none is kept.
+func Checksum(fqn string) string {
+	buf := make([]byte, 32)
+	n, err := syscall.Getxattr(fqn, xattrCksum, buf)
+	if err != nil || n != 16 {
+		return ""
+	}
+	if _, err := strconv.ParseUint(string(buf[:n]), 16, 64); err != nil {
+		return ""
+	}
+	return string(buf[:n])
+}
+
+// Delete removes bck/obj.
+func (s *Store) Delete(bck, obj string) error {
+	fqn, err := s.FQN(bck, obj)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(fqn)
+	if err != nil || fi.IsDir() {
+		return &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist", bck, obj)}
+	}
+	if err := os.Remove(fqn); err != nil {
+		return fmt.Errorf("delete %s/%s: %w", bck, obj, err)
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/runtime"
+)
+
+// Config configures a target.
+type Config struct {
+	ID         string   // unique node id, e.g. "t1"
+	Host       string   // address to listen on (127.0.0.1)
+	Port       int      // 0: any free port
+	Advertise  string   // URL others use to reach it (default http://Host:Port)
+	ProxyURL   string   // the proxy to join
+	Dir        string   // the node's state directory
+	Mountpaths []string // object directories (default: Dir/mp1)
+	Fsync      bool     // fsync every object before it becomes visible
+	Runtime    runtime.Runtime
+	AuthToken  string
+	Logger     *log.Logger
+}
+
+// Target is a storage node.
+type Target struct {
+	cfg    Config
+	store  *Store
+	smap   atomic.Pointer[api.Smap]
+	url    string
+	client *http.Client
+	log    *log.Logger
+}
+
+// New creates a target (its mountpaths included); Run serves it.
+func New(cfg Config) (*Target, error) {
+	if cfg.ID == "" {
+		return nil, fmt.Errorf("target: empty id")
+	}
+	if len(cfg.Mountpaths) == 0 {
+		cfg.Mountpaths = []string{filepath.Join(cfg.Dir, "mp1")}
+	}
+	st, err := NewStore(cfg.Mountpaths, cfg.Fsync)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", cfg.ID, err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = log.New(os.Stderr, "target "+cfg.ID+": ", log.LstdFlags|log.Lmicroseconds)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	t := &Target{cfg: cfg, store: st, log: cfg.Logger, client: &http.Client{Transport: tr}}
+	return t, nil
+}
+
+// Store returns the target's object store.
+func (t *Target) Store() *Store { return t.store }
+
+// URL is the target's advertised URL (valid once Run listens).
+func (t *Target) URL() string { return t.url }
+
+// Run listens, joins the proxy and serves until ctx is done. ready, if
+// non-nil, is called with the URL once the target listens.
+func (t *Target) Run(ctx context.Context, ready func(url string)) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(t.cfg.Host, fmt.Sprint(t.cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("target %s: listen: %w", t.cfg.ID, err)
+	}
+	t.url = t.cfg.Advertise
+	if t.url == "" {
+		t.url = "http://" + ln.Addr().String()
+	}
+	srv := &http.Server{Handler: t.routes(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if err := t.join(ctx); err != nil {
+		srv.Close()
+		return err
+	}
+	if ready != nil {
+		ready(t.url)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("target %s: serve: %w", t.cfg.ID, err)
+	}
+	t.shutdown()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
+
+// joinReply is the proxy's answer to a join.
+type joinReply struct {
+	Smap    api.Smap `json:"smap"`
+	Buckets []string `json:"buckets"`
+}
+
+// join registers with the proxy (retrying while it is not up yet) and
+// brings the local buckets in line with the proxy's.
+func (t *Target) join(ctx context.Context) error {
+	body, _ := json.Marshal(api.NodeInfo{ID: t.cfg.ID, Role: "target", URL: t.url, Alive: true})
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.cfg.ProxyURL+api.PathCluster+"/join", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if t.cfg.AuthToken != "" {
+			req.Header.Set(api.HdrAuthorization, "Bearer "+t.cfg.AuthToken)
+		}
+		resp, err := t.client.Do(req)
+		if err == nil {
+			var jr joinReply
+			derr := json.NewDecoder(resp.Body).Decode(&jr)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && derr == nil {
+				t.smap.Store(&jr.Smap)
+				t.syncBuckets(jr.Buckets)
+				return nil
+			}
+			lastErr = fmt.Errorf("join: status %d (%v)", resp.StatusCode, derr)
+			if resp.StatusCode < 500 {
+				return fmt.Errorf("target %s: %w", t.cfg.ID, lastErr)
+			}
+		} else {
+			lastErr = err
+		}
+		if attempt > 0 && attempt%20 == 0 {
+			t.log.Printf("still joining proxy %s: %v", t.cfg.ProxyURL, lastErr)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("target %s: join proxy %s: %w (last error: %v)", t.cfg.ID, t.cfg.ProxyURL, ctx.Err(), lastErr)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// syncBuckets creates the proxy's buckets and removes local ones the proxy
+// no longer has (destroyed while this target was down).
+func (t *Target) syncBuckets(bmd []string) {
+	want := map[string]bool{}
+	for _, b := range bmd {
+		want[b] = true
+		if err := t.store.CreateBucket(b); err != nil {
+			t.log.Printf("sync buckets: %v", err)
+		}
+	}
+	for _, b := range t.store.Buckets() {
+		if !want[b] {
+			if err := t.store.DestroyBucket(b); err != nil {
+				t.log.Printf("sync buckets: %v", err)
+			}
+		}
+	}
+}
+
+// shutdown stops everything the target runs (transformers included).
+func (t *Target) shutdown() {
+	t.stopAllETLs()
+}
+
+func (t *Target) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(api.PathObjects, t.handleObject)
+	mux.HandleFunc(api.PathBuckets, t.handleBucket)
+	mux.HandleFunc(api.PathHealth, func(w http.ResponseWriter, r *http.Request) {
+		api.WriteJSON(w, api.NodeInfo{ID: t.cfg.ID, Role: "target", URL: t.url, Alive: true})
+	})
+	mux.HandleFunc(api.PathInternal+"smap", t.handleSmap)
+	t.etlRoutes(mux)
+	return mux
+}
+
+func (t *Target) handleSmap(w http.ResponseWriter, r *http.Request) {
+	if !api.CheckToken(r, t.cfg.AuthToken) {
+		api.WriteErr(w, r, http.StatusUnauthorized, "missing or wrong auth token")
+		return
+	}
+	var sm api.Smap
+	if _, err := api.ReadJSON(r, &sm); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if cur := t.smap.Load(); cur == nil || sm.Version >= cur.Version {
+		t.smap.Store(&sm)
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// writeStoreErr answers a storage error with its status.
+func writeStoreErr(w http.ResponseWriter, r *http.Request, err error) {
+	st := statusOf(err)
+	var se *StoreError
+	if st == 500 && !errors.As(err, &se) {
+		api.WriteErr(w, r, st, "%v", err)
+		return
+	}
+	if st == 507 {
+		api.WriteErr(w, r, st, "insufficient storage: %v", err)
+		return
+	}
+	api.WriteErr(w, r, st, "%v", err)
+}
