@@ -12,9 +12,9 @@ type control struct{ p *Proxy }
 
 func newControl(p *Proxy) *control { return &control{p: p} }
 
-func (c *control) routes(mux *http.ServeMux) {}
-func (c *control) shutdown()                 {}
-func (c *control) targetDown(id string)      {}
+func (c *control) routes(mux *api.Router) {}
+func (c *control) shutdown()              {}
+func (c *control) targetDown(id string)   {}
 func (c *control) handleXactStatus(w http.ResponseWriter, r *http.Request) {
 	api.WriteErr(w, r, http.StatusNotImplemented, "not implemented")
 }

@@ -111,7 +111,7 @@ func (p *Proxy) Run(ctx context.Context, ready func(url string)) error {
 }
 
 func (p *Proxy) routes() http.Handler {
-	mux := http.NewServeMux()
+	mux := api.NewRouter()
 	mux.HandleFunc(api.PathObjects, p.handleObject)
 	mux.HandleFunc(api.PathBuckets, p.handleBucket)
 	mux.HandleFunc(api.PathCluster, p.handleCluster)

@@ -7,8 +7,8 @@ import (
 )
 
 // Placeholders replaced by the ETL data path.
-func (t *Target) etlRoutes(mux *http.ServeMux) {}
-func (t *Target) stopAllETLs()                 {}
+func (t *Target) etlRoutes(mux *api.Router) {}
+func (t *Target) stopAllETLs()              {}
 func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj string) {
 	api.WriteErr(w, r, http.StatusNotImplemented, "ETL not implemented yet")
 }

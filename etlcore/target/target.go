@@ -173,7 +173,7 @@ func (t *Target) shutdown() {
 }
 
 func (t *Target) routes() http.Handler {
-	mux := http.NewServeMux()
+	mux := api.NewRouter()
 	mux.HandleFunc(api.PathObjects, t.handleObject)
 	mux.HandleFunc(api.PathBuckets, t.handleBucket)
 	mux.HandleFunc(api.PathHealth, func(w http.ResponseWriter, r *http.Request) {
