@@ -1,0 +1,75 @@
+// Package transformers holds etlbench's built-in transformers: streaming
+// transforms (echo, md5, hash-with-args, compress, image-resize, audio,
+// fault) that `etlbench transformer NAME` serves through the transformer
+// SDK, and that the loader can run in-process to verify results.
+//
+// Every transform takes its parameters from etl_args as a comma-separated
+// key=value list; a bad list is a *StatusError with status 400 naming the
+// arg, an input a transform cannot read is a *StatusError with status 422.
+package transformers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/etlbench/etlbench/etlcore/transformer"
+)
+
+// builtin is one registered transformer.
+type builtin struct {
+	fn   transformer.Transform
+	desc string // one line: what it does, then its args syntax
+}
+
+// registry maps each built-in transformer's name to it.
+var registry = map[string]builtin{
+	"echo":           {echo, "output = input; args: none"},
+	"md5":            {md5Hex, "output = lowercase hex MD5 of the input (32 chars, no newline); args: none"},
+	"hash-with-args": {hashWithArgs, "output = xxhash64 of the input as 16 lowercase hex digits; args: SEED (decimal uint64; empty = $SEED_DEFAULT or 0)"},
+	"compress":       {compress, "output = the input compressed; args: algo=gzip|zstd (gzip), level=N (gzip 0..9, default 6; zstd 1..22, default 3)"},
+	"image-resize":   {imageResize, "JPEG or PNG in, resized JPEG out; args: WxH[,q=1..100][,filter=bilinear|catmullrom|approx|nearest] (q 90, bilinear; W or H 0 keeps the aspect ratio)"},
+	"audio":          {audio, "WAV (PCM 8/16/24/32-bit or float) in, PCM16 WAV out, re-mixed and resampled; args: ac=CHANNELS (1..16),ar=RATE (Hz, 1..1000000) (default $AC/$AR, else as input)"},
+	"fault":          {defaultFault.transform, "echo with injected faults, for tests; args: sleep=D, delay=D, fail=STATUS, every=K, exit=CODE, garbage, close (see README)"},
+}
+
+// Lookup returns the built-in transformer called name, or an error listing
+// the known names.
+func Lookup(name string) (transformer.Transform, error) {
+	b, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown transformer %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return b.fn, nil
+}
+
+// Names returns the names of the built-in transformers, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Describe returns one line on transformer name: what it does and the
+// syntax of its args; "" for an unknown name.
+func Describe(name string) string { return registry[name].desc }
+
+// WithDefaultArgs returns fn with args used for every request whose
+// etl_args is empty (so that a spec can configure a transformer once, e.g.
+// through `etlbench transformer --default-args`).
+func WithDefaultArgs(fn transformer.Transform, args string) transformer.Transform {
+	if args == "" {
+		return fn
+	}
+	return func(ctx context.Context, req transformer.Request, r io.Reader, w io.Writer) error {
+		if req.Args == "" {
+			req.Args = args
+		}
+		return fn(ctx, req, r, w)
+	}
+}
