@@ -80,7 +80,7 @@ func golden(t *testing.T, name string, got []byte, eq func(want, got []byte) err
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("golden file: %v (run 'go test -run %s -update' to create it)", err, t.Name())
+		t.Fatalf("golden file: %v (create it: cd etlcore/transformers && go test -run %s -update)", err, t.Name())
 	}
 	if err := eq(want, got); err != nil {
 		t.Errorf("output differs from %s: %v", path, err)
