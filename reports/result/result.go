@@ -18,6 +18,7 @@ const (
 	OpETLGet    = "etl-get"
 	OpETLCopy   = "etl-copy"
 	OpETLBucket = "etl-bucket"
+	OpETLMulti  = "etl-multi" // offline multi-object (list/range) job
 )
 
 // Percentiles of a latency distribution, in microseconds.
@@ -54,6 +55,8 @@ type IntervalOp struct {
 	Errors   int64 `json:"errors"`
 	BytesIn  int64 `json:"bytes_in"`
 	BytesOut int64 `json:"bytes_out"`
+	// Missed counts open-loop sends not made in this interval (too late).
+	Missed int64 `json:"missed,omitempty"`
 	// Hist is the latency histogram (microseconds) in HdrHistogram's
 	// compressed, base64 form (corrected in open loop).
 	Hist string `json:"hist"`

@@ -1,0 +1,74 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// cleanup removes what the run made: buckets it created are destroyed;
+// in a bucket that existed, the objects the run PUT are deleted.
+func (r *runner) cleanup(ctx context.Context) error {
+	cfg := &r.cfg
+	var errs []error
+	if r.createdDst {
+		if err := r.c.DestroyBucket(ctx, cfg.DstBucket); err != nil && !api.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("destroy bucket %s: %w", cfg.DstBucket, err))
+		}
+	} else if cfg.Op == OpETLCopy || cfg.Offline() {
+		r.note("cleanup: bucket %s existed before the run; its transformed objects are left", cfg.DstBucket)
+	}
+	if r.createdSrc {
+		if err := r.c.DestroyBucket(ctx, cfg.Bucket); err != nil && !api.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("destroy bucket %s: %w", cfg.Bucket, err))
+		}
+	} else if n := r.putSeq.Load(); n > 0 {
+		if cfg.MaxPuts > 0 && n > uint64(cfg.MaxPuts) {
+			n = uint64(cfg.MaxPuts)
+		}
+		if err := r.deletePuts(ctx, n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%v", errs)
+	}
+	return nil
+}
+
+// deletePuts deletes the run's PUT objects 0..n-1 (missing ones are fine).
+func (r *runner) deletePuts(ctx context.Context, n uint64) error {
+	var next atomic.Uint64
+	var failed atomic.Int64
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for w := 0; w < min(r.cfg.Workers, 32); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= n {
+					return
+				}
+				if err := r.c.DeleteObject(ctx, r.cfg.Bucket, r.pool.putName(i)); err != nil && !api.IsNotFound(err) {
+					failed.Add(1)
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("delete %d of %d objects failed, e.g.: %w", f, n, first)
+	}
+	return ctx.Err()
+}

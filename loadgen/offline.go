@@ -1,0 +1,230 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// jobRecord is one offline job the run made.
+type jobRecord struct {
+	id      string
+	status  json.RawMessage
+	seconds float64
+}
+
+// jobSeconds is the summed duration of the run's jobs.
+func (r *runner) jobSeconds() float64 {
+	var s float64
+	for _, j := range r.jobs {
+		s += j.seconds
+	}
+	return s
+}
+
+// runJobs runs offline jobs one after another: Epochs of them, or (with a
+// duration and no epochs) until the duration is over, else one.
+func (r *runner) runJobs(issueCtx, reqCtx context.Context) {
+	cfg := &r.cfg
+	for i := 0; ; i++ {
+		switch {
+		case issueCtx.Err() != nil:
+			return
+		case cfg.Epochs > 0 && i >= cfg.Epochs:
+			return
+		case cfg.Epochs == 0 && cfg.Duration == 0 && i >= 1:
+			return
+		case cfg.Epochs == 0 && cfg.Duration > 0 && i > 0 && !time.Now().Before(r.end):
+			return
+		}
+		if err := r.runJob(issueCtx, reqCtx); err != nil {
+			r.note("%v", err)
+			return
+		}
+	}
+}
+
+// runJob starts one job, follows it to its end (aborting it when the run
+// is stopped) and records its progress, duration and final status.
+func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
+	cfg := &r.cfg
+	op := cfg.Op
+	dp := cfg.DirectPut
+	msg := api.TCBMsg{ETLName: r.etl.name, Pipeline: cfg.Pipeline, ETLArgs: cfg.ETLArgs,
+		NumWorkers: cfg.JobWorkers, ContOnErr: true, DirectPut: &dp}
+	total := int64(len(r.pool.listed))
+	started := time.Now()
+	var id string
+	var err error
+	if op == OpETLBucket {
+		id, err = r.c.StartETLBucket(reqCtx, cfg.Bucket, cfg.DstBucket, msg)
+	} else {
+		m := api.TCOMsg{TCBMsg: msg, ToBck: cfg.DstBucket}
+		if cfg.Template != "" {
+			m.Template = cfg.Template
+			if n, ok := templateCount(cfg.Template); ok {
+				total = n
+			}
+		} else {
+			m.ObjNames = make([]string, len(r.pool.listed))
+			for i, e := range r.pool.listed {
+				m.ObjNames[i] = e.Name
+			}
+		}
+		id, err = r.c.StartETLListRange(reqCtx, cfg.Bucket, m)
+	}
+	if err != nil {
+		r.rec.AddErrors(op, Classify(op, err), 1)
+		r.noteErr(op, err)
+		return fmt.Errorf("start %s job: %w", op, err)
+	}
+	var prev api.JobStatus
+	var st *api.JobStatus
+	aborted, failures := false, 0
+	tick := time.NewTicker(cfg.JobPoll)
+	defer tick.Stop()
+	for {
+		s, err := r.c.Job(reqCtx, id)
+		if err != nil {
+			failures++
+			if failures >= 20 || reqCtx.Err() != nil {
+				r.rec.AddErrors(op, ClassJob, 1)
+				return fmt.Errorf("job %s: lost track of it: %w", id, err)
+			}
+		} else {
+			failures = 0
+			st = s
+			r.rec.Add(op, st.ObjsOut-prev.ObjsOut, st.BytesIn-prev.BytesIn, st.BytesOut-prev.BytesOut)
+			r.rec.AddErrors(op, jobErrClass(op, st), st.Errors-prev.Errors)
+			prev = *st
+			r.disp.job(r, id, st, total, st.Finished())
+			if st.Finished() {
+				break
+			}
+		}
+		select {
+		case <-issueCtx.Done():
+			if !aborted {
+				aborted = true
+				if err := r.c.AbortJob(reqCtx, id); err != nil && !api.IsNotFound(err) {
+					r.note("abort job %s: %v", id, err)
+				} else {
+					r.note("job %s aborted: the run was stopped", id)
+				}
+			}
+			select {
+			case <-tick.C:
+			case <-reqCtx.Done():
+			}
+		case <-tick.C:
+		}
+	}
+	dur := jobDuration(st, started)
+	r.rec.Latency(op, dur)
+	if st.State != api.JobFinished {
+		r.rec.AddErrors(op, ClassJob, 1)
+		if !aborted {
+			r.note("job %s %s: %s", id, st.State, st.Err)
+		}
+	}
+	r.jobs = append(r.jobs, jobRecord{id: id, status: mustJSON(st), seconds: dur.Seconds()})
+	r.jobsDone.Add(1)
+	if cfg.Verify && st.State == api.JobFinished {
+		r.verifyJob(reqCtx, op)
+	}
+	if aborted {
+		return fmt.Errorf("job %s: %s", id, st.State)
+	}
+	return nil
+}
+
+// jobDuration is the cluster's start-to-end time of the job, else the
+// loader's view.
+func jobDuration(st *api.JobStatus, started time.Time) time.Duration {
+	s, err1 := time.Parse(time.RFC3339Nano, st.StartTime)
+	e, err2 := time.Parse(time.RFC3339Nano, st.EndTime)
+	if err1 == nil && err2 == nil && e.After(s) {
+		return e.Sub(s)
+	}
+	return time.Since(started)
+}
+
+// jobErrClass classifies a job's object errors by the last recorded one.
+func jobErrClass(op string, st *api.JobStatus) string {
+	if n := len(st.ObjErrs); n > 0 {
+		e := st.ObjErrs[n-1]
+		if e.Status != 0 {
+			return Classify(op, &api.HTTPError{Status: e.Status, Message: "etl: " + e.Message})
+		}
+		if isTimeoutMessage(e.Message) {
+			return ClassTimeout
+		}
+	}
+	return ClassTransformer5xx
+}
+
+// verifyJob checks every destination object of a finished job against
+// the transform computed locally (not measured).
+func (r *runner) verifyJob(ctx context.Context, op string) {
+	names := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	bad := 0
+	for i := 0; i < min(r.cfg.Workers, 16); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range names {
+				out, err := r.c.GetObjectBytes(ctx, r.cfg.DstBucket, name, api.GetOpts{})
+				if err == nil {
+					err = r.checkOutput(ctx, name, out)
+				} else {
+					err = fmt.Errorf("%w: %s/%s: %v", ErrWrongOutput, r.cfg.DstBucket, name, err)
+				}
+				if err != nil {
+					r.rec.AddErrors(op, Classify(op, err), 1)
+					r.noteErr(op, err)
+					mu.Lock()
+					bad++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, e := range r.pool.listed {
+		names <- e.Name
+	}
+	close(names)
+	wg.Wait()
+	r.note("--verify: %d of %d job outputs checked, %d wrong", len(r.pool.listed), len(r.pool.listed), bad)
+}
+
+var rangeRE = regexp.MustCompile(`\{(\d+)\.\.(\d+)(?:\.\.(\d+))?\}`)
+
+// templateCount returns how many names a range template expands to.
+func templateCount(t string) (int64, bool) {
+	ms := rangeRE.FindAllStringSubmatch(t, -1)
+	if len(ms) == 0 {
+		return 0, false
+	}
+	n := int64(1)
+	for _, m := range ms {
+		a, _ := strconv.ParseInt(m[1], 10, 64)
+		b, _ := strconv.ParseInt(m[2], 10, 64)
+		step := int64(1)
+		if m[3] != "" {
+			step, _ = strconv.ParseInt(m[3], 10, 64)
+		}
+		if b < a || step <= 0 {
+			return 0, false
+		}
+		n *= (b-a)/step + 1
+	}
+	return n, true
+}

@@ -1,0 +1,216 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// maxVerifyBytes bounds the bytes --verify holds in memory per object.
+const maxVerifyBytes = 256 << 20
+
+// errSkip means the operation was not made (a limit was reached); it is
+// not recorded.
+var errSkip = errors.New("skipped")
+
+// worker is one sender's private state.
+type worker struct {
+	id    int
+	rng   *rand.Rand
+	timer *time.Timer
+}
+
+func newWorker(id int, seed int64) *worker {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &worker{id: id, rng: rand.New(rand.NewPCG(uint64(seed), uint64(id)+1)), timer: t}
+}
+
+// chooseOp picks the operation of the next request.
+func (r *runner) chooseOp(w *worker) string {
+	switch {
+	case r.cfg.PctPut >= 100:
+		return OpPut
+	case r.cfg.PctPut <= 0:
+		return r.readOp
+	case w.rng.IntN(100) < r.cfg.PctPut:
+		return OpPut
+	}
+	return r.readOp
+}
+
+// execute makes one operation of kind op, intended at intended (the
+// actual send time in closed loop), and records it.
+func (r *runner) execute(ctx context.Context, w *worker, op string, intended time.Time) {
+	var obj objRef
+	if op != OpPut {
+		var ok bool
+		if r.cfg.Epochs > 0 {
+			obj, ok = r.pool.next(r.cfg.Epochs)
+			if !ok {
+				r.stop("epochs done")
+				return
+			}
+		} else if obj, ok = r.pool.pick(w.rng); !ok {
+			if r.cfg.PctPut == 0 {
+				r.stop("no objects to read")
+				return
+			}
+			op = OpPut // nothing written yet: write first
+		}
+	}
+	sent := time.Now()
+	var bin, bout int64
+	var err error
+	switch op {
+	case OpPut:
+		bin, err = r.put(ctx, w)
+	case OpGet:
+		bin, bout, err = r.get(ctx, obj, api.GetOpts{})
+	case OpETLGet:
+		bin, bout, err = r.get(ctx, obj, api.GetOpts{ETLName: r.etl.name, ETLArgs: r.cfg.ETLArgs, Pipeline: r.cfg.Pipeline})
+	case OpETLCopy:
+		bin, err = r.copy(ctx, obj)
+	default:
+		err = fmt.Errorf("unknown operation %q", op)
+	}
+	end := time.Now()
+	if errors.Is(err, errSkip) {
+		return
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			// Cancelled by the loader (drain timeout): not the cluster's error.
+			r.abortedInFlight.Add(1)
+			return
+		}
+		r.rec.Fail(op, Classify(op, err), bin, bout)
+		r.noteErr(op, err)
+		return
+	}
+	r.rec.Done(op, end.Sub(intended), end.Sub(sent), bin, bout)
+}
+
+// put writes the next object of the run.
+func (r *runner) put(ctx context.Context, w *worker) (int64, error) {
+	idx := r.putSeq.Add(1) - 1
+	if r.cfg.MaxPuts > 0 && int64(idx) >= r.cfg.MaxPuts {
+		r.stop("maxputs reached")
+		return 0, errSkip
+	}
+	size := r.sizes.Pick(w.rng)
+	if r.cfg.TotalPutSize > 0 {
+		if prev := r.putBytes.Add(size) - size; prev >= r.cfg.TotalPutSize {
+			r.stop("totalputsize reached")
+			return 0, errSkip
+		}
+	}
+	name := r.pool.putName(idx)
+	if err := r.c.PutObject(ctx, r.cfg.Bucket, name, r.content.Reader(idx, size), size); err != nil {
+		return 0, err
+	}
+	r.pool.add(idx, size)
+	return size, nil
+}
+
+// get reads obj (transformed when opts name an ETL). bytes in is the
+// source object's size for a transform (the transform's input), 0 for a
+// plain GET; bytes out is what came back.
+func (r *runner) get(ctx context.Context, obj objRef, opts api.GetOpts) (int64, int64, error) {
+	var bin int64
+	etl := opts.ETLName != ""
+	if etl {
+		bin = obj.size
+	}
+	resp, err := r.c.GetObject(ctx, r.cfg.Bucket, obj.name, opts)
+	if err != nil {
+		return bin, 0, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case etl && r.verify != nil:
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(resp.Body, maxVerifyBytes+1))
+		if err != nil {
+			return bin, n, fmt.Errorf("read %s/%s: %w", r.cfg.Bucket, obj.name, err)
+		}
+		if n > maxVerifyBytes {
+			return bin, n, fmt.Errorf("verify %s: output larger than %d bytes", obj.name, maxVerifyBytes)
+		}
+		if err := r.checkOutput(ctx, obj.name, buf.Bytes()); err != nil {
+			return bin, n, err
+		}
+		return bin, n, nil
+	case !etl && r.cfg.VerifyHash:
+		h := xxhash.New()
+		n, err := io.Copy(h, resp.Body)
+		if err != nil {
+			return 0, n, fmt.Errorf("read %s/%s: %w", r.cfg.Bucket, obj.name, err)
+		}
+		want := resp.Header.Get(api.HdrChecksumValue)
+		if want == "" {
+			r.noChecksum.Add(1)
+			return 0, n, nil
+		}
+		if got := fmt.Sprintf("%016x", h.Sum64()); got != want {
+			return 0, n, fmt.Errorf("%w: %s/%s: xxhash64 %s, cluster says %s", ErrChecksum, r.cfg.Bucket, obj.name, got, want)
+		}
+		return 0, n, nil
+	default:
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err != nil {
+			return bin, n, fmt.Errorf("read %s/%s: %w", r.cfg.Bucket, obj.name, err)
+		}
+		return bin, n, nil
+	}
+}
+
+// copy transforms obj into the destination bucket (same name).
+func (r *runner) copy(ctx context.Context, obj objRef) (int64, error) {
+	if err := r.c.TransformCopy(ctx, r.cfg.Bucket, obj.name, r.cfg.DstBucket, obj.name, r.etl.name, r.cfg.ETLArgs); err != nil {
+		return obj.size, err
+	}
+	if r.verify != nil {
+		out, err := r.c.GetObjectBytes(ctx, r.cfg.DstBucket, obj.name, api.GetOpts{})
+		if err != nil {
+			return obj.size, fmt.Errorf("verify: read %s/%s: %w", r.cfg.DstBucket, obj.name, err)
+		}
+		if err := r.checkOutput(ctx, obj.name, out); err != nil {
+			return obj.size, err
+		}
+	}
+	return obj.size, nil
+}
+
+// checkOutput compares got, the transform of source object name, with the
+// transform computed locally. The source is read (not measured) for it.
+func (r *runner) checkOutput(ctx context.Context, name string, got []byte) error {
+	src, err := r.c.GetObjectBytes(ctx, r.cfg.Bucket, name, api.GetOpts{})
+	if err != nil {
+		return fmt.Errorf("verify: read source %s/%s: %w", r.cfg.Bucket, name, err)
+	}
+	want, err := r.verify(src)
+	if err != nil {
+		return fmt.Errorf("%w: %s: the local transform fails: %v", ErrWrongOutput, name, err)
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("%w: %s: got %d bytes %s, want %d bytes %s", ErrWrongOutput, name, len(got), preview(got), len(want), preview(want))
+	}
+	return nil
+}
+
+func preview(b []byte) string {
+	const n = 24
+	if len(b) > n {
+		return fmt.Sprintf("%q...", b[:n])
+	}
+	return fmt.Sprintf("%q", b)
+}

@@ -1,0 +1,512 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/reports/result"
+)
+
+// runner is one run in progress.
+type runner struct {
+	cfg     Config
+	c       *api.Client
+	rec     *Recorder
+	pool    *pool
+	content *Content
+	sizes   SizeDist
+	etl     *etlSession
+	verify  func([]byte) ([]byte, error)
+	readOp  string
+	pacer   Pacer
+	disp    display
+	hlog    *hlogSet
+	res     *result.Result
+
+	t0, warmEnd, end time.Time // end is zero when the duration does not end the run
+
+	sendSeq         atomic.Int64 // open loop: next send number
+	putSeq          atomic.Uint64
+	putBytes        atomic.Int64
+	abortedInFlight atomic.Int64
+	noChecksum      atomic.Int64
+	peakGoroutines  atomic.Int64
+	jobsDone        atomic.Int64
+
+	stopOnce    sync.Once
+	stopReason  atomic.Value // string
+	issueCancel context.CancelFunc
+
+	errMu     sync.Mutex
+	firstErrs []string
+
+	createdSrc, createdDst bool
+	intervals              []result.Interval
+	jobs                   []jobRecord
+}
+
+// maxFirstErrors is how many distinct error messages a result keeps.
+const maxFirstErrors = 10
+
+// Run makes one load run as cfg says and returns its result; with
+// cfg.OutDir set it also writes result.json and one <op>.hlog per
+// operation there. progress (may be nil) gets the live display and the
+// final summary. Cancelling ctx stops the run gracefully: no new requests,
+// the ones in flight drain (up to cfg.DrainTimeout), the summary is
+// printed, the ETL the run started is stopped and deleted, and --cleanup
+// is done; the partial result is returned with a note.
+func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, error) {
+	if err := cfg.Normalize(); err != nil {
+		return nil, err
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = time.Now().UnixNano()
+	}
+	if cfg.ObjPrefix == "" {
+		cfg.ObjPrefix = fmt.Sprintf("lg-%x/", uint64(cfg.Seed))
+	}
+	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp()}
+	r.c = newLoadClient(&cfg)
+	r.res = newResult(&cfg)
+
+	if err := r.setup(ctx); err != nil {
+		if terr := r.etl.teardown(r.c); terr != nil {
+			err = fmt.Errorf("%w (and %v)", err, terr)
+		}
+		r.hlog.close()
+		return nil, err
+	}
+	r.disp = newDisplay(progress, &r.cfg)
+	r.load(ctx)
+	return r.finish(ctx, progress)
+}
+
+// newLoadClient returns an API client tuned for load: enough idle
+// connections for every worker, the request timeout.
+func newLoadClient(cfg *Config) *api.Client {
+	c := api.NewClient(cfg.Proxy)
+	c.Token = cfg.Token
+	if tr, ok := c.HTTP.Transport.(*http.Transport); ok {
+		n := cfg.Workers + 16
+		if n < 256 {
+			n = 256
+		}
+		tr.MaxIdleConns = n * 2
+		tr.MaxIdleConnsPerHost = n
+		tr.MaxConnsPerHost = 0
+	}
+	c.HTTP.Timeout = cfg.Timeout
+	return c
+}
+
+// setup checks the cluster, the buckets and the ETL, populates and lists
+// the source objects.
+func (r *runner) setup(ctx context.Context) error {
+	cfg := &r.cfg
+	smap, err := r.c.Smap(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster at %s: %w", cfg.Proxy, err)
+	}
+	alive := 0
+	for _, t := range smap.Targets {
+		if t.Alive {
+			alive++
+		}
+	}
+	r.res.Cluster.Targets = len(smap.Targets)
+	if alive < len(smap.Targets) {
+		r.note("%d of %d targets are down at the start", len(smap.Targets)-alive, len(smap.Targets))
+	}
+
+	if r.createdSrc, err = ensureBucket(ctx, r.c, cfg.Bucket); err != nil {
+		return err
+	}
+	if cfg.Op == OpETLCopy || cfg.Offline() {
+		if r.createdDst, err = ensureBucket(ctx, r.c, cfg.DstBucket); err != nil {
+			return err
+		}
+	}
+
+	if cfg.ETLName != "" || len(cfg.ETLSpec) > 0 {
+		if r.etl, err = setupETL(ctx, r.c, cfg); err != nil {
+			return err
+		}
+		if r.etl.note != "" {
+			r.note("%s", r.etl.note)
+		}
+		r.res.ETLSpec = r.etl.spec
+		r.res.SpecHash = specHash(r.etl.spec)
+		r.res.Config["etl-name"] = r.etl.name
+		if cfg.Verify {
+			if len(cfg.Pipeline) > 0 {
+				return fmt.Errorf("--verify with a pipeline is not supported")
+			}
+			f, ok := verifier(r.etl.transformer, cfg.ETLArgs)
+			if !ok {
+				return fmt.Errorf("--verify: ETL %s does not run a built-in transformer (%s), so its output cannot be computed locally", r.etl.name, builtinNames())
+			}
+			r.verify = f
+		}
+	}
+
+	r.content = NewContent(cfg.Seed)
+	needList := r.readOp != "" || cfg.Offline()
+	var listed []api.ListEntry
+	if needList {
+		if listed, err = r.c.ListAll(ctx, cfg.Bucket, ""); err != nil {
+			return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
+		}
+		if len(listed) < cfg.Objects {
+			err := PopulateWith(ctx, r.c, cfg.Bucket, PopulateOptions{
+				N: cfg.Objects, Start: 0, Sizes: r.sizes, Seed: cfg.Seed, Workers: cfg.Workers, SkipExisting: listed,
+			})
+			if err != nil {
+				return err
+			}
+			if listed, err = r.c.ListAll(ctx, cfg.Bucket, ""); err != nil {
+				return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
+			}
+		}
+		// Reads never choose the run's own earlier writes under the PUT prefix
+		// twice: they are in the listing already.
+		sort.Slice(listed, func(i, j int) bool { return listed[i].Name < listed[j].Name })
+		if len(listed) == 0 && cfg.PctPut == 0 {
+			return fmt.Errorf("bucket %s has no objects to read: pass --objects N to populate it, or --pctput", cfg.Bucket)
+		}
+	}
+	r.pool = newPool(listed, cfg.ObjPrefix)
+
+	var ops []string
+	switch {
+	case cfg.Offline():
+		ops = []string{cfg.Op}
+	case cfg.PctPut >= 100:
+		ops = []string{OpPut}
+	case cfg.PctPut > 0:
+		ops = []string{OpPut, r.readOp}
+	default:
+		ops = []string{r.readOp}
+	}
+	r.rec = NewRecorder(cfg.Open(), ops...)
+	if cfg.Open() {
+		r.pacer = ConstantPacer{PerSec: cfg.Rate}
+	}
+	if cfg.OutDir != "" {
+		if r.hlog, err = openHlogs(cfg.OutDir, ops, cfg.Open()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureBucket creates bck when missing and says whether it did.
+func ensureBucket(ctx context.Context, c *api.Client, bck string) (bool, error) {
+	ok, err := c.HeadBucket(ctx, bck)
+	if err != nil {
+		return false, fmt.Errorf("bucket %s: %w", bck, err)
+	}
+	if ok {
+		return false, nil
+	}
+	if err := c.CreateBucket(ctx, bck); err != nil {
+		if api.StatusOf(err) == http.StatusConflict {
+			return false, nil
+		}
+		return false, fmt.Errorf("create bucket %s: %w", bck, err)
+	}
+	return true, nil
+}
+
+// stop ends the issuing of requests (once); reason goes to the notes.
+func (r *runner) stop(reason string) {
+	r.stopOnce.Do(func() {
+		r.stopReason.Store(reason)
+		r.issueCancel()
+	})
+}
+
+// load runs the workers (or the offline jobs) and the interval clock until
+// the run ends, then drains and closes the last interval.
+func (r *runner) load(ctx context.Context) {
+	cfg := &r.cfg
+	issueCtx, issueCancel := context.WithCancel(ctx)
+	defer issueCancel()
+	r.issueCancel = issueCancel
+	reqCtx, reqCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer reqCancel()
+
+	r.t0 = time.Now()
+	r.warmEnd = r.t0.Add(cfg.Warmup)
+	if cfg.Offline() && cfg.Warmup > 0 {
+		r.note("warm-up does not apply to offline jobs: ignored")
+		r.warmEnd = r.t0
+	}
+	if cfg.Duration > 0 {
+		r.end = r.warmEnd.Add(cfg.Duration)
+		if !cfg.Offline() {
+			t := time.AfterFunc(time.Until(r.end), func() { r.stop("duration") })
+			defer t.Stop()
+		}
+	}
+	r.res.Start = r.t0
+	r.disp.start(r)
+
+	finish := make(chan struct{})
+	lastStart := make(chan time.Time, 1)
+	go r.clock(finish, lastStart)
+
+	var wg sync.WaitGroup
+	if cfg.Offline() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.runJobs(issueCtx, reqCtx)
+			r.stop("jobs done")
+		}()
+	} else {
+		for i := 0; i < cfg.Workers; i++ {
+			w := newWorker(i, cfg.Seed)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if cfg.Open() {
+					r.openLoop(issueCtx, reqCtx, w)
+				} else {
+					r.closedLoop(issueCtx, reqCtx, w)
+				}
+			}()
+		}
+	}
+
+	<-issueCtx.Done()
+	stopAt := time.Now()
+	if !r.end.IsZero() && stopAt.After(r.end) && !cfg.Offline() {
+		stopAt = r.end
+	}
+	if ctx.Err() != nil {
+		r.stopOnce.Do(func() { r.stopReason.Store("interrupted") })
+	}
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(cfg.DrainTimeout):
+		r.note("requests still in flight after the drain timeout (%s) were cancelled", cfg.DrainTimeout)
+		reqCancel()
+		<-drained
+	}
+	close(finish)
+	start := <-lastStart
+	r.rotate(start, time.Now())
+	r.res.End = time.Now()
+	measured := stopAt.Sub(r.warmEnd)
+	if cfg.Offline() {
+		measured = stopAt.Sub(r.t0)
+	}
+	if measured < 0 {
+		measured = 0
+	}
+	r.res.Duration = measured.Seconds()
+	r.disp.stop()
+}
+
+// closedLoop: send the next request when the last one returned.
+func (r *runner) closedLoop(issueCtx, reqCtx context.Context, w *worker) {
+	for issueCtx.Err() == nil {
+		r.execute(reqCtx, w, r.chooseOp(w), time.Now())
+	}
+}
+
+// openLoop: take the next scheduled send, wait for its time, send it; a
+// send already later than MaxLag is counted as missed and not made.
+func (r *runner) openLoop(issueCtx, reqCtx context.Context, w *worker) {
+	for {
+		i := r.sendSeq.Add(1) - 1
+		due := r.t0.Add(r.pacer.Due(i))
+		if !r.end.IsZero() && !due.Before(r.end) {
+			r.stop("duration")
+			return
+		}
+		if d := time.Until(due); d > 0 {
+			w.timer.Reset(d)
+			select {
+			case <-issueCtx.Done():
+				w.timer.Stop()
+				return
+			case <-w.timer.C:
+			}
+		} else if issueCtx.Err() != nil {
+			return
+		}
+		op := r.chooseOp(w)
+		if time.Since(due) > r.cfg.MaxLag {
+			r.rec.Missed(op)
+			continue
+		}
+		r.execute(reqCtx, w, op, due)
+	}
+}
+
+// clock rotates the stats intervals at their boundaries until finish is
+// closed, then sends the start of the open interval.
+func (r *runner) clock(finish <-chan struct{}, lastStart chan<- time.Time) {
+	cur := r.t0
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		b := cur.Add(r.cfg.StatsInterval)
+		if cur.Before(r.warmEnd) && b.After(r.warmEnd) {
+			b = r.warmEnd
+		}
+		t.Reset(time.Until(b))
+		select {
+		case <-finish:
+			lastStart <- cur
+			return
+		case <-t.C:
+			r.rotate(cur, b)
+			cur = b
+		}
+	}
+}
+
+// rotate closes the interval [start, end).
+func (r *runner) rotate(start, end time.Time) {
+	warm := start.Before(r.warmEnd)
+	rot, err := r.rec.Rotate(start, end, warm)
+	if err != nil {
+		r.note("interval %s: %v", start.Format(time.RFC3339), err)
+		return
+	}
+	r.intervals = append(r.intervals, rot.Interval)
+	if !warm && r.hlog != nil {
+		if err := r.hlog.write(rot); err != nil {
+			r.note("hlog: %v", err)
+		}
+	}
+	if g := int64(currentGoroutines()); g > r.peakGoroutines.Load() {
+		r.peakGoroutines.Store(g)
+	}
+	r.disp.interval(r, rot)
+}
+
+// note adds a line to the result's notes.
+func (r *runner) note(format string, a ...any) {
+	r.errMu.Lock()
+	r.res.Notes = append(r.res.Notes, fmt.Sprintf(format, a...))
+	r.errMu.Unlock()
+}
+
+// noteErr keeps the first distinct error messages.
+func (r *runner) noteErr(op string, err error) {
+	msg := op + ": " + err.Error()
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	if len(r.firstErrs) >= maxFirstErrors {
+		return
+	}
+	short := msg
+	if len(short) > 300 {
+		short = short[:300] + "..."
+	}
+	for _, e := range r.firstErrs {
+		if e == short {
+			return
+		}
+	}
+	r.firstErrs = append(r.firstErrs, short)
+}
+
+// finish writes the summary, stops the ETL, cleans up and writes the files.
+func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result, error) {
+	cfg := &r.cfg
+	res := r.res
+	res.Intervals = r.intervals
+	r.summarize()
+	if reason, _ := r.stopReason.Load().(string); reason != "" && reason != "duration" && reason != "jobs done" {
+		r.note("stopped: %s", reason)
+	}
+	if n := r.abortedInFlight.Load(); n > 0 {
+		r.note("%d requests cancelled by the loader at the end were not recorded", n)
+	}
+	if n := r.noChecksum.Load(); n > 0 {
+		r.note("--verifyhash: %d GETs came without a checksum and were not checked", n)
+	}
+	for _, op := range r.rec.Ops() {
+		if s := res.Summary[op]; s.Missed > 0 {
+			r.note("%s: the loader could not keep the rate of %.6g/s: %d sends missed (later than %s)", op, s.TargetRate, s.Missed, cfg.MaxLag)
+		}
+	}
+	if len(r.firstErrs) > 0 {
+		for _, e := range r.firstErrs {
+			r.note("error: %s", e)
+		}
+	}
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if r.etl != nil {
+		if d, err := r.c.ETLShow(bg, r.etl.name); err == nil {
+			d.Spec = nil
+			res.Server = mustJSON(d)
+		}
+	}
+	res.Loader = selfStats(int(r.peakGoroutines.Load()))
+	if progress != nil {
+		writeSummary(progress, res, cfg.JSON)
+	}
+	var errs []string
+	if err := r.etl.teardown(r.c); err != nil {
+		errs = append(errs, err.Error())
+		r.note("%v", err)
+	}
+	if cfg.Cleanup {
+		if err := r.cleanup(bg); err != nil {
+			errs = append(errs, err.Error())
+			r.note("cleanup: %v", err)
+		}
+	}
+	if r.hlog != nil {
+		if err := r.hlog.close(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if cfg.OutDir != "" {
+		if err := WriteResult(cfg.OutDir, res); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("after the run: %s", strings.Join(errs, "; "))
+	}
+	return res, nil
+}
+
+// specHash is a short hash of an ETL spec (for comparing results).
+func specHash(spec []byte) string {
+	if len(spec) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%016x", xxhashSum(spec))
+}
+
+// proxyKind guesses the cluster kind from the proxy address.
+func proxyKind(proxy string) string {
+	u, err := url.Parse(proxy)
+	if err != nil {
+		return "external"
+	}
+	h := u.Hostname()
+	if h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" {
+		return "embedded"
+	}
+	return "external"
+}

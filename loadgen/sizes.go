@@ -1,0 +1,196 @@
+package loadgen
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// WeightedSize is one entry of a fixed size list: objects of Size bytes are
+// picked with probability Weight / (sum of weights).
+type WeightedSize struct {
+	Size   int64 `json:"size"`
+	Weight int   `json:"weight"`
+}
+
+// SizeDist is the size distribution of the objects a run writes: uniform
+// between Min and Max (inclusive), or, when Weighted is not empty, one of a
+// fixed list of sizes by weight.
+type SizeDist struct {
+	Min, Max int64
+	Weighted []WeightedSize
+}
+
+// Fixed returns the distribution of objects of exactly n bytes.
+func Fixed(n int64) SizeDist { return SizeDist{Min: n, Max: n} }
+
+// Validate checks d and says what is wrong.
+func (d SizeDist) Validate() error {
+	if len(d.Weighted) > 0 {
+		total := 0
+		for _, w := range d.Weighted {
+			if w.Size < 0 {
+				return fmt.Errorf("size list: negative size %d", w.Size)
+			}
+			if w.Weight <= 0 {
+				return fmt.Errorf("size list: weight of size %d must be > 0, got %d", w.Size, w.Weight)
+			}
+			if total > math.MaxInt32-w.Weight {
+				return fmt.Errorf("size list: weights too large")
+			}
+			total += w.Weight
+		}
+		return nil
+	}
+	if d.Min < 0 || d.Max < 0 {
+		return fmt.Errorf("object sizes must be >= 0 (minsize %d, maxsize %d)", d.Min, d.Max)
+	}
+	if d.Min > d.Max {
+		return fmt.Errorf("minsize %d is larger than maxsize %d", d.Min, d.Max)
+	}
+	return nil
+}
+
+// Pick draws one size.
+func (d SizeDist) Pick(r *rand.Rand) int64 {
+	if len(d.Weighted) > 0 {
+		total := 0
+		for _, w := range d.Weighted {
+			total += w.Weight
+		}
+		n := r.IntN(total)
+		for _, w := range d.Weighted {
+			if n < w.Weight {
+				return w.Size
+			}
+			n -= w.Weight
+		}
+		return d.Weighted[len(d.Weighted)-1].Size
+	}
+	if d.Max <= d.Min {
+		return d.Min
+	}
+	return d.Min + r.Int64N(d.Max-d.Min+1)
+}
+
+// Mean returns the expected size.
+func (d SizeDist) Mean() float64 {
+	if len(d.Weighted) > 0 {
+		var sum, tw float64
+		for _, w := range d.Weighted {
+			sum += float64(w.Size) * float64(w.Weight)
+			tw += float64(w.Weight)
+		}
+		return sum / tw
+	}
+	return (float64(d.Min) + float64(d.Max)) / 2
+}
+
+// String renders d the way the flags take it.
+func (d SizeDist) String() string {
+	if len(d.Weighted) > 0 {
+		parts := make([]string, len(d.Weighted))
+		for i, w := range d.Weighted {
+			parts[i] = FormatSize(w.Size) + ":" + strconv.Itoa(w.Weight)
+		}
+		return strings.Join(parts, ",")
+	}
+	if d.Min == d.Max {
+		return FormatSize(d.Min)
+	}
+	return FormatSize(d.Min) + ".." + FormatSize(d.Max)
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"TIB", 1 << 40}, {"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10},
+	{"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10},
+	{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10},
+	{"B", 1},
+}
+
+// ParseSize parses a byte size: a plain number of bytes or a number with a
+// unit (B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB; all units are powers of
+// 1024, as in aisloader). Fractions are allowed with a unit ("1.5MiB").
+func ParseSize(s string) (int64, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return 0, fmt.Errorf("empty size")
+	}
+	up := strings.ToUpper(in)
+	mult := int64(1)
+	num := up
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(up, u.suffix) {
+			mult, num = u.mult, strings.TrimSpace(strings.TrimSuffix(up, u.suffix))
+			break
+		}
+	}
+	if n, err := strconv.ParseInt(num, 10, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("size %q is negative", s)
+		}
+		if n > math.MaxInt64/mult {
+			return 0, fmt.Errorf("size %q is too large", s)
+		}
+		return n * mult, nil
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("size %q: want a number of bytes with an optional unit (B, KiB, MiB, GiB, TiB)", s)
+	}
+	if f < 0 {
+		return 0, fmt.Errorf("size %q is negative", s)
+	}
+	v := f * float64(mult)
+	if v >= math.MaxInt64 {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return int64(math.Round(v)), nil
+}
+
+// FormatSize renders n with the largest binary unit that divides it.
+func FormatSize(n int64) string {
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.m && n%u.m == 0 {
+			return strconv.FormatInt(n/u.m, 10) + u.s
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
+// ParseSizeList parses a weighted size list "4KiB:3,1MiB:1" (a missing
+// weight is 1).
+func ParseSizeList(s string) ([]WeightedSize, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []WeightedSize
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return nil, fmt.Errorf("size list %q: empty entry", s)
+		}
+		sz, wt, hasW := strings.Cut(item, ":")
+		n, err := ParseSize(sz)
+		if err != nil {
+			return nil, fmt.Errorf("size list %q: %w", s, err)
+		}
+		w := 1
+		if hasW {
+			w, err = strconv.Atoi(strings.TrimSpace(wt))
+			if err != nil || w <= 0 {
+				return nil, fmt.Errorf("size list %q: weight %q of %s must be a positive integer", s, wt, sz)
+			}
+		}
+		out = append(out, WeightedSize{Size: n, Weight: w})
+	}
+	return out, nil
+}
