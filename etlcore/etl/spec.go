@@ -3,7 +3,10 @@
 // transformer (hpush, hpull, ws) and the ETL statistics.
 package etl
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // EnvVar is one environment variable of a spec (Kubernetes form).
 type EnvVar struct {
@@ -13,7 +16,7 @@ type EnvVar struct {
 
 // RuntimeSpec says what to run as the transformer.
 type RuntimeSpec struct {
-	// Image is a container image; "etlbench/transformer-<name>" runs the
+	// Image is a container image (AIStore's runtime.image); "etlbench/transformer-<name>" runs the
 	// built-in transformer <name> in the process runtime.
 	Image string `json:"image"`
 	// Command, when set, is what the process runtime executes (and the
@@ -30,6 +33,9 @@ type ResourceList map[string]string
 type Resources struct {
 	Requests ResourceList `json:"requests,omitempty"`
 	Limits   ResourceList `json:"limits,omitempty"`
+	// Claims is Kubernetes' dynamic resource claims list; accepted in the
+	// input (AIStore passes corev1.ResourceRequirements) but must be empty.
+	Claims []json.RawMessage `json:"claims,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as "45s" in JSON/YAML
@@ -37,6 +43,11 @@ type Resources struct {
 type Duration time.Duration
 
 // Spec is an ETL init spec (contract section 3).
+//
+// JSON field names are AIStore's ETLSpecMsg names, so that AIStore clients
+// (CLI, Python and Go SDKs) can init ETLs here unchanged. Argument is
+// AIStore's argument-passing mode: "" (object bytes or URL) or "fqn" (pass
+// the local file path; "url" is accepted as the older spelling of "").
 type Spec struct {
 	Name             string      `json:"name"`
 	Communication    string      `json:"communication,omitempty"`

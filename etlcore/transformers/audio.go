@@ -30,9 +30,11 @@ const (
 // Channels: to mono, all input channels are averaged; from mono, the one
 // channel is copied to each; otherwise output channel c is the average of the
 // input channels i with i mod out == c (fewer) or input channel c mod in
-// (more). Rate: linear interpolation. The output has round(N*ar/in_rate)
-// frames for N input frames, so the duration is kept within one sample. The
-// arithmetic is integer, so the output is the same on every machine.
+// (more). Rate: linear interpolation; output frame j is at input time
+// j/ar and exists while that time is inside the input, so N input frames
+// give ceil(N*ar/in_rate) output frames: the duration is kept to within one
+// output sample. The arithmetic is integer, so the output is the same on
+// every machine.
 func audio(ctx context.Context, req transformer.Request, r io.Reader, w io.Writer) error {
 	const name = "audio"
 	a, err := parseArgs(name, req.Args, audioArgs)
@@ -115,9 +117,9 @@ type audioConverter struct {
 }
 
 // outFrames returns the number of output frames for n input frames:
-// round(n * outRate / inRate).
+// ceil(n * outRate / inRate), the frames j with j*inRate/outRate < n.
 func (c *audioConverter) outFrames(n int64) int64 {
-	return (n*c.outRate + c.inRate/2) / c.inRate
+	return (n*c.outRate + c.inRate - 1) / c.inRate
 }
 
 // next mixes the next input frame into dst (outCh samples); false at the end.
@@ -171,8 +173,8 @@ func mixFrame(dst []int64, in []int32) {
 }
 
 // run writes every output frame to w. Output frame j sits at input position
-// j*inRate/outRate: it interpolates the input frames on either side of it,
-// and is the last input frame past the end.
+// j*inRate/outRate: it interpolates the input frames on either side of it
+// (the last frame stands alone), and exists if the frame before it does.
 func (c *audioConverter) run(w *bufio.Writer) error {
 	cur := make([]int64, c.outCh) // input frame number at
 	nxt := make([]int64, c.outCh) // input frame number at+1, if haveNxt
@@ -196,9 +198,8 @@ func (c *audioConverter) run(w *bufio.Writer) error {
 				return err
 			}
 		}
-		// Without a next frame the input is exhausted and its length known.
-		if !haveNxt && j >= c.outFrames(c.seen) {
-			return nil
+		if at < idx {
+			return nil // input exhausted: frame j is past its end
 		}
 		interpolate := frac != 0 && haveNxt && at == idx
 		for ch := range c.outCh {
