@@ -120,6 +120,9 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) {
 			continue
 		}
 		d.pos[p] = k.Line
+		if v.Line < 0 {
+			d.pos[p] = v.Line // the value comes from --set
+		}
 		if isNull(resolve(v)) {
 			continue
 		}

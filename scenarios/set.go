@@ -11,32 +11,44 @@ import (
 
 // Set applies one override "key=value", as `etlbench run --set` gives it:
 // key is a dotted path (duration, load.workers, matrix.comm,
-// transformers[0].args) and value is YAML (10s, 3, [ws, hpush], true).
-// The scenario is decoded and validated again; on error it is unchanged,
-// and the error names the override.
-func (s *Scenario) Set(kv string) error {
-	key, val, ok := strings.Cut(kv, "=")
-	key = strings.TrimSpace(key)
-	if !ok || key == "" {
-		return &FieldError{File: "--set " + kv, Msg: "want key=value, e.g. duration=10s or matrix.comm=[ws]"}
+// transformers[0].args) and value is YAML (10s, 3, [ws, hpush], true,
+// {model: open, rate: 100}). The scenario is decoded and validated again;
+// on error it is unchanged, and the error names the override.
+func (s *Scenario) Set(kv string) error { return s.SetAll([]string{kv}) }
+
+// SetAll applies several overrides and then validates once, so that
+// overrides that only make sense together (load.model=open, load.rate=100)
+// can be given one by one.
+func (s *Scenario) SetAll(kvs []string) error {
+	if len(kvs) == 0 {
+		return nil
 	}
 	if s.root == nil {
-		return &FieldError{File: "--set " + kv, Field: key, Msg: "the scenario was not loaded from a file"}
-	}
-	steps, err := parsePath(key)
-	if err != nil {
-		return &FieldError{File: "--set " + kv, Field: key, Msg: err.Error()}
-	}
-	line := -(len(s.sets) + 1)
-	vnode, err := valueNode(val, line)
-	if err != nil {
-		return &FieldError{File: "--set " + kv, Field: key, Msg: err.Error()}
+		return &FieldError{File: "--set " + kvs[0], Msg: "the scenario was not loaded from a file"}
 	}
 	root := cloneNode(s.root)
-	if err := setPath(root, steps, key, vnode, line); err != nil {
-		return &FieldError{File: "--set " + kv, Field: key, Msg: err.Error()}
+	sets := s.Sets()
+	for _, kv := range kvs {
+		key, val, ok := strings.Cut(kv, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return &FieldError{File: "--set " + kv, Msg: "want key=value, e.g. duration=10s or matrix.comm=[ws]"}
+		}
+		steps, err := parsePath(key)
+		if err != nil {
+			return &FieldError{File: "--set " + kv, Field: key, Msg: err.Error()}
+		}
+		line := -(len(sets) + 1)
+		vnode, err := valueNode(val, line)
+		if err != nil {
+			return &FieldError{File: "--set " + kv, Field: key, Msg: err.Error()}
+		}
+		if err := setPath(root, steps, key, vnode, line); err != nil {
+			return &FieldError{File: "--set " + kv, Field: key, Msg: err.Error()}
+		}
+		sets = append(sets, kv)
 	}
-	ns, err := build(s.File, root, append(s.Sets(), kv))
+	ns, err := build(s.File, root, sets)
 	if err != nil {
 		return err
 	}

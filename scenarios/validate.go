@@ -140,7 +140,9 @@ func (v *validator) defaults() {
 	}
 	if len(m.Transformer) == 0 {
 		for _, t := range s.Transformers {
-			m.Transformer = append(m.Transformer, t.Name)
+			if !oneOf(t.Name, m.Transformer) {
+				m.Transformer = append(m.Transformer, t.Name)
+			}
 		}
 		if len(m.Transformer) == 0 {
 			m.Transformer = []string{"echo"}

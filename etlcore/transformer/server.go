@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -134,6 +135,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, push bool) {
 // the object pulled from AIS_TARGET_URL.
 func (s *Server) source(ctx context.Context, r *http.Request, push bool, fqn string) (io.ReadCloser, error) {
 	if fqn != "" {
+		// Targets path-escape the fqn inside the query (as AIStore does).
+		if !strings.HasPrefix(fqn, "/") {
+			u, err := url.PathUnescape(fqn)
+			if err != nil {
+				return nil, &httpErr{http.StatusBadRequest, fmt.Errorf("etl_fqn %q: %w", fqn, err)}
+			}
+			fqn = u
+		}
 		if err := s.cfg.checkFQN(fqn); err != nil {
 			return nil, &httpErr{http.StatusForbidden, err}
 		}

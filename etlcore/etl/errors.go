@@ -1,0 +1,110 @@
+package etl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+)
+
+// Classes of per-object ETL errors (ObjError.Class).
+const (
+	// ClassTimeout: the object did not finish within obj_timeout.
+	ClassTimeout = "timeout"
+	// ClassConnection: the transformer could not be reached, or the
+	// connection to it broke.
+	ClassConnection = "connection"
+	// ClassTransformer: the transformer answered an error (>= 400, or a ws
+	// error frame) or broke the protocol.
+	ClassTransformer = "transformer"
+	// ClassDirectPut: the transformer could not deliver the result to its
+	// destination target (503 + Ais-Etl-Retry-Reason: direct-put-transient,
+	// after the replay).
+	ClassDirectPut = "direct-put"
+)
+
+// ObjError is the error of one object sent through a transformer.
+type ObjError struct {
+	Status int    // HTTP status answered (or implied), 0 when none
+	Msg    string // what went wrong, for people
+	Class  string // ClassTimeout, ClassConnection, ClassTransformer, ClassDirectPut
+	Err    error  // underlying error, if any
+}
+
+// Error names the class, the status and the message.
+func (e *ObjError) Error() string {
+	s := "etl " + e.Class + " error"
+	if e.Status != 0 {
+		s += fmt.Sprintf(": status %d", e.Status)
+		if t := http.StatusText(e.Status); t != "" {
+			s += " " + t
+		}
+	}
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.Err != nil && (e.Msg == "" || e.Msg != e.Err.Error()) {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *ObjError) Unwrap() error { return e.Err }
+
+// HTTPStatus is the status a target should answer for this error: the
+// transformer's own status for ClassTransformer, 504 for a timeout, 502 for
+// a connection or direct-put failure.
+func (e *ObjError) HTTPStatus() int {
+	switch e.Class {
+	case ClassTimeout:
+		return http.StatusGatewayTimeout
+	case ClassTransformer:
+		if e.Status >= 400 && e.Status <= 599 {
+			return e.Status
+		}
+	}
+	return http.StatusBadGateway
+}
+
+// IsTimeout reports whether err is (or wraps) an object timeout: an
+// ObjError of ClassTimeout, a context deadline, or a network timeout.
+func IsTimeout(err error) bool {
+	if err == nil {
+		return false
+	}
+	var oe *ObjError
+	if errors.As(err, &oe) && oe.Class == ClassTimeout {
+		return true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// ErrClass returns the class of err: the ObjError's class, ClassTimeout for
+// deadlines, ClassConnection for other errors.
+func ErrClass(err error) string {
+	var oe *ObjError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &oe):
+		return oe.Class
+	case IsTimeout(err):
+		return ClassTimeout
+	}
+	return ClassConnection
+}
+
+// ErrStatus returns the status that err carries (ObjError.Status), else 0.
+func ErrStatus(err error) int {
+	var oe *ObjError
+	if errors.As(err, &oe) {
+		return oe.Status
+	}
+	return 0
+}

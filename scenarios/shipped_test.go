@@ -1,0 +1,92 @@
+package scenarios
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestShipped loads and validates every scenario file shipped in scenarios/.
+func TestShipped(t *testing.T) {
+	files, err := filepath.Glob("*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"quick.yaml": true, "comm-modes.yaml": true, "direct-put.yaml": true, "object-sizes.yaml": true,
+		"offline.yaml": true, "transformers.yaml": true, "stress.yaml": true}
+	for _, f := range files {
+		delete(want, f)
+		t.Run(f, func(t *testing.T) {
+			s, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Name+".yaml" != f {
+				t.Errorf("name %q does not match the file name", s.Name)
+			}
+			if s.Description == "" {
+				t.Error("no description")
+			}
+			if len(s.Expand()) == 0 {
+				t.Error("no cells")
+			}
+		})
+	}
+	for f := range want {
+		t.Errorf("%s is not shipped", f)
+	}
+}
+
+// TestQuickShape checks what make run promises: all three modes with and
+// without direct put, inline and offline, and a budget that fits in three
+// minutes on two cores.
+func TestQuickShape(t *testing.T) {
+	s, err := Load("quick.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var total time.Duration
+	for _, c := range s.Expand() {
+		if c.UsesETL() {
+			seen[c.Comm+"/"+c.Axes[AxisDirectPut]+"/"+c.Op] = true
+		}
+		// warm-up + measured + ~3s for ETL init, drain and delete.
+		total += s.Warmup + s.Duration + 3*time.Second
+	}
+	for _, comm := range []string{"hpush", "hpull", "ws"} {
+		for _, dp := range []string{"true", "false"} {
+			for _, op := range []string{OpETLGet, OpETLBucket} {
+				if !seen[comm+"/"+dp+"/"+op] {
+					t.Errorf("quick has no %s/%s/%s cell", comm, dp, op)
+				}
+			}
+		}
+	}
+	if total > 150*time.Second {
+		t.Errorf("quick needs about %v of cells: too long for 3 minutes with cluster start", total)
+	}
+}
+
+// TestTransformersRealisticData checks that transformers.yaml feeds every
+// built-in the data it is meant for.
+func TestTransformersRealisticData(t *testing.T) {
+	s, err := Load("transformers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtins := map[string]bool{}
+	for _, c := range s.Points() {
+		b := c.Transformer.Builtin
+		builtins[b] = true
+		want := map[string]string{"image-resize": ContentJPEG, "audio": ContentWAV, "compress": ContentText}[b]
+		if want != "" && c.Data.Content != want {
+			t.Errorf("%s reads %s, want %s", c.ID, c.Data.Content, want)
+		}
+	}
+	for _, b := range Builtins {
+		if !builtins[b.Name] {
+			t.Errorf("built-in %s is not in transformers.yaml", b.Name)
+		}
+	}
+}
