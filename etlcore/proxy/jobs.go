@@ -76,17 +76,25 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 			return
 		}
 	}
-	if !m.DryRun && !c.p.bucketExists(dst) {
-		// The destination is created on demand, as AIStore does.
-		c.p.mu.Lock()
-		c.p.buckets[dst] = true
-		c.p.saveStateLocked()
-		c.p.mu.Unlock()
-	}
 	targets, err := c.p.aliveTargets(true)
 	if err != nil {
 		api.WriteErr(w, r, http.StatusServiceUnavailable, "start job: %v", err)
 		return
+	}
+	if !m.DryRun {
+		// The destination is created on demand (as AIStore does), on every
+		// target before any object can arrive there.
+		c.p.mu.Lock()
+		c.p.buckets[dst] = true
+		c.p.saveStateLocked()
+		c.p.mu.Unlock()
+		body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
+		for _, rp := range c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+dst, body) {
+			if rp.failed() {
+				api.WriteErr(w, r, http.StatusInternalServerError, "create destination bucket %q: %s", dst, rp.errString())
+				return
+			}
+		}
 	}
 	je := &jobEntry{ID: newID("job-"), Kind: am.Action, ETLName: m.ETLName, SrcBck: bck, DstBck: dst, Start: time.Now()}
 	for _, t := range targets {
