@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/etlbench/etlbench/etlcore/runtime"
 )
@@ -10,7 +11,11 @@ import (
 func newRuntime(name string) (runtime.Runtime, error) {
 	switch name {
 	case "process":
-		return nil, nil // wired when the process runtime lands
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the etlbench binary: %w", err)
+		}
+		return runtime.NewProcess(runtime.ProcessConfig{SelfBinary: self}), nil
 	default:
 		return nil, fmt.Errorf("unknown --runtime %q: want process or kubernetes", name)
 	}

@@ -79,3 +79,20 @@ func TestValidateNames(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestExpandTemplate(t *testing.T) {
+	var got []string
+	err := ExpandTemplate("s-{008..011}/x{1..5..2}.tar", func(n string) error { got = append(got, n); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "s-008/x1.tar s-008/x3.tar s-008/x5.tar s-009/x1.tar s-009/x3.tar s-009/x5.tar s-010/x1.tar s-010/x3.tar s-010/x5.tar s-011/x1.tar s-011/x3.tar s-011/x5.tar"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %v", got)
+	}
+	for _, bad := range []string{"none", "a-{1..}", "a-{3..1}", "a-{x..2}", "a-{1..2..0}", "a-{0..9", "a-{0..99999}{0..99999}"} {
+		if err := ExpandTemplate(bad, func(string) error { return nil }); err == nil {
+			t.Errorf("%q: want error", bad)
+		}
+	}
+}

@@ -1,23 +1,393 @@
 package proxy
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/etl"
+	"github.com/etlbench/etlbench/etlcore/target"
 )
 
-// control is the ETL control plane and the job table (placeholder until
-// the ETL control plane lands).
-type control struct{ p *Proxy }
-
-func newControl(p *Proxy) *control { return &control{p: p} }
-
-func (c *control) routes(mux *api.Router) {}
-func (c *control) shutdown()              {}
-func (c *control) targetDown(id string)   {}
-func (c *control) handleXactStatus(w http.ResponseWriter, r *http.Request) {
-	api.WriteErr(w, r, http.StatusNotImplemented, "not implemented")
+// etlEntry is the proxy's record of one ETL (persisted).
+type etlEntry struct {
+	Name   string          `json:"name"`
+	Spec   json.RawMessage `json:"spec"` // normalized JSON
+	Stage  string          `json:"stage"`
+	Reason string          `json:"reason,omitempty"`
+	Secret string          `json:"secret"`
+	XactID string          `json:"xact_id"`
 }
-func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, msg *api.ActMsg) {
-	api.WriteErr(w, r, http.StatusNotImplemented, "not implemented")
+
+// jobEntry is the proxy's record of one job.
+type jobEntry struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	ETLName   string    `json:"etl_name"`
+	SrcBck    string    `json:"src_bck"`
+	DstBck    string    `json:"dst_bck"`
+	Start     time.Time `json:"start"`
+	Targets   []string  `json:"targets"`
+	DirectPut bool      `json:"direct_put"`
+}
+
+// control is the ETL control plane and the job table.
+type control struct {
+	p    *Proxy
+	mu   sync.Mutex // serializes lifecycle changes
+	etls map[string]*etlEntry
+	jobs map[string]*jobEntry
+	jmu  sync.Mutex
+}
+
+func newControl(p *Proxy) *control {
+	c := &control{p: p, etls: map[string]*etlEntry{}, jobs: map[string]*jobEntry{}}
+	if b, err := os.ReadFile(c.path()); err == nil {
+		var list []*etlEntry
+		if json.Unmarshal(b, &list) == nil {
+			for _, e := range list {
+				c.etls[e.Name] = e
+			}
+		}
+	}
+	return c
+}
+
+func (c *control) path() string { return filepath.Join(c.p.cfg.Dir, "etls.json") }
+
+// saveLocked persists the ETL table; c.mu is held.
+func (c *control) saveLocked() {
+	list := make([]*etlEntry, 0, len(c.etls))
+	for _, e := range c.etls {
+		list = append(list, e)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	if err := writeFileAtomic(c.path(), list); err != nil {
+		c.p.log.Printf("save etls: %v", err)
+	}
+}
+
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+func (c *control) routes(mux *api.Router) {
+	mux.HandleFunc(api.PathETL, c.handleETLRoot)
+	mux.HandleFunc(api.PathETL+"/", c.handleETL)
+	mux.HandleFunc(api.PathJobs, c.handleJobs)
+	mux.HandleFunc(api.PathJobs+"/", c.handleJobs)
+}
+
+func (c *control) shutdown() {}
+
+func (c *control) targetDown(id string) {}
+
+// handleETLRoot serves PUT /v1/etl (init) and GET /v1/etl (list).
+func (c *control) handleETLRoot(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		c.list(w, r)
+	case http.MethodPut, http.MethodPost:
+		if !c.p.authorized(w, r) {
+			return
+		}
+		c.init(w, r)
+	default:
+		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, api.PathETL)
+	}
+}
+
+// init validates a spec and starts the ETL on every target, all or nothing.
+func (c *control) init(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	spec, err := etl.ParseSpec(body)
+	if err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if err := spec.Validate(); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	spec.Normalize()
+	raw, _ := json.Marshal(spec)
+	c.mu.Lock()
+	if _, dup := c.etls[spec.Name]; dup {
+		c.mu.Unlock()
+		api.WriteErr(w, r, http.StatusConflict, "etl %q already exists", spec.Name)
+		return
+	}
+	e := &etlEntry{Name: spec.Name, Spec: raw, Stage: api.StageInitializing}
+	c.etls[spec.Name] = e
+	c.saveLocked()
+	c.mu.Unlock()
+	if err := c.start(r.Context(), e); err != nil {
+		api.WriteErr(w, r, http.StatusInternalServerError, "etl %q: init failed: %v", spec.Name, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write([]byte(e.XactID))
+}
+
+// start starts e on every target with a new secret; on any failure every
+// target cleans up and e is Aborted with the reason.
+func (c *control) start(ctx context.Context, e *etlEntry) error {
+	targets, err := c.p.aliveTargets(true)
+	if err != nil {
+		c.setStage(e, api.StageAborted, err.Error())
+		return err
+	}
+	c.mu.Lock()
+	e.Secret, e.XactID, e.Stage, e.Reason = newID(""), newID("etl-"), api.StageInitializing, ""
+	c.saveLocked()
+	c.mu.Unlock()
+	body, _ := json.Marshal(target.InitMsg{Spec: e.Spec, Secret: e.Secret, XactID: e.XactID})
+	var errs []string
+	for _, rp := range c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+e.Name+"/init", body) {
+		if rp.failed() {
+			errs = append(errs, rp.errString())
+		}
+	}
+	if len(errs) > 0 {
+		reason := strings.Join(errs, "; ")
+		c.stopOnTargets(e.Name, reason)
+		c.setStage(e, api.StageAborted, reason)
+		return errors.New(reason)
+	}
+	c.setStage(e, api.StageRunning, "")
+	return nil
+}
+
+func (c *control) setStage(e *etlEntry, stage, reason string) {
+	c.mu.Lock()
+	e.Stage, e.Reason = stage, reason
+	c.saveLocked()
+	c.mu.Unlock()
+}
+
+// stopOnTargets stops the ETL on every live target (they fail its jobs).
+func (c *control) stopOnTargets(name, reason string) {
+	targets, err := c.p.aliveTargets(false)
+	if err != nil {
+		return
+	}
+	body, _ := json.Marshal(target.StopMsg{Reason: reason})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+name+"/stop", body)
+}
+
+func (c *control) get(name string) *etlEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.etls[name]
+}
+
+// targetETLs collects every live target's view of its ETLs.
+func (c *control) targetETLs(ctx context.Context) map[string]map[string]target.TargetETL {
+	out := map[string]map[string]target.TargetETL{}
+	targets, err := c.p.aliveTargets(false)
+	if err != nil {
+		return out
+	}
+	for _, rp := range c.p.broadcast(ctx, targets, http.MethodGet, api.PathInternal+"etl", nil) {
+		if rp.failed() {
+			continue
+		}
+		var list []target.TargetETL
+		if json.Unmarshal(rp.body, &list) != nil {
+			continue
+		}
+		for _, v := range list {
+			if out[v.Name] == nil {
+				out[v.Name] = map[string]target.TargetETL{}
+			}
+			out[v.Name][rp.target.ID] = v
+		}
+	}
+	return out
+}
+
+func (c *control) info(e *etlEntry, per map[string]target.TargetETL) api.ETLInfo {
+	info := api.ETLInfo{Name: e.Name, Stage: e.Stage, XactID: e.XactID, Reason: e.Reason}
+	// Better than AIStore: sum over every target.
+	for _, v := range per {
+		info.ObjCount += v.Stats.ObjsOut
+		info.InBytes += v.Stats.BytesIn
+		info.OutBytes += v.Stats.BytesOut
+		info.Errors += v.Stats.Errors
+	}
+	return info
+}
+
+func (c *control) list(w http.ResponseWriter, r *http.Request) {
+	per := c.targetETLs(r.Context())
+	c.mu.Lock()
+	out := make([]api.ETLInfo, 0, len(c.etls))
+	for _, e := range c.etls {
+		out = append(out, c.info(e, per[e.Name]))
+	}
+	c.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	api.WriteJSON(w, out)
+}
+
+// handleETL serves /v1/etl/<name>[/op[/target]].
+func (c *control) handleETL(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, api.PathETL+"/")
+	parts := strings.SplitN(rest, "/", 3)
+	name, op := parts[0], ""
+	if len(parts) > 1 {
+		op = parts[1]
+	}
+	if r.Method != http.MethodGet && !c.p.authorized(w, r) {
+		return
+	}
+	if op == "_failed" && r.Method == http.MethodPost {
+		c.failed(w, r, name)
+		return
+	}
+	e := c.get(name)
+	if e == nil {
+		api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist", name)
+		return
+	}
+	switch {
+	case op == "" && r.Method == http.MethodGet:
+		c.details(w, r, e)
+	case op == "" && r.Method == http.MethodDelete:
+		c.stopOnTargets(name, "deleted")
+		if targets, err := c.p.aliveTargets(false); err == nil {
+			c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"etl/"+name+"/delete", nil)
+		}
+		c.mu.Lock()
+		delete(c.etls, name)
+		c.saveLocked()
+		c.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	case op == "stop" && r.Method == http.MethodPost:
+		c.stopOnTargets(name, "stopped by user")
+		c.setStage(e, api.StageAborted, "stopped by user")
+		w.WriteHeader(http.StatusOK)
+	case op == "start" && r.Method == http.MethodPost:
+		if e.Stage != api.StageAborted {
+			api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s: only an Aborted etl can be started", name, e.Stage)
+			return
+		}
+		if err := c.start(r.Context(), e); err != nil {
+			api.WriteErr(w, r, http.StatusInternalServerError, "etl %q: start failed: %v", name, err)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case (op == "logs" || op == "metrics" || op == "health") && r.Method == http.MethodGet:
+		c.perTarget(w, r, name, op, parts)
+	default:
+		api.WriteErr(w, r, http.StatusNotFound, "no such etl operation: %s %s", r.Method, r.URL.Path)
+	}
+}
+
+// failed is a target's report that its transformer died: abort everywhere.
+func (c *control) failed(w http.ResponseWriter, r *http.Request, name string) {
+	var msg target.FailedMsg
+	if _, err := api.ReadJSON(r, &msg); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	e := c.get(name)
+	if e == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	c.p.log.Printf("etl %s aborted: %s", name, msg.Reason)
+	c.setStage(e, api.StageAborted, msg.Reason)
+	go c.stopOnTargets(name, msg.Reason)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (c *control) details(w http.ResponseWriter, r *http.Request, e *etlEntry) {
+	per := c.targetETLs(r.Context())[e.Name]
+	c.mu.Lock()
+	d := api.ETLDetails{Info: c.info(e, per), Spec: e.Spec, Targets: map[string]api.ETLInfo{}}
+	c.mu.Unlock()
+	for id, v := range per {
+		d.Targets[id] = api.ETLInfo{Name: v.Name, Stage: v.Stage, XactID: v.XactID, ObjCount: v.Stats.ObjsOut,
+			InBytes: v.Stats.BytesIn, OutBytes: v.Stats.BytesOut, Errors: v.Stats.Errors, Reason: v.Reason}
+		d.ObjErrs = append(d.ObjErrs, v.ObjErrs...)
+	}
+	api.WriteJSON(w, d)
+}
+
+// perTarget serves logs, metrics and health, from every target or one.
+func (c *control) perTarget(w http.ResponseWriter, r *http.Request, name, op string, parts []string) {
+	targets, err := c.p.aliveTargets(false)
+	if err != nil {
+		api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
+		return
+	}
+	if len(parts) == 3 && parts[2] != "" {
+		var one []api.NodeInfo
+		for _, t := range targets {
+			if t.ID == parts[2] {
+				one = append(one, t)
+			}
+		}
+		if len(one) == 0 {
+			api.WriteErr(w, r, http.StatusNotFound, "no live target %q", parts[2])
+			return
+		}
+		targets = one
+	}
+	replies := c.p.broadcast(r.Context(), targets, http.MethodGet, api.PathInternal+"etl/"+name+"/"+op, nil)
+	if op == "logs" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		for _, rp := range replies {
+			fmt.Fprintf(w, "===== target %s =====\n", rp.target.ID)
+			if rp.failed() {
+				fmt.Fprintf(w, "(%s)\n", rp.errString())
+				continue
+			}
+			_, _ = w.Write(rp.body)
+		}
+		return
+	}
+	out := map[string]any{}
+	for _, rp := range replies {
+		switch {
+		case rp.failed():
+			out[rp.target.ID] = map[string]string{"error": rp.errString()}
+		case op == "health":
+			out[rp.target.ID] = string(rp.body)
+		default:
+			out[rp.target.ID] = json.RawMessage(rp.body)
+		}
+	}
+	api.WriteJSON(w, out)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := ioReadAllLimit(r, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil, errors.New("empty spec: the body must be an ETL spec (JSON or YAML)")
+	}
+	return b, nil
 }

@@ -41,6 +41,8 @@ type Target struct {
 	url    string
 	client *http.Client
 	log    *log.Logger
+	etls   etlTable
+	jobs   jobTable
 }
 
 // New creates a target (its mountpaths included); Run serves it.
@@ -61,6 +63,9 @@ func New(cfg Config) (*Target, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
 	t := &Target{cfg: cfg, store: st, log: cfg.Logger, client: &http.Client{Transport: tr}}
+	t.etls.etls = map[string]*etlInst{}
+	t.jobs.jobs = map[string]*tjob{}
+	t.jobs.recv = map[string]*[2]atomic.Int64{}
 	return t, nil
 }
 

@@ -1,0 +1,258 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/cluster"
+	"github.com/etlbench/etlbench/etlcore/etl"
+)
+
+// etlStatus maps a transform error to an HTTP status.
+func etlStatus(err error) int {
+	var oe *etl.ObjError
+	if errors.As(err, &oe) {
+		if etl.IsTimeout(err) {
+			return http.StatusGatewayTimeout
+		}
+		if oe.Status >= 400 {
+			return oe.Status
+		}
+		return http.StatusBadGateway
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
+// pipelineURLs returns the transformer URLs of the ETLs named in a
+// comma-separated pipeline (all must run on this target).
+func (t *Target) pipelineURLs(pipeline []string) ([]string, int, error) {
+	var urls []string
+	for _, n := range pipeline {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		e, st, err := t.runningETL(n)
+		if err != nil {
+			return nil, st, fmt.Errorf("pipeline: %w", err)
+		}
+		urls = append(urls, e.inst.URL())
+	}
+	return urls, 0, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// inlineETL serves GET /v1/objects/<bck>/<obj>?etl_name=..: the object
+// streamed through the ETL (and the pipeline after it).
+func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj string) {
+	q := r.URL.Query()
+	name, args := q.Get(api.QparamETLName), q.Get(api.QparamETLArgs)
+	e, st, err := t.runningETL(name)
+	if err != nil {
+		api.WriteErr(w, r, st, "%v", err)
+		return
+	}
+	next, st, err := t.pipelineURLs(splitList(q.Get(api.QparamETLPipeline)))
+	if err != nil {
+		api.WriteErr(w, r, st, "%v", err)
+		return
+	}
+	f, fi, fqn, err := t.store.Open(bck, obj)
+	if err != nil {
+		writeStoreErr(w, r, err)
+		return
+	}
+	f.Close()
+	// hpull without a pipeline: the client follows a redirect to the
+	// transformer, which reads the local file.
+	if e.spec.Communication == api.CommHPULL && len(next) == 0 {
+		e.stats.Add(fi.Size(), 0)
+		http.Redirect(w, r, etl.HPullRedirectURL(e.inst.URL(), bck, obj, fqn, args), http.StatusTemporaryRedirect)
+		return
+	}
+	res, err := e.comm.Do(r.Context(), &etl.ObjRequest{Bck: bck, ObjName: obj, FQN: fqn, Size: fi.Size(), Args: args, NodeURLs: next})
+	if err != nil {
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
+		api.WriteErr(w, r, etlStatus(err), "target %s: etl %q: %s/%s: %v", t.cfg.ID, name, bck, obj, err)
+		return
+	}
+	if res.Body == nil {
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), http.StatusBadGateway, "transformer answered without a body")
+		api.WriteErr(w, r, http.StatusBadGateway, "etl %q answered an inline GET without a body", name)
+		return
+	}
+	defer res.Body.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if res.Size >= 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(res.Size, 10))
+	}
+	n, err := io.Copy(w, res.Body)
+	if err != nil {
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), http.StatusBadGateway, "stream result: "+err.Error())
+		return // the client sees a truncated body: the connection is closed
+	}
+	e.stats.Add(fi.Size(), n)
+}
+
+// transformCopy serves PUT /v1/objects/<bck>/<obj>?object_to=<dst>/<obj2>&etl_name=..:
+// a synchronous single-object transform into the destination bucket.
+func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj string) {
+	q := r.URL.Query()
+	name := q.Get(api.QparamETLName)
+	to := q.Get(api.QparamObjectTo)
+	if name == "" || to == "" {
+		api.WriteErr(w, r, http.StatusBadRequest, "a transform-copy needs both %s and %s", api.QparamETLName, api.QparamObjectTo)
+		return
+	}
+	dstBck, dstObj := api.SplitBckObj(to, "")
+	if err := cluster.ValidateBucket(dstBck); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%s: %v", api.QparamObjectTo, err)
+		return
+	}
+	if err := cluster.ValidateObjName(dstObj); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%s: %v", api.QparamObjectTo, err)
+		return
+	}
+	e, st, err := t.runningETL(name)
+	if err != nil {
+		api.WriteErr(w, r, st, "%v", err)
+		return
+	}
+	if !t.store.BucketExists(dstBck) {
+		api.WriteErr(w, r, http.StatusNotFound, "destination bucket %q does not exist", dstBck)
+		return
+	}
+	directPut := e.spec.SupportDirectPut
+	if v := q.Get("direct_put"); v != "" {
+		directPut, _ = strconv.ParseBool(v)
+	}
+	x := &xfer{t: t, e: e, args: q.Get(api.QparamETLArgs), directPut: directPut, uuid: "copy-" + randSuffix()}
+	_, out, err := x.one(r.Context(), bck, obj, dstBck, dstObj)
+	if err != nil {
+		api.WriteErr(w, r, etlStatus(err), "target %s: etl %q: %s/%s -> %s/%s: %v", t.cfg.ID, name, bck, obj, dstBck, dstObj, err)
+		return
+	}
+	w.Header().Set(api.HdrObjSize, strconv.FormatInt(out, 10))
+	w.WriteHeader(http.StatusOK)
+}
+
+// xfer moves objects through one ETL into a destination bucket: the one
+// code path of single-object copies and offline jobs.
+type xfer struct {
+	t         *Target
+	e         *etlInst
+	args      string
+	pipeline  []string // transformer URLs after e
+	directPut bool
+	dryRun    bool
+	uuid      string
+}
+
+// one transforms bck/obj into dstBck/dstObj and returns the bytes read and written.
+// The result is stored locally when this target owns the destination,
+// put straight to the owner by the transformer (direct put), or forwarded
+// to the owner by this target.
+func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64, int64, error) {
+	t, e := x.t, x.e
+	f, fi, fqn, err := t.store.Open(bck, obj)
+	if err != nil {
+		return 0, 0, err
+	}
+	f.Close()
+	req := &etl.ObjRequest{Bck: bck, ObjName: obj, FQN: fqn, Size: fi.Size(), Args: x.args, NodeURLs: x.pipeline}
+	var owner *api.NodeInfo
+	if !x.dryRun {
+		sm := t.smap.Load()
+		if sm != nil && len(sm.Targets) > 0 {
+			if owner, err = cluster.Owner(sm, dstBck, dstObj); err != nil {
+				return 0, 0, err
+			}
+			if owner.ID == t.cfg.ID {
+				owner = nil
+			} else if !owner.Alive {
+				return 0, 0, fmt.Errorf("target %s, the owner of %s/%s, is down", owner.ID, dstBck, dstObj)
+			}
+		}
+		if owner != nil && x.directPut {
+			dst := owner.URL + "/" + url.PathEscape(etl.Uname(dstBck, dstObj)) + "?" + api.QparamUUID + "=" + url.QueryEscape(x.uuid)
+			req.NodeURLs = append(append([]string(nil), x.pipeline...), dst)
+		}
+	}
+	res, err := e.comm.Do(ctx, req)
+	if err != nil {
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
+		return 0, 0, err
+	}
+	var n int64
+	switch {
+	case res.Body == nil:
+		n = res.DirectPutLength
+	case x.dryRun:
+		n, err = io.Copy(io.Discard, res.Body)
+	case owner == nil:
+		var pr PutResult
+		pr, err = t.store.Put(dstBck, dstObj, res.Body, res.Size)
+		n = pr.Size
+	default:
+		n, err = t.forward(ctx, owner, dstBck, dstObj, res.Body, res.Size)
+	}
+	if res.Body != nil {
+		res.Body.Close()
+	}
+	if err != nil {
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), statusOf(err), err.Error())
+		return 0, 0, err
+	}
+	e.stats.Add(fi.Size(), n)
+	return fi.Size(), n, nil
+}
+
+// forward PUTs a result to the destination's owner (the two-hop path).
+func (t *Target) forward(ctx context.Context, owner *api.NodeInfo, bck, obj string, body io.Reader, size int64) (int64, error) {
+	cr := &countingReader{r: body}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, owner.URL+api.ObjPath(bck, obj), cr)
+	if err != nil {
+		return 0, err
+	}
+	req.ContentLength = size
+	if size == 0 {
+		req.Body = http.NoBody
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("forward to %s: %w", owner.ID, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return 0, &StoreError{Status: resp.StatusCode, Err: fmt.Errorf("forward to %s: %d %s", owner.ID, resp.StatusCode, strings.TrimSpace(string(b)))}
+	}
+	return cr.n, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

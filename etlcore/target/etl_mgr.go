@@ -1,0 +1,380 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/etl"
+	"github.com/etlbench/etlbench/etlcore/runtime"
+)
+
+// etlInst is one ETL on this target: its transformer and communicator.
+type etlInst struct {
+	name   string
+	spec   *etl.Spec
+	secret string
+	xact   string
+	inst   runtime.Instance
+	comm   etl.Communicator
+	stats  *etl.Stats
+
+	mu       sync.Mutex
+	stage    string
+	reason   string
+	stopping bool
+}
+
+func (e *etlInst) getStage() (string, string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stage, e.reason
+}
+
+// InitMsg is what the proxy sends each target to start an ETL.
+type InitMsg struct {
+	Spec   json.RawMessage `json:"spec"`
+	Secret string          `json:"secret"`
+	XactID string          `json:"xact_id"`
+}
+
+// StopMsg stops an ETL on a target, with the reason kept.
+type StopMsg struct {
+	Reason string `json:"reason"`
+}
+
+// FailedMsg is what a target tells the proxy when its transformer dies.
+type FailedMsg struct {
+	Target string `json:"target"`
+	Reason string `json:"reason"`
+}
+
+// TargetETL is a target's view of one ETL (internal API).
+type TargetETL struct {
+	Name    string       `json:"name"`
+	Stage   string       `json:"stage"`
+	Reason  string       `json:"reason,omitempty"`
+	XactID  string       `json:"xact_id"`
+	URL     string       `json:"url,omitempty"`
+	Stats   api.Counters `json:"stats"`
+	ObjErrs []api.ObjErr `json:"obj_errs,omitempty"`
+}
+
+type etlTable struct {
+	mu   sync.RWMutex
+	etls map[string]*etlInst
+}
+
+func (t *Target) getETL(name string) *etlInst {
+	t.etls.mu.RLock()
+	defer t.etls.mu.RUnlock()
+	return t.etls.etls[name]
+}
+
+// runningETL returns the ETL if it runs here, else an error with a status.
+func (t *Target) runningETL(name string) (*etlInst, int, error) {
+	e := t.getETL(name)
+	if e == nil {
+		return nil, http.StatusNotFound, fmt.Errorf("etl %q does not exist", name)
+	}
+	if st, reason := e.getStage(); st != api.StageRunning {
+		if reason != "" {
+			return nil, http.StatusServiceUnavailable, fmt.Errorf("etl %q is %s: %s", name, st, reason)
+		}
+		return nil, http.StatusServiceUnavailable, fmt.Errorf("etl %q is %s", name, st)
+	}
+	return e, 0, nil
+}
+
+func (t *Target) etlRoutes(mux *api.Router) {
+	mux.HandleFunc(api.PathETLObj, t.handleETLObject)
+	mux.HandleFunc(api.PathInternal+"etl", t.internalAuth(t.handleETLList))
+	mux.HandleFunc(api.PathInternal+"etl/", t.internalAuth(t.handleETLInternal))
+	mux.HandleFunc(api.PathInternal+"jobs", t.internalAuth(t.handleJobList))
+	mux.HandleFunc(api.PathInternal+"jobs/", t.internalAuth(t.handleJobInternal))
+	mux.HandleFunc(api.PathMetrics, t.handleMetrics)
+}
+
+func (t *Target) internalAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !api.CheckToken(r, t.cfg.AuthToken) {
+			api.WriteErr(w, r, http.StatusUnauthorized, "missing or wrong auth token")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (t *Target) handleETLList(w http.ResponseWriter, r *http.Request) {
+	t.etls.mu.RLock()
+	out := make([]TargetETL, 0, len(t.etls.etls))
+	for _, e := range t.etls.etls {
+		out = append(out, e.view())
+	}
+	t.etls.mu.RUnlock()
+	api.WriteJSON(w, out)
+}
+
+func (e *etlInst) view() TargetETL {
+	st, reason := e.getStage()
+	v := TargetETL{Name: e.name, Stage: st, Reason: reason, XactID: e.xact}
+	if e.inst != nil {
+		v.URL = e.inst.URL()
+	}
+	v.Stats, v.ObjErrs = e.stats.Snapshot()
+	return v
+}
+
+// handleETLInternal serves /v1/_internal/etl/<name>/<op>.
+func (t *Target) handleETLInternal(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, api.PathInternal+"etl/")
+	name, op, _ := strings.Cut(rest, "/")
+	switch {
+	case op == "init" && r.Method == http.MethodPost:
+		var msg InitMsg
+		if _, err := api.ReadJSON(r, &msg); err != nil {
+			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+			return
+		}
+		if err := t.initETL(r.Context(), name, &msg); err != nil {
+			api.WriteErr(w, r, http.StatusInternalServerError, "target %s: %v", t.cfg.ID, err)
+			return
+		}
+	case op == "stop" && r.Method == http.MethodPost:
+		var msg StopMsg
+		_, _ = api.ReadJSON(r, &msg)
+		t.stopETL(name, msg.Reason, false)
+	case op == "delete" && r.Method == http.MethodPost:
+		t.stopETL(name, "deleted", true)
+	case op == "" && r.Method == http.MethodGet:
+		e := t.getETL(name)
+		if e == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist on target %s", name, t.cfg.ID)
+			return
+		}
+		api.WriteJSON(w, e.view())
+	case op == "logs" && r.Method == http.MethodGet:
+		e := t.getETL(name)
+		if e == nil || e.inst == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_ = e.inst.Logs(w)
+	case op == "metrics" && r.Method == http.MethodGet:
+		e := t.getETL(name)
+		if e == nil || e.inst == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
+			return
+		}
+		m, err := e.inst.Metrics(r.Context())
+		if err != nil {
+			api.WriteErr(w, r, http.StatusInternalServerError, "etl %q metrics on target %s: %v", name, t.cfg.ID, err)
+			return
+		}
+		api.WriteJSON(w, m)
+	case op == "health" && r.Method == http.MethodGet:
+		e := t.getETL(name)
+		if e == nil || e.inst == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
+			return
+		}
+		if err := probeHealth(r.Context(), t.client, e.inst.URL()); err != nil {
+			api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
+			return
+		}
+		_, _ = io.WriteString(w, "Running")
+	default:
+		api.WriteErr(w, r, http.StatusNotFound, "no such etl operation: %s %s", r.Method, r.URL.Path)
+	}
+}
+
+// initETL starts the transformer, waits for its health within
+// init_timeout, and connects to it.
+func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
+	if t.cfg.Runtime == nil {
+		return fmt.Errorf("no transformer runtime configured")
+	}
+	spec, err := etl.ParseSpec(msg.Spec)
+	if err != nil {
+		return err
+	}
+	spec.Normalize()
+	if old := t.getETL(name); old != nil {
+		t.stopETL(name, "restarted", true)
+	}
+	e := &etlInst{name: name, spec: spec, secret: msg.Secret, xact: msg.XactID, stats: new(etl.Stats), stage: api.StageInitializing}
+	t.etls.mu.Lock()
+	t.etls.etls[name] = e
+	t.etls.mu.Unlock()
+	fail := func(err error) error {
+		e.mu.Lock()
+		e.stage, e.reason, e.stopping = api.StageAborted, err.Error(), true
+		e.mu.Unlock()
+		if e.inst != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = e.inst.Stop(sctx)
+			cancel()
+		}
+		return err
+	}
+	timeout := time.Duration(spec.InitTimeout)
+	ictx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	inst, err := t.cfg.Runtime.Start(ictx, runtime.StartRequest{
+		Spec: spec, TargetID: t.cfg.ID, TargetURL: t.url + api.PathETLObj + name + "/" + msg.Secret,
+		DirectPut: spec.SupportDirectPut, Mountpaths: t.store.Mountpaths(), WorkDir: t.cfg.Dir,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("etl %q: start transformer: %w", name, err))
+	}
+	e.inst = inst
+	if err := waitHealthy(ictx, t.client, inst, timeout); err != nil {
+		return fail(fmt.Errorf("etl %q: %w", name, err))
+	}
+	comm, err := etl.NewCommunicator(spec.Communication, inst.URL(), etl.CommOpts{ObjTimeout: time.Duration(spec.ObjTimeout)})
+	if err != nil {
+		return fail(fmt.Errorf("etl %q: connect to transformer: %w", name, err))
+	}
+	e.comm = comm
+	if c, ok := comm.(etl.Connector); ok {
+		if err := c.Connect(ictx); err != nil {
+			_ = comm.Close()
+			return fail(fmt.Errorf("etl %q: connect to transformer: %w", name, err))
+		}
+	}
+	e.mu.Lock()
+	e.stage = api.StageRunning
+	e.mu.Unlock()
+	go t.watchETL(e)
+	return nil
+}
+
+// waitHealthy polls the transformer's GET /health until it answers 200,
+// the transformer exits, or the timeout ends.
+func waitHealthy(ctx context.Context, cl *http.Client, inst runtime.Instance, timeout time.Duration) error {
+	var last error
+	for {
+		if last = probeHealth(ctx, cl, inst.URL()); last == nil {
+			return nil
+		}
+		select {
+		case <-inst.Done():
+			return fmt.Errorf("transformer exited before it was ready: %v", inst.Err())
+		case <-ctx.Done():
+			return fmt.Errorf("transformer not healthy within init_timeout %v: %v", timeout, last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func probeHealth(ctx context.Context, cl *http.Client, url string) error {
+	hctx, cancel := context.WithTimeout(ctx, runtime.HealthTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(hctx, http.MethodGet, url+"/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := cl.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET /health: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /health: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// watchETL aborts the ETL cluster-wide when its transformer dies.
+func (t *Target) watchETL(e *etlInst) {
+	<-e.inst.Done()
+	e.mu.Lock()
+	stopping := e.stopping
+	e.mu.Unlock()
+	if stopping {
+		return
+	}
+	reason := fmt.Sprintf("target %s: transformer of etl %q died: %v", t.cfg.ID, e.name, e.inst.Err())
+	t.log.Print(reason)
+	t.stopETL(e.name, reason, false)
+	body, _ := json.Marshal(FailedMsg{Target: t.cfg.ID, Reason: reason})
+	req, err := http.NewRequest(http.MethodPost, t.cfg.ProxyURL+api.PathETL+"/"+e.name+"/_failed", bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	if t.cfg.AuthToken != "" {
+		req.Header.Set(api.HdrAuthorization, "Bearer "+t.cfg.AuthToken)
+	}
+	if resp, err := t.client.Do(req); err == nil {
+		resp.Body.Close()
+	} else {
+		t.log.Printf("tell proxy etl %s failed: %v", e.name, err)
+	}
+}
+
+// stopETL stops the transformer, fails the jobs using the ETL and keeps
+// its stats and reason (remove: forget it too).
+func (t *Target) stopETL(name, reason string, remove bool) {
+	e := t.getETL(name)
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	already := e.stopping
+	e.stopping = true
+	if e.stage != api.StageAborted || e.reason == "" {
+		e.stage, e.reason = api.StageAborted, reason
+	}
+	e.mu.Unlock()
+	if !already {
+		if reason == "" {
+			reason = "stopped"
+		}
+		t.failJobsUsing(name, fmt.Sprintf("target %s: etl %q aborted: %s", t.cfg.ID, name, reason))
+		if e.comm != nil {
+			_ = e.comm.Close()
+		}
+		if e.inst != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = e.inst.Stop(ctx)
+			cancel()
+		}
+	}
+	if remove {
+		t.etls.mu.Lock()
+		if t.etls.etls[name] == e {
+			delete(t.etls.etls, name)
+		}
+		t.etls.mu.Unlock()
+	}
+}
+
+func (t *Target) stopAllETLs() {
+	t.etls.mu.RLock()
+	names := make([]string, 0, len(t.etls.etls))
+	for n := range t.etls.etls {
+		names = append(names, n)
+	}
+	t.etls.mu.RUnlock()
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Add(1)
+		go func(n string) { defer wg.Done(); t.stopETL(n, "target shutting down", true) }(n)
+	}
+	wg.Wait()
+}
+
+// checkSecret compares secrets in constant time.
+func checkSecret(a, b string) bool {
+	return len(a) == len(b) && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -1,0 +1,334 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/cluster"
+	"github.com/etlbench/etlbench/etlcore/etl"
+)
+
+// JobStartMsg is what the proxy sends every target to start an offline job.
+type JobStartMsg struct {
+	ID     string     `json:"id"`
+	Kind   string     `json:"kind"` // api.ActETLBck | api.ActETLListRange
+	SrcBck string     `json:"src_bck"`
+	DstBck string     `json:"dst_bck"`
+	Msg    api.TCOMsg `json:"msg"`
+}
+
+// TargetJob is one target's part of a job (internal API).
+type TargetJob struct {
+	ID        string       `json:"id"`
+	ETLName   string       `json:"etl_name"`
+	State     string       `json:"state"`
+	Err       string       `json:"err,omitempty"`
+	Start     time.Time    `json:"start"`
+	End       time.Time    `json:"end,omitempty"`
+	Stats     api.Counters `json:"stats"`
+	ObjErrs   []api.ObjErr `json:"obj_errs,omitempty"`
+	Received  int64        `json:"direct_puts_received"`
+	RecvBytes int64        `json:"direct_put_bytes_received"`
+	DirectPut bool         `json:"direct_put"`
+}
+
+type tjob struct {
+	msg       JobStartMsg
+	etlNames  []string
+	cancel    context.CancelFunc
+	stats     *etl.Stats
+	directPut bool
+	start     time.Time
+
+	mu    sync.Mutex
+	state string
+	err   string
+	end   time.Time
+}
+
+type jobTable struct {
+	mu     sync.Mutex
+	jobs   map[string]*tjob
+	recv   map[string]*[2]atomic.Int64 // direct puts received per job id: count, bytes
+	recvMu sync.Mutex
+}
+
+func (jt *jobTable) received(id string, size int64) {
+	jt.recvMu.Lock()
+	c := jt.recv[id]
+	if c == nil {
+		c = new([2]atomic.Int64)
+		jt.recv[id] = c
+	}
+	jt.recvMu.Unlock()
+	c[0].Add(1)
+	c[1].Add(size)
+}
+
+func (jt *jobTable) receivedOf(id string) (int64, int64) {
+	jt.recvMu.Lock()
+	defer jt.recvMu.Unlock()
+	if c := jt.recv[id]; c != nil {
+		return c[0].Load(), c[1].Load()
+	}
+	return 0, 0
+}
+
+func (t *Target) view(j *tjob) TargetJob {
+	j.mu.Lock()
+	v := TargetJob{ID: j.msg.ID, ETLName: j.msg.Msg.ETLName, State: j.state, Err: j.err, Start: j.start, End: j.end, DirectPut: j.directPut}
+	j.mu.Unlock()
+	v.Stats, v.ObjErrs = j.stats.Snapshot()
+	v.Received, v.RecvBytes = t.jobs.receivedOf(j.msg.ID)
+	return v
+}
+
+func (t *Target) handleJobList(w http.ResponseWriter, r *http.Request) {
+	t.jobs.mu.Lock()
+	out := make([]TargetJob, 0, len(t.jobs.jobs))
+	jobs := make([]*tjob, 0, len(t.jobs.jobs))
+	for _, j := range t.jobs.jobs {
+		jobs = append(jobs, j)
+	}
+	t.jobs.mu.Unlock()
+	for _, j := range jobs {
+		out = append(out, t.view(j))
+	}
+	api.WriteJSON(w, out)
+}
+
+// handleJobInternal serves /v1/_internal/jobs/<id>[/start|/abort].
+func (t *Target) handleJobInternal(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, api.PathInternal+"jobs/")
+	id, op, _ := strings.Cut(rest, "/")
+	switch {
+	case op == "start" && r.Method == http.MethodPost:
+		var msg JobStartMsg
+		if _, err := api.ReadJSON(r, &msg); err != nil {
+			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+			return
+		}
+		msg.ID = id
+		if st, err := t.startLocalJob(&msg); err != nil {
+			api.WriteErr(w, r, st, "target %s: %v", t.cfg.ID, err)
+			return
+		}
+	case op == "abort" && r.Method == http.MethodPost:
+		t.jobs.mu.Lock()
+		j := t.jobs.jobs[id]
+		t.jobs.mu.Unlock()
+		if j != nil {
+			j.finish(api.JobAborted, "aborted by user")
+		}
+	case op == "" && r.Method == http.MethodGet:
+		t.jobs.mu.Lock()
+		j := t.jobs.jobs[id]
+		t.jobs.mu.Unlock()
+		if j == nil {
+			// A target may only have received direct puts for the job.
+			n, b := t.jobs.receivedOf(id)
+			if n == 0 {
+				api.WriteErr(w, r, http.StatusNotFound, "job %q not found on target %s", id, t.cfg.ID)
+				return
+			}
+			api.WriteJSON(w, TargetJob{ID: id, State: api.JobFinished, Received: n, RecvBytes: b})
+			return
+		}
+		api.WriteJSON(w, t.view(j))
+	default:
+		api.WriteErr(w, r, http.StatusNotFound, "no such job operation: %s %s", r.Method, r.URL.Path)
+	}
+}
+
+// finish ends the job once, with a state and message.
+func (j *tjob) finish(state, msg string) {
+	j.mu.Lock()
+	if j.state == api.JobRunning {
+		j.state, j.err, j.end = state, msg, time.Now()
+	}
+	j.mu.Unlock()
+	j.cancel()
+}
+
+// failJobsUsing fails every running job that uses ETL name.
+func (t *Target) failJobsUsing(name, reason string) {
+	t.jobs.mu.Lock()
+	var hit []*tjob
+	for _, j := range t.jobs.jobs {
+		for _, n := range j.etlNames {
+			if n == name {
+				hit = append(hit, j)
+				break
+			}
+		}
+	}
+	t.jobs.mu.Unlock()
+	for _, j := range hit {
+		j.finish(api.JobFailed, reason)
+	}
+}
+
+// startJob is reached when a client sends a job action to a target
+// directly: jobs are started by the proxy.
+func (t *Target) startJob(w http.ResponseWriter, r *http.Request, bck string, msg *api.ActMsg) {
+	api.WriteErr(w, r, http.StatusBadRequest, "send %q to a proxy, not to a target", msg.Action)
+}
+
+func (t *Target) startLocalJob(msg *JobStartMsg) (int, error) {
+	m := &msg.Msg
+	e, st, err := t.runningETL(m.ETLName)
+	if err != nil {
+		return st, err
+	}
+	next, st, err := t.pipelineURLs(m.Pipeline)
+	if err != nil {
+		return st, err
+	}
+	if !t.store.BucketExists(msg.SrcBck) {
+		return http.StatusNotFound, fmt.Errorf("bucket %q does not exist", msg.SrcBck)
+	}
+	if !m.DryRun && !t.store.BucketExists(msg.DstBck) {
+		if err := t.store.CreateBucket(msg.DstBck); err != nil {
+			return http.StatusInternalServerError, err
+		}
+	}
+	directPut := e.spec.SupportDirectPut
+	if m.DirectPut != nil {
+		directPut = *m.DirectPut
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	j := &tjob{msg: *msg, etlNames: append([]string{m.ETLName}, m.Pipeline...), cancel: cancel,
+		stats: new(etl.Stats), directPut: directPut, start: time.Now(), state: api.JobRunning}
+	t.jobs.mu.Lock()
+	if _, dup := t.jobs.jobs[msg.ID]; dup {
+		t.jobs.mu.Unlock()
+		cancel()
+		return http.StatusConflict, fmt.Errorf("job %q already exists", msg.ID)
+	}
+	t.jobs.jobs[msg.ID] = j
+	t.jobs.mu.Unlock()
+	x := &xfer{t: t, e: e, args: m.ETLArgs, pipeline: next, directPut: directPut, dryRun: m.DryRun, uuid: msg.ID}
+	go t.runJob(ctx, j, x)
+	return 0, nil
+}
+
+// numWorkers resolves num-workers: 0 auto, -1 one per mountpath, >0 exact.
+func (t *Target) numWorkers(n int) int {
+	switch {
+	case n > 0:
+		return min(n, 256)
+	case n == -1:
+		return len(t.store.Mountpaths())
+	default:
+		return max(4, 2*len(t.store.Mountpaths()))
+	}
+}
+
+// dstName maps a source name to its destination name (ext, prepend).
+func dstName(m *api.TCOMsg, name string) string {
+	if len(m.Ext) > 0 {
+		if ext := path.Ext(name); ext != "" {
+			if to, ok := m.Ext[ext[1:]]; ok {
+				name = strings.TrimSuffix(name, ext) + "." + strings.TrimPrefix(to, ".")
+			}
+		}
+	}
+	return m.Prepend + name
+}
+
+// runJob transforms this target's share of the job's objects.
+func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
+	m := &j.msg.Msg
+	names := make(chan string, 256)
+	var wg sync.WaitGroup
+	nw := t.numWorkers(m.NumWorkers)
+	for i := 0; i < nw; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range names {
+				if ctx.Err() != nil {
+					continue
+				}
+				in, out, err := x.one(ctx, j.msg.SrcBck, name, j.msg.DstBck, dstName(m, name))
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					j.stats.AddErr(t.cfg.ID, name, etlStatus(err), err.Error())
+					if !m.ContOnErr {
+						j.finish(api.JobFailed, fmt.Sprintf("target %s: %s/%s: %v", t.cfg.ID, j.msg.SrcBck, name, err))
+					}
+					continue
+				}
+				j.stats.Add(in, out)
+			}
+		}()
+	}
+	err := t.jobNames(ctx, j, func(name string) error {
+		select {
+		case names <- name:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(names)
+	wg.Wait()
+	if err != nil && ctx.Err() == nil {
+		j.finish(api.JobFailed, fmt.Sprintf("target %s: %v", t.cfg.ID, err))
+	}
+	j.finish(api.JobFinished, "")
+}
+
+// jobNames calls fn for every source object of the job this target owns.
+func (t *Target) jobNames(ctx context.Context, j *tjob, fn func(string) error) error {
+	m := &j.msg.Msg
+	if j.msg.Kind == api.ActETLBck {
+		token := ""
+		for {
+			ents, more, err := t.store.List(j.msg.SrcBck, m.Prefix, token, 10000)
+			if err != nil {
+				return err
+			}
+			for _, e := range ents {
+				if err := fn(e.Name); err != nil {
+					return err
+				}
+			}
+			if !more || len(ents) == 0 {
+				return nil
+			}
+			token = ents[len(ents)-1].Name
+		}
+	}
+	sm := t.smap.Load()
+	mine := func(name string) error {
+		if sm != nil && len(sm.Targets) > 0 {
+			if o, err := cluster.Owner(sm, j.msg.SrcBck, name); err != nil || o.ID != t.cfg.ID {
+				return nil
+			}
+		}
+		if err := cluster.ValidateObjName(name); err != nil {
+			j.stats.AddErr(t.cfg.ID, name, http.StatusBadRequest, err.Error())
+			return nil
+		}
+		return fn(name)
+	}
+	if m.Template != "" {
+		return cluster.ExpandTemplate(m.Template, mine)
+	}
+	for _, n := range m.ObjNames {
+		if err := mine(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
