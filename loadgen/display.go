@@ -46,10 +46,10 @@ func newDisplay(progress io.Writer, cfg *Config) display {
 
 type nopDisplay struct{}
 
-func (nopDisplay) start(*runner)                                     {}
-func (nopDisplay) interval(*runner, *Rotated)                        {}
+func (nopDisplay) start(*runner)                                    {}
+func (nopDisplay) interval(*runner, *Rotated)                       {}
 func (nopDisplay) job(*runner, string, *api.JobStatus, int64, bool) {}
-func (nopDisplay) stop()                                             {}
+func (nopDisplay) stop()                                            {}
 
 // linesDisplay prints one line per operation per interval, like
 // aisloader's periodic stats with percentiles and ops/s added.
