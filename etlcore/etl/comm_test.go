@@ -316,30 +316,37 @@ func TestCommObjTimeout(t *testing.T) {
 	tt := newTestTransformer(t)
 	tt.putObject("b", "o", []byte("data"))
 	for _, mode := range modes {
-		c := newComm(t, mode, tt.URL(), CommOpts{ObjTimeout: time.Second, WSConns: 1})
-		start := time.Now()
-		res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: "o", Body: strings.NewReader("data"), Size: 4, Args: "sleep=3s"})
-		if err == nil { // hpush/hpull may time out while reading the body
-			_, err = io.ReadAll(res.Body)
-			res.Body.Close()
-		}
-		el := time.Since(start)
-		if err == nil || !IsTimeout(err) || ErrClass(err) != ClassTimeout {
-			t.Fatalf("%s: err = %v, want a timeout", mode, err)
-		}
-		if el < 900*time.Millisecond || el > 1900*time.Millisecond {
-			t.Errorf("%s: timed out after %v, want ~1s", mode, el)
-		}
-		if !strings.Contains(err.Error(), "obj_timeout 1s") {
-			t.Errorf("%s: message %q does not name the timeout", mode, err)
-		}
-		res, err = c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: "o", Body: strings.NewReader("data"), Size: 4})
-		if err != nil {
-			t.Fatalf("%s: next object after a timeout: %v", mode, err)
-		}
-		if got := readResult(t, res); string(got) != "data" {
-			t.Fatalf("%s: next object: %q", mode, got)
-		}
+		t.Run(strings.TrimSuffix(mode, "://"), func(t *testing.T) {
+			t.Parallel()
+			testObjTimeout(t, tt, mode)
+		})
+	}
+}
+
+func testObjTimeout(t *testing.T, tt *testTransformer, mode string) {
+	c := newComm(t, mode, tt.URL(), CommOpts{ObjTimeout: time.Second, WSConns: 1})
+	start := time.Now()
+	res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: "o", Body: strings.NewReader("data"), Size: 4, Args: "sleep=3s"})
+	if err == nil { // hpush/hpull may time out while reading the body
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	el := time.Since(start)
+	if err == nil || !IsTimeout(err) || ErrClass(err) != ClassTimeout {
+		t.Fatalf("%s: err = %v, want a timeout", mode, err)
+	}
+	if el < 900*time.Millisecond || el > 1900*time.Millisecond {
+		t.Errorf("%s: timed out after %v, want ~1s", mode, el)
+	}
+	if !strings.Contains(err.Error(), "obj_timeout 1s") {
+		t.Errorf("%s: message %q does not name the timeout", mode, err)
+	}
+	res, err = c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: "o", Body: strings.NewReader("data"), Size: 4})
+	if err != nil {
+		t.Fatalf("%s: next object after a timeout: %v", mode, err)
+	}
+	if got := readResult(t, res); string(got) != "data" {
+		t.Fatalf("%s: next object: %q", mode, got)
 	}
 }
 
