@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -43,9 +44,9 @@ type Speedup struct {
 	Op    string            `json:"op"`
 	On    Estimate          `json:"on_ops_per_sec"`
 	Off   Estimate          `json:"off_ops_per_sec"`
-	Ratio float64           `json:"ratio"`
-	Lo    float64           `json:"ci_lo"`
-	Hi    float64           `json:"ci_hi"`
+	Ratio Float             `json:"ratio"`
+	Lo    Float             `json:"ci_lo"`
+	Hi    Float             `json:"ci_hi"`
 }
 
 // ETLCost is the cost of inline ETL: an etl-get series against the plain
@@ -55,10 +56,10 @@ type ETLCost struct {
 	Get        string   `json:"get"` // series name of the plain get
 	ETLOps     Estimate `json:"etl_ops_per_sec"`
 	GetOps     Estimate `json:"get_ops_per_sec"`
-	Ratio      float64  `json:"throughput_ratio"` // etl-get / get ops/s (median)
-	Lo         float64  `json:"ci_lo"`
-	Hi         float64  `json:"ci_hi"`
-	P50Ratio   float64  `json:"p50_ratio"` // etl-get p50 / get p50
+	Ratio      Float    `json:"throughput_ratio"` // etl-get / get ops/s (median)
+	Lo         Float    `json:"ci_lo"`
+	Hi         Float    `json:"ci_hi"`
+	P50Ratio   Float    `json:"p50_ratio"` // etl-get p50 / get p50
 	ETLLatency float64  `json:"etl_p50_us"`
 	GetLatency float64  `json:"get_p50_us"`
 }
@@ -252,12 +253,13 @@ func speedups(all []*series, so statsOptions) ([]Speedup, error) {
 		rest := without(p.on.axes, AxisDirectPut)
 		seed := hashSeed(so.seed, k)
 		sp := Speedup{
-			Cell: axesKey(rest, " "), Axes: rest, Op: p.on.op,
+			Cell: axesKey(without(rest, AxisOp), " "), Axes: rest, Op: p.on.op,
 			On:  estimate(on, so.level, so.resamples, seed),
 			Off: estimate(off, so.level, so.resamples, seed+1),
 		}
-		sp.Ratio = ratio(sp.On.Median, sp.Off.Median)
-		sp.Lo, sp.Hi = BootstrapRatioCI(on, off, so.level, so.resamples, seed+2)
+		sp.Ratio = Float(ratio(sp.On.Median, sp.Off.Median))
+		lo, hi := BootstrapRatioCI(on, off, so.level, so.resamples, seed+2)
+		sp.Lo, sp.Hi = Float(lo), Float(hi)
 		out = append(out, sp)
 	}
 	return out, nil
@@ -314,9 +316,10 @@ func etlCosts(a *analysis, so statsOptions) ([]ETLCost, error) {
 			ETLOps: a.stats[i].OpsPerSec, GetOps: a.stats[gi].OpsPerSec,
 			ETLLatency: a.stats[i].LatencyUS.P50, GetLatency: a.stats[gi].LatencyUS.P50,
 		}
-		c.Ratio = ratio(c.ETLOps.Median, c.GetOps.Median)
-		c.Lo, c.Hi = BootstrapRatioCI(ev, gv, so.level, so.resamples, hashSeed(so.seed, s.key+"/"+g.key))
-		c.P50Ratio = ratio(c.ETLLatency, c.GetLatency)
+		c.Ratio = Float(ratio(c.ETLOps.Median, c.GetOps.Median))
+		lo, hi := BootstrapRatioCI(ev, gv, so.level, so.resamples, hashSeed(so.seed, s.key+"/"+g.key))
+		c.Lo, c.Hi = Float(lo), Float(hi)
+		c.P50Ratio = Float(ratio(c.ETLLatency, c.GetLatency))
 		out = append(out, c)
 	}
 	return out, nil
@@ -327,4 +330,31 @@ func ratio(a, b float64) float64 {
 		return math.NaN()
 	}
 	return a / b
+}
+
+// Float is a float64 that encodes NaN and infinities as JSON null (a ratio
+// with a zero denominator, a p-value that cannot be computed).
+type Float float64
+
+// MarshalJSON encodes f, or null when it is not finite.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON decodes a number, or null as NaN.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = Float(math.NaN())
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = Float(v)
+	return nil
 }

@@ -116,12 +116,8 @@ type series struct {
 	results []*result.Result // the repeats, in repeat order
 }
 
-// name is the series' display name: the cell, plus the op when the cell's
-// axes do not already say it.
+// name is the series' display name: the cell and the op.
 func (s *series) name() string {
-	if s.axes[AxisOp] == s.op {
-		return s.cell
-	}
 	if s.cell == "" {
 		return "op=" + s.op
 	}
@@ -147,8 +143,9 @@ func groupSeries(results []*result.Result) []*series {
 	for _, r := range results {
 		ck := CellKey(r)
 		axes := Axes(r)
-		cell := axesKey(axes, " ")
-		if cell == "" {
+		// The op is shown on its own: leave it out of the cell's name.
+		cell := axesKey(without(axes, AxisOp), " ")
+		if len(axes) == 0 {
 			cell = ck
 		}
 		for _, op := range resultOps(r) {
@@ -167,12 +164,51 @@ func groupSeries(results []*result.Result) []*series {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {
+		if c := compareAxes(out[i].axes, out[j].axes); c != 0 {
+			return c < 0
+		}
 		if out[i].cell != out[j].cell {
 			return lessNatural(out[i].cell, out[j].cell)
 		}
 		return opRank(out[i].op) < opRank(out[j].op)
 	})
 	return out
+}
+
+// compareAxes orders cells by their axes in display order: a cell without
+// an axis first, communication modes as hpush, hpull, ws, and other values
+// naturally (sizes by bytes).
+func compareAxes(a, b map[string]string) int {
+	union := maps.Clone(a)
+	if union == nil {
+		union = map[string]string{}
+	}
+	maps.Copy(union, b)
+	for _, k := range orderedKeys(union) {
+		va, oka := a[k]
+		vb, okb := b[k]
+		switch {
+		case !oka && !okb:
+			continue
+		case !oka:
+			return -1
+		case !okb:
+			return 1
+		case va == vb:
+			continue
+		}
+		if k == AxisComm {
+			ra, rb := slices.Index(knownCommOrder, va), slices.Index(knownCommOrder, vb)
+			if ra >= 0 && rb >= 0 {
+				return ra - rb
+			}
+		}
+		if lessNatural(va, vb) {
+			return -1
+		}
+		return 1
+	}
+	return 0
 }
 
 // resultOps returns the operations r measured, in opOrder: those in its
@@ -220,6 +256,11 @@ func lessNatural(a, b string) bool {
 		if na != "" && nb != "" {
 			fa, _ := strconv.ParseFloat(na, 64)
 			fb, _ := strconv.ParseFloat(nb, 64)
+			ma, ra2 := sizeUnit(ra)
+			mb, rb2 := sizeUnit(rb)
+			if ma > 0 && mb > 0 {
+				fa, fb, ra, rb = fa*ma, fb*mb, ra2, rb2
+			}
 			if fa != fb {
 				return fa < fb
 			}
@@ -232,6 +273,25 @@ func lessNatural(a, b string) bool {
 		a, b = a[1:], b[1:]
 	}
 	return len(a) < len(b)
+}
+
+// sizeUnit reads a size unit (B, KiB, KB, k, MiB, ...) at the start of s
+// and returns its multiplier and the rest, or 0 when there is none.
+func sizeUnit(s string) (float64, string) {
+	units := []struct {
+		u string
+		m float64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"k", 1 << 10}, {"B", 1},
+	}
+	for _, u := range units {
+		if strings.HasPrefix(s, u.u) {
+			return u.m, s[len(u.u):]
+		}
+	}
+	return 0, s
 }
 
 func leadingNumber(s string) (num, rest string) {
