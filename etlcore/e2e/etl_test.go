@@ -174,12 +174,12 @@ func TestETLLifecycle(t *testing.T) {
 	cl := c.Client
 	objs := putObjects(t, cl, "src", 10)
 	bad := map[string]string{
-		"name: A\nruntime: {image: etlbench/transformer-echo}\n":                                  "name",
-		"name: echo-etl\ncommunication: http://\nruntime: {image: etlbench/transformer-echo}\n":    "communication",
-		"name: echo-etl\ninit_timeout: -3s\nruntime: {image: etlbench/transformer-echo}\n":        "init_timeout",
-		"name: echo-etl\n":                        "runtime",
-		"{not json":                               "",
-		"":                                        "empty",
+		"name: A\nruntime: {image: etlbench/transformer-echo}\n":                                "name",
+		"name: echo-etl\ncommunication: http://\nruntime: {image: etlbench/transformer-echo}\n": "communication",
+		"name: echo-etl\ninit_timeout: -3s\nruntime: {image: etlbench/transformer-echo}\n":      "init_timeout",
+		"name: echo-etl\n": "runtime",
+		"{not json":        "",
+		"":                 "empty",
 	}
 	for spec, want := range bad {
 		_, err := cl.ETLInit(ctx, []byte(spec))
