@@ -1,0 +1,37 @@
+# Shared settings of the deploy/kind scripts (sourced, not run).
+# Everything lives under one work folder, kept across clones so that a second
+# bring-up reuses the Go caches and the built images.
+set -euo pipefail
+
+KUBE_VERSION=${KUBE_VERSION:-v1.36.3}        # newest Kubernetes the Go module proxy serves whole
+KUBE_STAGING_VERSION=${KUBE_STAGING_VERSION:-v0.36.3}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.8}          # what kubeadm 1.36 expects
+COREDNS_VERSION=${COREDNS_VERSION:-v1.14.2}
+PAUSE_VERSION=${PAUSE_VERSION:-3.10.2}
+KIND_VERSION=${KIND_VERSION:-v0.33.0}
+CLUSTER_NAME=${CLUSTER_NAME:-etlbench}
+NODE_IMAGE=${NODE_IMAGE:-etlbench/kind-node:${KUBE_VERSION}}
+STD_NODE_IMAGE=${STD_NODE_IMAGE:-kindest/node:${KUBE_VERSION}}
+ETLBENCH_IMAGE=${ETLBENCH_IMAGE:-etlbench:dev}
+
+WORK=${ETLBENCH_KUBE_WORK:-${HOME}/.cache/etlbench/kube}
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+export GOCACHE=${GOCACHE:-$("$GO" env GOCACHE)}
+export GOMODCACHE=${GOMODCACHE:-$("$GO" env GOMODCACHE)}
+export GOFLAGS=-buildvcs=false
+BIN="$WORK/bin"            # built binaries (kube*, etcd, coredns, kind)
+IMAGES="$WORK/images"      # docker-archive tars of the control-plane images
+RUN="$WORK/run"            # daemons' state, sockets, pid files
+LOGS="$WORK/logs"
+STAMPS="$WORK/stamps"      # one file per finished step
+mkdir -p "$BIN" "$IMAGES" "$RUN" "$LOGS" "$STAMPS"
+export PATH="$BIN:$(dirname "$GO"):$PATH"
+
+log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S)" "${STEP:-kind}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# done_step NAME / step_done NAME: stamps that make every step idempotent.
+step_done() { [ -f "$STAMPS/$1" ]; }
+mark_done() { date +%s > "$STAMPS/$1"; }
+
+# Docker is the host daemon this project starts itself (see docker.sh).
+export DOCKER_HOST=${DOCKER_HOST:-unix://$RUN/docker.sock}
