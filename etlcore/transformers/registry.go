@@ -32,7 +32,7 @@ var registry = map[string]builtin{
 	"compress":       {compress, "output = the input compressed; args: algo=gzip|zstd (gzip), level=N (gzip 0..9, default 6; zstd 1..22, default 3)"},
 	"image-resize":   {imageResize, "JPEG or PNG in, resized JPEG out; args: WxH[,q=1..100][,filter=bilinear|catmullrom|approx|nearest] (q 90, bilinear; W or H 0 keeps the aspect ratio)"},
 	"audio":          {audio, "WAV (PCM 8/16/24/32-bit or float) in, PCM16 WAV out, re-mixed and resampled; args: ac=CHANNELS (1..16),ar=RATE (Hz, 1..1000000) (default $AC/$AR, else as input)"},
-	"fault":          {defaultFault.transform, "echo with injected faults, for tests; args: sleep=D, delay=D, fail=STATUS, every=K, exit=CODE, garbage, close (see README)"},
+	"fault":          {defaultFault.transform, "echo with injected faults, for tests; args: sleep=D,delay=D (wait first; D like 20ms), fail=STATUS (400..599), every=K (fail/exit/garbage/close only objects K, 2K, ...), exit=CODE, garbage (random bytes out), close (half the input, then an error)"},
 }
 
 // Lookup returns the built-in transformer called name, or an error listing

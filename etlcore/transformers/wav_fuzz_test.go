@@ -89,8 +89,9 @@ func FuzzWAVReader(f *testing.F) {
 			if !ok || (wr.Frames >= 0 && int(p.dataSize) != 2*len(p.samples)) {
 				t.Fatalf("audio %q: malformed output header % x", a, out.Bytes()[:min(44, out.Len())])
 			}
-			if a == "ac=1" && len(p.samples) != int(frames) {
-				t.Fatalf("audio %q: %d output frames from %d input frames at the same rate", a, len(p.samples), frames)
+			outRate := int64(min(f.SampleRate, audioMaxRate))
+			if a == "ac=1" && int64(len(p.samples)) != (frames*outRate+int64(f.SampleRate)-1)/int64(f.SampleRate) {
+				t.Fatalf("audio %q: %d output frames from %d input frames at %d Hz to %d Hz", a, len(p.samples), frames, f.SampleRate, outRate)
 			}
 		}
 	})
