@@ -1,0 +1,264 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/etlbench/etlbench/reports"
+	"github.com/etlbench/etlbench/reports/result"
+	"github.com/etlbench/etlbench/scenarios"
+)
+
+// RunSchema names the version of run.json.
+const RunSchema = "etlbench/run/v1"
+
+// Cell run states in run.json.
+const (
+	StatusPending     = "pending"
+	StatusOK          = "ok"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Record is run.json: what ran, where, and how each cell run ended.
+type Record struct {
+	Schema      string        `json:"schema"`
+	Scenario    string        `json:"scenario"`
+	File        string        `json:"file"`
+	Sets        []string      `json:"sets,omitempty"`
+	Seed        int64         `json:"seed"`
+	Start       time.Time     `json:"start"`
+	End         time.Time     `json:"end,omitzero"`
+	Cluster     ClusterRecord `json:"cluster"`
+	Interrupted bool          `json:"interrupted,omitempty"`
+	Cells       []CellRecord  `json:"cells"`
+}
+
+// ClusterRecord describes the cluster of a run.
+type ClusterRecord struct {
+	Kind       string `json:"kind"`
+	Proxy      string `json:"proxy"`
+	Targets    int    `json:"targets"`
+	Mountpaths int    `json:"mountpaths"`
+	Started    bool   `json:"started_by_run"`
+}
+
+// CellRecord is one cell run in run.json.
+type CellRecord struct {
+	Index   int               `json:"index"`
+	ID      string            `json:"id"`
+	Axes    map[string]string `json:"axes"`
+	Repeat  int               `json:"repeat"`
+	Dir     string            `json:"dir"` // relative to the run directory
+	Bucket  string            `json:"bucket"`
+	ETL     string            `json:"etl,omitempty"`
+	Status  string            `json:"status"`
+	Error   string            `json:"error,omitempty"`
+	Seconds float64           `json:"seconds,omitempty"`
+}
+
+// CellDir is where run c writes its result, relative to the run directory:
+// cells/<sanitized cell id>/r<repeat>.
+func CellDir(c *scenarios.Cell) string {
+	return filepath.Join(CellsDir, c.DirName(), fmt.Sprintf("r%d", c.Repeat))
+}
+
+// runState is one Run in progress.
+type runState struct {
+	sc        *scenarios.Scenario
+	opts      RunOptions
+	out       string
+	cl        *cluster
+	prog      progress
+	rec       Record
+	populated map[string]bool // dataset buckets ready in this run
+}
+
+// Run runs every cell of sc and writes the results and the report into the
+// results directory, which it returns. A cell run that fails is recorded
+// (run.json, and error.txt in its directory) and the run goes on; the
+// returned error then says how many failed. Cancelling ctx stops after the
+// current cell run has drained and its ETL is deleted; the report of what
+// finished is still written, and a cluster the run started is brought down.
+func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out string, err error) {
+	if err := sc.Validate(); err != nil {
+		return "", err
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ResultsRoot == "" {
+		opts.ResultsRoot = "results"
+	}
+	if opts.PopulateWorkers <= 0 {
+		opts.PopulateWorkers = 16
+	}
+	if opts.Load == nil {
+		opts.Load = defaultLoad
+	}
+	start := opts.Now()
+	out = opts.Out
+	defaultDir := out == ""
+	if defaultDir {
+		out = defaultOut(opts.ResultsRoot, sc.Name, start)
+	}
+	if err := prepareOut(out); err != nil {
+		return out, err
+	}
+	runs := sc.Expand()
+	r := &runState{sc: sc, opts: opts, out: out, populated: map[string]bool{}}
+	r.rec = Record{Schema: RunSchema, Scenario: sc.Name, File: sc.File, Sets: sc.Sets(), Seed: sc.Seed, Start: start}
+	for _, c := range runs {
+		cr := CellRecord{Index: c.Index, ID: c.ID, Axes: c.Axes, Repeat: c.Repeat, Dir: CellDir(&c), Bucket: c.Data.Bucket(), Status: StatusPending}
+		if c.UsesETL() {
+			cr.ETL = ETLName(&c)
+		}
+		r.rec.Cells = append(r.rec.Cells, cr)
+	}
+	if err := r.saveRecord(); err != nil {
+		return out, err
+	}
+	if err := copyFile(sc.File, filepath.Join(out, "scenario.yaml")); err != nil {
+		return out, err
+	}
+
+	r.prog = newProgress(opts.Display, opts.Stderr, len(runs))
+	r.prog.say("scenario %s: %d cell runs (%d cells x %d repeats), results in %s", sc.Name, len(runs), len(sc.Points()), sc.Repeats, out)
+	r.cl, err = ensureCluster(ctx, sc, &opts, r.prog.say)
+	if err != nil {
+		r.prog.end()
+		return out, err
+	}
+	defer func() {
+		if derr := r.cl.down(); derr != nil {
+			fmt.Fprintf(opts.Stderr, "cluster down: %v\n", derr)
+			if err == nil {
+				err = derr
+			}
+		} else if r.rec.Cluster.Started {
+			fmt.Fprintf(opts.Stderr, "cluster in %s is down\n", r.cl.Dir)
+		}
+	}()
+	r.rec.Cluster = ClusterRecord{Kind: r.cl.Kind, Proxy: r.cl.URL, Targets: r.cl.Targets, Mountpaths: r.cl.Mountpaths, Started: r.cl.Started}
+	if r.cl.Targets != sc.Cluster.Targets {
+		r.prog.say("note: the scenario asks for %d targets, the cluster has %d", sc.Cluster.Targets, r.cl.Targets)
+	}
+
+	var results []*result.Result
+	failed := 0
+	for i := range runs {
+		c := &runs[i]
+		if ctx.Err() != nil {
+			r.rec.Interrupted = true
+			break
+		}
+		r.prog.cell(i, len(runs), c)
+		t0 := time.Now()
+		res, cerr := r.runCell(ctx, c)
+		cr := &r.rec.Cells[i]
+		cr.Seconds = time.Since(t0).Seconds()
+		switch {
+		case cerr == nil:
+			cr.Status = StatusOK
+			results = append(results, res)
+			r.prog.done(summaryLine(res))
+		case ctx.Err() != nil:
+			cr.Status, cr.Error = StatusInterrupted, cerr.Error()
+			r.rec.Interrupted = true
+			r.prog.done("interrupted")
+		default:
+			failed++
+			cr.Status, cr.Error = StatusFailed, cerr.Error()
+			_ = os.WriteFile(filepath.Join(out, cr.Dir, "error.txt"), []byte(cerr.Error()+"\n"), 0o644)
+			r.prog.done("FAILED: " + cerr.Error())
+			if herr := r.cl.connect(context.WithoutCancel(ctx), opts.Token); herr != nil {
+				r.prog.end()
+				r.finish()
+				return out, fmt.Errorf("cell %s failed (%v) and the cluster no longer answers: %w", c.ID, cerr, herr)
+			}
+		}
+		if err := r.saveRecord(); err != nil {
+			r.prog.say("%v", err)
+		}
+	}
+	r.prog.end()
+	if opts.Cleanup {
+		r.destroyDatasets()
+	}
+	r.finish()
+
+	if len(results) > 0 {
+		if _, rerr := reports.Write(results, out, reports.Options{Title: "etlbench: " + sc.Name, Seed: sc.Seed, NoPlots: opts.NoPlots}); rerr != nil {
+			return out, fmt.Errorf("write report: %w", rerr)
+		}
+		fmt.Fprintln(opts.Stdout)
+		if terr := reports.PrintTable(opts.Stdout, results); terr != nil {
+			return out, fmt.Errorf("print table: %w", terr)
+		}
+		fmt.Fprintf(opts.Stdout, "\nreport: %s\n", filepath.Join(out, reports.ReportFile))
+	}
+	if defaultDir {
+		if lerr := linkLatest(opts.ResultsRoot, out); lerr != nil {
+			fmt.Fprintf(opts.Stderr, "note: %v\n", lerr)
+		}
+	}
+	switch {
+	case r.rec.Interrupted:
+		return out, fmt.Errorf("interrupted after %d of %d cell runs: %w", len(results)+failed, len(runs), context.Cause(ctx))
+	case failed > 0:
+		return out, fmt.Errorf("%d of %d cell runs failed (see %s)", failed, len(runs), filepath.Join(out, RunFile))
+	}
+	return out, nil
+}
+
+func (r *runState) saveRecord() error {
+	return writeJSON(filepath.Join(r.out, RunFile), &r.rec)
+}
+
+func (r *runState) finish() {
+	r.rec.End = r.opts.Now()
+	if err := r.saveRecord(); err != nil {
+		fmt.Fprintf(r.opts.Stderr, "%v\n", err)
+	}
+}
+
+// destroyDatasets removes the dataset buckets this run populated.
+func (r *runState) destroyDatasets() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for b := range r.populated {
+		if err := r.cl.Client.DestroyBucket(ctx, b); err != nil {
+			r.prog.say("cleanup: destroy %s: %v", b, err)
+		}
+	}
+}
+
+func copyFile(src, dst string) error {
+	if src == "" {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("copy scenario: %w", err)
+	}
+	defer in.Close()
+	o, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("copy scenario: %w", err)
+	}
+	if _, err := io.Copy(o, in); err != nil {
+		o.Close()
+		return fmt.Errorf("copy scenario: %w", err)
+	}
+	return o.Close()
+}
