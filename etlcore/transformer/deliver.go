@@ -1,8 +1,9 @@
 package transformer
 
 import (
+	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,27 +13,20 @@ import (
 	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-// delivered is where a result went: a destination target (direct put,
-// length known) or the next transformer of a pipeline (its answer).
-type delivered struct {
-	length int64
-	resp   *http.Response // the next transformer's answer, to relay
+// delivery is where a result went: a destination target (direct put, n
+// bytes) or the next transformer of a pipeline (its answer, to relay).
+type delivery struct {
+	n    int64
+	resp *http.Response // the next transformer's answer; nil for a direct put
 }
 
-// deliverErr is a failed delivery; transient ones may be replayed.
-type deliverErr struct {
-	transient bool
-	err       error
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func (e *deliverErr) Error() string { return e.err.Error() }
-func (e *deliverErr) Unwrap() error { return e.err }
-
-// relay answers the client: 204 + Ais-Direct-Put-Length for a direct put,
-// the next transformer's answer otherwise.
-func (d *delivered) relay(w http.ResponseWriter) {
+// writeHTTP answers: 204 + Ais-Direct-Put-Length for a direct put, the next
+// transformer's answer (status, length and retry headers, body) otherwise.
+func (d *delivery) writeHTTP(w http.ResponseWriter) {
 	if d.resp == nil {
-		w.Header().Set(api.HdrDirectPutLength, strconv.FormatInt(d.length, 10))
+		w.Header().Set(api.HdrDirectPutLength, itoa(d.n))
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -43,7 +37,9 @@ func (d *delivered) relay(w http.ResponseWriter) {
 		}
 	}
 	w.WriteHeader(d.resp.StatusCode)
-	_, _ = io.Copy(w, d.resp.Body)
+	if _, err := io.Copy(w, d.resp.Body); err != nil {
+		panic(http.ErrAbortHandler)
+	}
 }
 
 type countingReader struct {
@@ -57,66 +53,115 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// deliver transforms src and sends the result to hops[0]: a URL with a
-// path is a destination target (direct put to its _object endpoint, with
-// this ETL's AIS_TARGET_URL path), one without is the next transformer.
-func (s *Server) deliver(ctx context.Context, req Request, objPath string, src io.Reader, hops []string) (*delivered, error) {
-	u, err := url.Parse(hops[0])
-	if err != nil || u.Host == "" {
-		return nil, &httpErr{http.StatusBadRequest, fmt.Errorf("%s %q is not a URL", api.HdrNodeURL, hops[0])}
+// hop is one parsed entry of Ais-Node-Url (or the ws pipeline).
+type hop struct {
+	u      *url.URL
+	direct bool // a destination target (the URL has a path)
+}
+
+func parseHop(s string) (hop, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return hop{}, errStatus(http.StatusBadRequest, "%s entry %q is not an http(s) URL", api.HdrNodeURL, s)
 	}
-	out := s.run(ctx, req, src)
-	defer out.Close()
-	first, perr := peek(out)
-	if perr != nil && perr != io.EOF {
-		return nil, perr
+	return hop{u: u, direct: u.Path != "" && u.Path != "/"}, nil
+}
+
+// directPutURL composes where a direct put goes: scheme and host of the
+// destination URL + the path of AIS_TARGET_URL + the destination's path and
+// query, e.g. http://dst/v1/etl/_object/<etl>/<secret>/<escaped uname>?uuid=<job>.
+func (s *Server) directPutURL(dst *url.URL) (string, error) {
+	if s.cfg.TargetURL == "" {
+		return "", errStatus(http.StatusInternalServerError, "direct put to %s needs env %s", dst.Host, api.EnvTargetURL)
 	}
-	body := &countingReader{r: io.MultiReader(strings.NewReader(string(first)), out)}
-	if perr == io.EOF {
-		body.r = strings.NewReader(string(first))
+	tu, err := url.Parse(s.cfg.TargetURL)
+	if err != nil {
+		return "", errStatus(http.StatusInternalServerError, "env %s: %v", api.EnvTargetURL, err)
 	}
-	var dst string
-	var hdr http.Header
-	if u.Path != "" && u.Path != "/" {
-		tu, err := url.Parse(s.cfg.TargetURL)
-		if err != nil || s.cfg.TargetURL == "" {
-			return nil, &httpErr{http.StatusBadRequest, fmt.Errorf("direct put needs %s", api.EnvTargetURL)}
-		}
-		dst = u.Scheme + "://" + u.Host + strings.TrimRight(tu.EscapedPath(), "/") + u.EscapedPath()
-		if u.RawQuery != "" {
-			dst += "?" + u.RawQuery
+	u := dst.Scheme + "://" + dst.Host + strings.TrimRight(tu.EscapedPath(), "/") + dst.EscapedPath()
+	if dst.RawQuery != "" {
+		u += "?" + dst.RawQuery
+	}
+	return u, nil
+}
+
+// deliver transforms src and PUTs the result to hops[0]: a destination
+// target (direct put) or the next transformer, which gets the object's
+// escaped path and the rest of the list in Ais-Node-Url. etl_args are not
+// forwarded (as AIStore's frameworks do). The result streams through (the
+// PUT is chunked); a transform that fails before its first byte is reported
+// without contacting the hop.
+func (s *Server) deliver(ctx context.Context, req Request, escPath string, src io.Reader, hops []string) (*delivery, error) {
+	h, err := parseHop(hops[0])
+	if err != nil {
+		return nil, err
+	}
+	var target string
+	if h.direct {
+		if target, err = s.directPutURL(h.u); err != nil {
+			return nil, err
 		}
 	} else {
-		if !strings.HasPrefix(objPath, "/") {
-			objPath = "/" + objPath
+		if !strings.HasPrefix(escPath, "/") {
+			escPath = "/" + escPath
 		}
-		dst = strings.TrimRight(hops[0], "/") + objPath
-		if req.Args != "" {
-			dst += "?" + api.QparamETLArgs + "=" + url.QueryEscape(req.Args)
-		}
-		if len(hops) > 1 {
-			hdr = http.Header{api.HdrNodeURL: {strings.Join(hops[1:], api.WSPipelineSep)}}
-		}
+		target = strings.TrimRight(h.u.Scheme+"://"+h.u.Host+h.u.EscapedPath(), "/") + escPath
 	}
-	preq, err := http.NewRequestWithContext(ctx, http.MethodPut, dst, body)
+	j := s.start(ctx, req, src)
+	first, perr := j.peek()
+	if perr != nil && perr != io.EOF {
+		err := j.stop()
+		if err == nil {
+			err = perr
+		}
+		return nil, err
+	}
+	body := &countingReader{r: io.MultiReader(bytes.NewReader(first), j.out)}
+	preq, err := http.NewRequestWithContext(ctx, http.MethodPut, target, body)
 	if err != nil {
-		return nil, &httpErr{http.StatusBadRequest, err}
+		j.stop()
+		return nil, errStatus(http.StatusBadRequest, "put result to %s: %v", target, err)
 	}
-	for k, v := range hdr {
-		preq.Header[k] = v
+	preq.ContentLength = -1
+	if perr == io.EOF {
+		preq.ContentLength = int64(len(first))
 	}
-	resp, err := s.client.Do(preq)
-	if err != nil {
-		return nil, &deliverErr{transient: true, err: fmt.Errorf("put result to %s: %w", u.Host, err)}
+	preq.Header.Set("Content-Type", "application/octet-stream")
+	if len(hops) > 1 {
+		preq.Header.Set(api.HdrNodeURL, strings.Join(hops[1:], api.WSPipelineSep))
 	}
-	if hdr != nil || (u.Path == "" || u.Path == "/") {
-		return &delivered{resp: resp}, nil
+	resp, derr := s.client.Do(preq)
+	terr := j.stop() // the transform's own failure, if any, is the cause
+	if terr != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, terr
+	}
+	if derr != nil {
+		if ctx.Err() != nil && errors.Is(derr, ctx.Err()) {
+			return nil, errStatus(http.StatusGatewayTimeout, "put result to %s: %v", h.u.Host, ctx.Err())
+		}
+		if h.direct {
+			return nil, &transientError{err: errStatus(http.StatusServiceUnavailable, "direct put to %s: %v", h.u.Host, derr)}
+		}
+		return nil, errStatus(http.StatusBadGateway, "pipeline: next transformer %s: %v", h.u.Host, derr)
+	}
+	if !h.direct {
+		return &delivery{n: body.n, resp: resp}, nil
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
+	if resp.StatusCode >= 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, &deliverErr{transient: resp.StatusCode >= 500, err: fmt.Errorf("direct put to %s: %d %s", u.Host, resp.StatusCode, strings.TrimSpace(string(b)))}
+		err := errStatus(resp.StatusCode, "direct put to %s: %s: %s", h.u.Host, resp.Status, strings.TrimSpace(string(b)))
+		if resp.StatusCode >= 500 {
+			return nil, &transientError{err: err}
+		}
+		if resp.StatusCode < 400 {
+			err = errStatus(http.StatusBadGateway, "direct put to %s: unexpected %s", h.u.Host, resp.Status)
+		}
+		return nil, err
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return &delivered{length: body.n}, nil
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return &delivery{n: body.n}, nil
 }

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -16,215 +14,149 @@ import (
 	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-// Server serves one Transform over the contract: /health, hpush (PUT),
-// hpull (GET) and ws (/ws), with etl_fqn, etl_args, direct put and
-// pipeline forwarding.
+// PathHealth is the transformer's readiness endpoint.
+const PathHealth = "/health"
+
+// shutdownGrace bounds a graceful shutdown.
+const shutdownGrace = 5 * time.Second
+
+// Server serves one Transform over the contract: GET /health, hpush (PUT
+// /<bucket>/<obj>), hpull (GET /<escaped uname>) and ws (/ws), with
+// etl_fqn, etl_args, direct put and pipeline forwarding. *Server is an
+// http.Handler; ListenAndServe (or Serve) runs it on its own listener.
 type Server struct {
 	cfg    Config
 	fn     Transform
+	roots  []string // AllowedRoots with symlinks resolved
 	client *http.Client
 
-	mu   sync.Mutex
-	addr string
+	// base lives as long as the server: ws connections use it, and Close
+	// (or the end of ListenAndServe) cancels it.
+	base       context.Context
+	cancelBase context.CancelFunc
+	wsWG       sync.WaitGroup
+
+	mu    sync.Mutex
+	addr  string
+	ready chan struct{}
 }
 
 // NewServer returns a server of t configured by cfg.
 func NewServer(cfg Config, t Transform) *Server {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	return &Server{cfg: cfg, fn: t, client: &http.Client{Transport: tr}}
+	tr.MaxIdleConns = 512
+	tr.MaxIdleConnsPerHost = 128
+	tr.ResponseHeaderTimeout = 0 // the object timeout (ctx) bounds requests
+	base, cancel := context.WithCancel(context.Background())
+	return &Server{
+		cfg:        cfg,
+		fn:         t,
+		roots:      resolveRoots(cfg.AllowedRoots),
+		client:     &http.Client{Transport: tr},
+		base:       base,
+		cancelBase: cancel,
+		ready:      make(chan struct{}),
+	}
 }
 
-// Addr is the host:port the server listens on (after ListenAndServe started).
+// Addr is the host:port the server listens on, once it listens ("" before).
 func (s *Server) Addr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addr
 }
 
-// ListenAndServe serves until ctx is done, then shuts down gracefully.
+// Ready is closed once the server listens (Addr is then set).
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// ListenAndServe listens on Config.Host:Port and serves until ctx is done,
+// then shuts down gracefully (in-flight HTTP requests finish within a few
+// seconds, ws connections are closed). It returns nil after a shutdown
+// caused by ctx.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, s.cfg.Port))
+	host := s.cfg.Host
+	if host == "" {
+		host = DefaultHost
+	}
+	port := s.cfg.Port
+	if port == "" {
+		port = DefaultPort
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return fmt.Errorf("transformer: listen: %w", err)
 	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln (and closes it) until ctx is done, like ListenAndServe.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
+	if s.addr != "" {
+		s.mu.Unlock()
+		ln.Close()
+		return errors.New("transformer: server already serving")
+	}
 	s.addr = ln.Addr().String()
+	close(s.ready)
 	s.mu.Unlock()
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var err error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("transformer: serve: %w", err)
+	case err = <-errc:
+		err = fmt.Errorf("transformer: serve: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
-	return nil
+	s.Close()
+	return err
+}
+
+// Close closes the server's ws connections and waits (a few seconds at
+// most) for their handlers; HTTP requests are ended by http.Server's
+// Shutdown (or httptest's Close) when the Server is used as a handler.
+func (s *Server) Close() {
+	s.cancelBase()
+	done := make(chan struct{})
+	go func() { s.wsWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+	}
+	s.client.CloseIdleConnections()
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.URL.Path == "/health" && r.Method == http.MethodGet:
+	case r.URL.Path == PathHealth && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "OK")
-	case r.URL.Path == api.PathWS:
+	case r.URL.Path == api.PathWS && r.Method == http.MethodGet && isUpgrade(r):
 		s.serveWS(w, r)
 	case r.Method == http.MethodPut:
-		s.serveHTTP(w, r, true)
+		s.serveObject(w, r, true)
 	case r.Method == http.MethodGet:
-		s.serveHTTP(w, r, false)
+		s.serveObject(w, r, false)
 	default:
-		http.Error(w, "transformer: method "+r.Method+" not allowed", http.StatusMethodNotAllowed)
+		w.Header().Set("Allow", "GET, PUT")
+		http.Error(w, "transformer: method "+r.Method+" not allowed (GET /health, PUT (hpush), GET (hpull), GET /ws)", http.StatusMethodNotAllowed)
 	}
 }
 
-// statusOf maps a transform error to an HTTP status.
-func statusOf(err error) int {
-	var se interface{ HTTPStatus() int }
-	if errors.As(err, &se) && se.HTTPStatus() >= 400 {
-		return se.HTTPStatus()
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusInternalServerError
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// serveHTTP handles hpush (PUT /<bck>/<obj>) and hpull (GET /<uname>).
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, push bool) {
-	ctx := r.Context()
+// objCtx bounds one object by the configured object timeout.
+func (s *Server) objCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	if s.cfg.ObjTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.ObjTimeout)
-		defer cancel()
+		return context.WithTimeout(ctx, s.cfg.ObjTimeout)
 	}
-	q := r.URL.Query()
-	hops, err := api.SplitPipeline(r.Header.Get(api.HdrNodeURL))
-	if err != nil {
-		http.Error(w, "transformer: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	src, err := s.source(ctx, r, push, q.Get(api.QparamETLFQN))
-	if err != nil {
-		http.Error(w, "transformer: "+err.Error(), statusOf(err))
-		return
-	}
-	defer src.Close()
-	req := Request{Path: strings.TrimPrefix(r.URL.Path, "/"), Args: q.Get(api.QparamETLArgs)}
-	if len(hops) > 0 {
-		res, err := s.deliver(ctx, req, r.URL.EscapedPath(), src, hops)
-		if err != nil {
-			if de := (*deliverErr)(nil); errors.As(err, &de) && de.transient {
-				w.Header().Set(api.HdrETLRetryReason, api.RetryDirectPutTransient)
-				http.Error(w, "transformer: "+err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			http.Error(w, "transformer: "+err.Error(), statusOf(err))
-			return
-		}
-		res.relay(w)
-		return
-	}
-	s.streamTo(ctx, w, req, src)
-}
-
-// source opens the object: the request body, the etl_fqn file, or (hpull)
-// the object pulled from AIS_TARGET_URL.
-func (s *Server) source(ctx context.Context, r *http.Request, push bool, fqn string) (io.ReadCloser, error) {
-	if fqn != "" {
-		// Targets path-escape the fqn inside the query (as AIStore does).
-		if !strings.HasPrefix(fqn, "/") {
-			u, err := url.PathUnescape(fqn)
-			if err != nil {
-				return nil, &httpErr{http.StatusBadRequest, fmt.Errorf("etl_fqn %q: %w", fqn, err)}
-			}
-			fqn = u
-		}
-		if err := s.cfg.checkFQN(fqn); err != nil {
-			return nil, &httpErr{http.StatusForbidden, err}
-		}
-		f, err := os.Open(fqn)
-		if err != nil {
-			return nil, &httpErr{http.StatusNotFound, fmt.Errorf("open etl_fqn: %w", err)}
-		}
-		return f, nil
-	}
-	if push {
-		return r.Body, nil
-	}
-	if s.cfg.TargetURL == "" {
-		return nil, &httpErr{http.StatusBadRequest, fmt.Errorf("hpull without etl_fqn needs %s", api.EnvTargetURL)}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(s.cfg.TargetURL, "/")+r.URL.EscapedPath(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, &httpErr{http.StatusBadGateway, fmt.Errorf("pull object: %w", err)}
-	}
-	if resp.StatusCode >= 400 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		return nil, &httpErr{resp.StatusCode, fmt.Errorf("pull object: %d %s", resp.StatusCode, strings.TrimSpace(string(b)))}
-	}
-	return resp.Body, nil
-}
-
-type httpErr struct {
-	status int
-	err    error
-}
-
-func (e *httpErr) Error() string   { return e.err.Error() }
-func (e *httpErr) Unwrap() error   { return e.err }
-func (e *httpErr) HTTPStatus() int { return e.status }
-
-// run starts the transform in a goroutine and returns its output stream;
-// the stream ends with the transform's error, if any.
-func (s *Server) run(ctx context.Context, req Request, src io.Reader) *io.PipeReader {
-	pr, pw := io.Pipe()
-	go func() {
-		err := s.fn(ctx, req, src, pw)
-		pw.CloseWithError(err)
-	}()
-	return pr
-}
-
-// peek reads the first chunk of out so that a transform that fails before
-// writing anything can still be answered with an error status.
-func peek(out io.Reader) ([]byte, error) {
-	buf := make([]byte, 32<<10)
-	n, err := io.ReadAtLeast(out, buf, 1)
-	if err == io.ErrUnexpectedEOF {
-		err = nil
-	}
-	return buf[:n], err
-}
-
-// streamTo answers 200 with the transformed bytes.
-func (s *Server) streamTo(ctx context.Context, w http.ResponseWriter, req Request, src io.Reader) {
-	out := s.run(ctx, req, src)
-	defer out.Close()
-	first, err := peek(out)
-	if err != nil && err != io.EOF {
-		http.Error(w, "transformer: "+err.Error(), statusOf(err))
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.WriteHeader(http.StatusOK)
-	if _, werr := w.Write(first); werr != nil {
-		return
-	}
-	if err == io.EOF {
-		return
-	}
-	if _, err := io.Copy(w, out); err != nil {
-		// Headers are gone: abort the connection so the truncated body is
-		// seen as an error, never as a complete object.
-		panic(http.ErrAbortHandler)
-	}
+	return context.WithCancel(ctx)
 }

@@ -3,30 +3,43 @@ package transformer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
+	"strings"
 
 	"github.com/coder/websocket"
+
 	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-// serveWS handles one ws:// connection: per object a control frame, then
-// (without fqn) a data frame; exactly one reply per object, in order.
+// serveWS handles one ws:// connection: per object a control frame (JSON
+// api.WSCtrlMsg; binary, or text from older clients), then, only when its
+// fqn is empty, a binary data frame; exactly one reply per object, in
+// order: a binary frame (the result), a text frame with the direct-put
+// length, or an error text frame (api.EncodeWSError). Objects of one
+// connection are processed in order; connections run in parallel. The
+// data frame is streamed into the transform and the result streamed out,
+// so the target must read replies while it sends (AIStore does).
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.wsWG.Add(1)
+	defer s.wsWG.Done()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
-		return
+		return // Accept has answered the HTTP request
 	}
-	conn.SetReadLimit(-1)
+	conn.SetReadLimit(-1) // data frames are objects of any size
 	defer conn.CloseNow()
-	ctx := r.Context()
+	// Connection operations use the server's context: canceling it (at
+	// shutdown) closes the connection. Objects get their own timeout.
+	ctx := s.base
 	for {
 		_, cr, err := conn.Reader(ctx)
 		if err != nil {
-			return
+			return // closed by the peer or by shutdown
 		}
 		b, err := io.ReadAll(io.LimitReader(cr, api.WSMaxCtrlMsgSize+1))
 		if err != nil {
@@ -34,10 +47,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		msg, err := api.DecodeWSCtrlMsg(b)
 		if err != nil {
-			// The stream cannot be trusted any more: say why and close.
-			_ = conn.Write(ctx, websocket.MessageText, api.EncodeWSError(http.StatusBadRequest, err.Error()))
-			conn.Close(websocket.StatusUnsupportedData, "bad control message")
-			return
+			if !s.wsRejectObject(ctx, conn, b, err) {
+				return
+			}
+			continue
 		}
 		if !s.wsObject(ctx, conn, &msg) {
 			return
@@ -45,83 +58,165 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// wsRejectObject answers a control message that DecodeWSCtrlMsg refused.
+// When it is still well-formed JSON (a bad fqn or pipeline), whether a data
+// frame follows is known: drain it, reply with the error and go on. Otherwise
+// the stream cannot be trusted any more: reply, close, and return false.
+func (s *Server) wsRejectObject(ctx context.Context, conn *websocket.Conn, b []byte, derr error) bool {
+	var loose api.WSCtrlMsg
+	if json.Unmarshal(b, &loose) != nil {
+		_ = conn.Write(ctx, websocket.MessageText, api.EncodeWSError(http.StatusBadRequest, message(derr)))
+		_ = conn.Close(websocket.StatusUnsupportedData, "bad control message")
+		return false
+	}
+	if loose.FQN == "" {
+		_, dr, err := conn.Reader(ctx)
+		if err != nil {
+			return false
+		}
+		if _, err := io.Copy(io.Discard, dr); err != nil {
+			return false
+		}
+	}
+	return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(http.StatusBadRequest, message(derr))) == nil
+}
+
 // wsObject processes one object; false means the connection must close.
 func (s *Server) wsObject(ctx context.Context, conn *websocket.Conn, msg *api.WSCtrlMsg) bool {
-	octx := ctx
-	if s.cfg.ObjTimeout > 0 {
-		var cancel context.CancelFunc
-		octx, cancel = context.WithTimeout(ctx, s.cfg.ObjTimeout)
-		defer cancel()
-	}
-	var src io.Reader
-	fqn, ferr := msg.LocalFQN()
-	if ferr == nil && fqn != "" {
-		if err := s.cfg.checkFQN(fqn); err != nil {
-			ferr = err
-		} else if f, err := os.Open(fqn); err != nil {
+	octx, cancel := s.objCtx(ctx)
+	defer cancel()
+	var (
+		src  io.Reader
+		data io.Reader // the data frame, drained before the next request
+		ferr error
+	)
+	if msg.FQN != "" {
+		f, err := s.openFQN(msg.FQN)
+		if err != nil {
 			ferr = err
 		} else {
 			defer f.Close()
 			src = f
 		}
-	}
-	if fqn == "" && ferr == nil {
+	} else {
 		_, dr, err := conn.Reader(ctx)
 		if err != nil {
 			return false
 		}
-		// Whatever the transform leaves unread is drained before the next frame.
-		defer io.Copy(io.Discard, dr)
-		src = dr
+		src, data = dr, dr
 	}
-	if ferr != nil {
-		return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(http.StatusForbidden, "transformer: "+ferr.Error())) == nil
-	}
-	req := Request{Path: msg.Path, Args: msg.ETLArgs}
-	hops, err := msg.NextHops()
-	if err != nil {
-		return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(http.StatusBadRequest, err.Error())) == nil
-	}
-	if len(hops) > 0 {
-		d, err := s.deliver(octx, req, "/"+msg.Path, src, hops)
-		if err != nil {
-			return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(statusOf(err), "transformer: "+err.Error())) == nil
-		}
-		n := d.length
-		if d.resp != nil {
-			body, _ := io.ReadAll(io.LimitReader(d.resp.Body, 1<<20))
-			d.resp.Body.Close()
-			if d.resp.StatusCode >= 400 {
-				return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(d.resp.StatusCode, string(bytes.TrimSpace(body)))) == nil
-			}
-			n, _ = strconv.ParseInt(d.resp.Header.Get(api.HdrDirectPutLength), 10, 64)
-		}
-		return conn.Write(ctx, websocket.MessageText, api.EncodeWSDirectPut(n)) == nil
-	}
-	out := s.run(octx, req, src)
-	defer out.Close()
-	first, perr := peek(out)
-	if perr != nil && perr != io.EOF {
-		return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(statusOf(perr), "transformer: "+perr.Error())) == nil
-	}
-	wr, err := conn.Writer(ctx, websocket.MessageBinary)
-	if err != nil {
-		return false
-	}
-	if _, err := wr.Write(first); err != nil {
-		return false
-	}
-	if perr != io.EOF {
-		if _, err := io.Copy(wr, out); err != nil {
-			// A half-sent reply cannot be taken back: close the connection
-			// so the target fails this object and redials.
-			if errors.Is(err, context.DeadlineExceeded) {
-				conn.Close(websocket.StatusInternalError, "object timeout")
-			} else {
-				conn.Close(websocket.StatusInternalError, "transform failed mid-stream")
-			}
+	ok := s.wsReply(ctx, octx, conn, msg, src, ferr)
+	if ok && data != nil {
+		if _, err := io.Copy(io.Discard, data); err != nil {
 			return false
 		}
 	}
+	return ok
+}
+
+// wsReply transforms src (unless ferr) and writes the one reply.
+func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *api.WSCtrlMsg, src io.Reader, ferr error) bool {
+	writeErr := func(err error) bool {
+		status, text := statusOf(err), message(err)
+		if isTransient(err) {
+			text = api.RetryDirectPutTransient + ": " + text
+		}
+		return conn.Write(ctx, websocket.MessageText, api.EncodeWSError(status, text)) == nil
+	}
+	if ferr != nil {
+		return writeErr(ferr)
+	}
+	hops, err := msg.NextHops()
+	if err != nil {
+		return writeErr(errStatus(http.StatusBadRequest, "pipeline: %v", err))
+	}
+	req := Request{Path: strings.TrimPrefix(msg.Path, "/"), Args: msg.ETLArgs}
+	if len(hops) > 0 {
+		d, err := s.deliver(octx, req, "/"+api.EscapeObjName(req.Path), src, hops)
+		if err != nil {
+			return writeErr(err)
+		}
+		return s.wsRelay(ctx, conn, d, writeErr)
+	}
+	j := s.start(octx, req, src)
+	first, perr := j.peek()
+	if perr != nil && perr != io.EOF {
+		err := j.stop()
+		if err == nil {
+			err = perr
+		}
+		return writeErr(err)
+	}
+	wr, err := conn.Writer(ctx, websocket.MessageBinary)
+	if err != nil {
+		j.stop()
+		return false
+	}
+	_, werr := wr.Write(first)
+	if werr == nil && perr != io.EOF {
+		_, werr = io.Copy(wr, j.out)
+	}
+	if terr := j.stop(); terr != nil || werr != nil {
+		// A half-sent reply cannot be taken back: close the connection so
+		// the target fails this object (and redials).
+		reason := "transform failed mid-reply"
+		if errors.Is(terr, context.DeadlineExceeded) {
+			reason = "object timeout mid-reply"
+		}
+		_ = conn.Close(websocket.StatusInternalError, reason)
+		return false
+	}
 	return wr.Close() == nil
+}
+
+// wsRelay replies for a delivered result: a direct put's length, or the next
+// transformer's answer (bytes, direct-put length, or error).
+func (s *Server) wsRelay(ctx context.Context, conn *websocket.Conn, d *delivery, writeErr func(error) bool) bool {
+	if d.resp == nil {
+		return conn.Write(ctx, websocket.MessageText, api.EncodeWSDirectPut(d.n)) == nil
+	}
+	resp := d.resp
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNoContent:
+		n, err := strconv.ParseInt(resp.Header.Get(api.HdrDirectPutLength), 10, 64)
+		if err != nil || n < 0 {
+			n = d.n
+		}
+		return conn.Write(ctx, websocket.MessageText, api.EncodeWSDirectPut(n)) == nil
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		wr, err := conn.Writer(ctx, websocket.MessageBinary)
+		if err != nil {
+			return false
+		}
+		if _, err := io.Copy(wr, resp.Body); err != nil {
+			_ = conn.Close(websocket.StatusInternalError, "pipeline reply failed mid-stream")
+			return false
+		}
+		return wr.Close() == nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	err := errStatus(resp.StatusCode, "pipeline: next transformer: %s: %s", resp.Status, bodyMessage(b))
+	if resp.Header.Get(api.HdrETLRetryReason) == api.RetryDirectPutTransient {
+		err = &transientError{err: err}
+	}
+	return writeErr(err)
+}
+
+// bodyMessage extracts the message of an error body (plain text or JSON).
+func bodyMessage(b []byte) string {
+	b = bytes.TrimSpace(b)
+	var eb struct {
+		Message string `json:"message"`
+		Detail  string `json:"detail"`
+		Error   string `json:"error"`
+	}
+	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &eb) == nil {
+		for _, m := range []string{eb.Message, eb.Detail, eb.Error} {
+			if m != "" {
+				return m
+			}
+		}
+	}
+	return fmt.Sprintf("%s", b)
 }
