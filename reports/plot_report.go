@@ -339,10 +339,16 @@ func (b *bars) put(cat, set string, e Estimate) {
 	b.val[[2]string{cat, set}] = e
 }
 
-// figure draws the bars with error bars on f.
+// figure draws the bars with error bars on f, categories and sets sorted.
 func (b *bars) figure(f *figure, label func(float64) string, offset int) []string {
-	sortCategories(b.cats)
 	sort.SliceStable(b.sets, func(i, j int) bool { return lessNatural(b.sets[i], b.sets[j]) })
+	return b.draw(f, label, offset)
+}
+
+// draw draws the bars on f with the sets in their order; colors start at
+// the offset-th of the palette.
+func (b *bars) draw(f *figure, label func(float64) string, offset int) []string {
+	sortCategories(b.cats)
 	gb := &groupedBars{n: len(b.cats), textStyle: f.p.X.Tick.Label}
 	gb.textStyle.Font.Size = vg.Points(9)
 	var names []string

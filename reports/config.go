@@ -1,0 +1,164 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/etlbench/etlbench/reports/result"
+)
+
+// DefaultIgnoredKeys are Config keys that may differ between two results
+// of the same configuration (where the output went, the seed, how the
+// cluster was reached): compare and gate never refuse for them.
+var DefaultIgnoredKeys = []string{
+	"seed", "out", "o", "output", "repeat", "proxy", "cluster-dir", "auth-token",
+	"json", "statsinterval", "quiet", "verbose", "no-progress", "progress",
+}
+
+// ConfigMismatch is one configuration key that differs between the two
+// sides of a comparison for a matched cell.
+type ConfigMismatch struct {
+	Cell string `json:"cell"`
+	Key  string `json:"key"`
+	A    string `json:"a"`
+	B    string `json:"b"`
+}
+
+func (m ConfigMismatch) String() string {
+	return fmt.Sprintf("cell %q: %s: %s, %s", m.Cell, m.Key, showValue(m.A), showValue(m.B))
+}
+
+func showValue(v string) string {
+	if v == "\x00" {
+		return "(not set)"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// MismatchError refuses a comparison of results whose configurations differ.
+type MismatchError struct {
+	LabelA, LabelB string
+	Mismatches     []ConfigMismatch
+}
+
+func (e *MismatchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "configurations differ between %s and %s (use --force to compare anyway, or --ignore KEY): ", e.LabelA, e.LabelB)
+	for i, m := range e.Mismatches {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Mismatches)-5)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "cell %q: key %q is %s in %s but %s in %s", m.Cell, m.Key, showValue(m.A), e.LabelA, showValue(m.B), e.LabelB)
+	}
+	return b.String()
+}
+
+// comparableConfig is the configuration of r that must match: its Config
+// without ignored keys, plus the cluster shape, load model and ETL spec.
+func comparableConfig(r *result.Result, ignored map[string]bool) map[string]string {
+	out := map[string]string{}
+	for k, v := range r.Config {
+		if !ignored[k] {
+			out[k] = v
+		}
+	}
+	extra := map[string]string{
+		"cluster.kind":       r.Cluster.Kind,
+		"cluster.targets":    fmt.Sprint(r.Cluster.Targets),
+		"cluster.mountpaths": fmt.Sprint(r.Cluster.Mountpaths),
+		"model":              r.Model,
+		"workers":            fmt.Sprint(r.Workers),
+		"rate":               fmt.Sprintf("%g", r.Rate),
+		"spec_hash":          r.SpecHash,
+	}
+	for k, v := range extra {
+		if _, set := out[k]; !set && !ignored[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// configMismatches lists the keys whose values differ between the first
+// repeats of every matched pair of series.
+func configMismatches(pairs []seriesPair, ignore []string) []ConfigMismatch {
+	ignored := map[string]bool{}
+	for _, k := range DefaultIgnoredKeys {
+		ignored[k] = true
+	}
+	for _, k := range ignore {
+		ignored[strings.TrimSpace(k)] = true
+	}
+	var out []ConfigMismatch
+	seen := map[string]bool{}
+	for _, p := range pairs {
+		if seen[p.a.cellKey] {
+			continue
+		}
+		seen[p.a.cellKey] = true
+		ca := comparableConfig(p.a.results[0], ignored)
+		cb := comparableConfig(p.b.results[0], ignored)
+		keys := map[string]bool{}
+		for k := range ca {
+			keys[k] = true
+		}
+		for k := range cb {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			va, oka := ca[k]
+			vb, okb := cb[k]
+			if !oka {
+				va = "\x00"
+			}
+			if !okb {
+				vb = "\x00"
+			}
+			if va != vb {
+				out = append(out, ConfigMismatch{Cell: p.a.cell, Key: k, A: va, B: vb})
+			}
+		}
+	}
+	return out
+}
+
+// seriesPair is a series present on both sides, with its index on each.
+type seriesPair struct {
+	a, b   *series
+	ia, ib int
+}
+
+// matchSeries pairs the series of a and b by key, in a's order, and names
+// the series found on one side only.
+func matchSeries(a, b *analysis) (pairs []seriesPair, onlyA, onlyB []string) {
+	idx := map[string]int{}
+	for i, s := range b.series {
+		idx[s.key] = i
+	}
+	used := map[int]bool{}
+	for i, s := range a.series {
+		j, ok := idx[s.key]
+		if !ok {
+			onlyA = append(onlyA, s.name())
+			continue
+		}
+		used[j] = true
+		pairs = append(pairs, seriesPair{a: s, b: b.series[j], ia: i, ib: j})
+	}
+	for j, s := range b.series {
+		if !used[j] {
+			onlyB = append(onlyB, s.name())
+		}
+	}
+	return pairs, onlyA, onlyB
+}
