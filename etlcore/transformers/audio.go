@@ -175,7 +175,7 @@ func mixFrame(dst []int64, in []int32) {
 // run writes every output frame to w. Output frame j sits at input position
 // j*inRate/outRate: it interpolates the input frames on either side of it
 // (the last frame stands alone), and exists if the frame before it does.
-func (c *audioConverter) run(w *bufio.Writer) error {
+func (c *audioConverter) run(w io.Writer) error {
 	cur := make([]int64, c.outCh) // input frame number at
 	nxt := make([]int64, c.outCh) // input frame number at+1, if haveNxt
 	ok, err := c.next(cur)
@@ -187,7 +187,14 @@ func (c *audioConverter) run(w *bufio.Writer) error {
 		return err
 	}
 	var at int64
-	var out [2]byte
+	out := make([]byte, 0, 64<<10)
+	flush := func() error {
+		if _, err := w.Write(out); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		out = out[:0]
+		return nil
+	}
 	for j := int64(0); ; j++ {
 		pos := j * c.inRate // input position times outRate
 		idx, frac := pos/c.outRate, pos%c.outRate
@@ -199,7 +206,12 @@ func (c *audioConverter) run(w *bufio.Writer) error {
 			}
 		}
 		if at < idx {
-			return nil // input exhausted: frame j is past its end
+			return flush() // input exhausted: frame j is past its end
+		}
+		if len(out)+2*c.outCh > cap(out) {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 		interpolate := frac != 0 && haveNxt && at == idx
 		for ch := range c.outCh {
@@ -207,10 +219,7 @@ func (c *audioConverter) run(w *bufio.Writer) error {
 			if interpolate {
 				v = (cur[ch]*(c.outRate-frac) + nxt[ch]*frac) / c.outRate
 			}
-			binary.LittleEndian.PutUint16(out[:], uint16(to16(v)))
-			if _, err := w.Write(out[:]); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
+			out = binary.LittleEndian.AppendUint16(out, uint16(to16(v)))
 		}
 	}
 }

@@ -13,6 +13,12 @@ import (
 // compressArgs are the keys of compress's etl_args.
 var compressArgs = map[string]bool{"algo": true, "level": true}
 
+// compressor is what *gzip.Writer and *zstd.Encoder have in common.
+type compressor interface {
+	io.WriteCloser
+	Reset(w io.Writer)
+}
+
 // compress writes its input compressed with gzip or zstd at the level that
 // etl_args gives ("algo=zstd,level=3"; gzip level 6 by default).
 func compress(ctx context.Context, req transformer.Request, r io.Reader, w io.Writer) error {
@@ -24,7 +30,7 @@ func compress(ctx context.Context, req transformer.Request, r io.Reader, w io.Wr
 	if err != nil {
 		return err
 	}
-	var zw io.WriteCloser
+	var zw compressor
 	switch algo {
 	case "gzip":
 		level, err := a.intIn("level", 6, gzip.NoCompression, gzip.BestCompression)
@@ -49,6 +55,9 @@ func compress(ctx context.Context, req transformer.Request, r io.Reader, w io.Wr
 		}
 	}
 	if _, err := copyCtx(ctx, zw, r); err != nil {
+		// Release the encoder without writing a trailer that would make
+		// the cut output look complete.
+		zw.Reset(io.Discard)
 		zw.Close()
 		return fmt.Errorf("compress: %s: %w", algo, err)
 	}

@@ -2,11 +2,14 @@ package transformers
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/etlbench/etlbench/etlcore/transformer"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
@@ -104,6 +107,57 @@ func TestCompressBadArgs(t *testing.T) {
 		wantStatusErr(t, err, 400, "compress", fmt.Sprintf("bad arg %q", c.arg))
 		if len(out) != 0 {
 			t.Errorf("%q: wrote %d bytes before failing on args", c.args, len(out))
+		}
+	}
+}
+
+// cancelAfter cancels its context once n bytes have been read through it.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.n -= n; c.n <= 0 {
+		c.cancel()
+	}
+	return n, err
+}
+
+// TestCompressCancelled: a cancelled request stops the copy and leaves no
+// complete-looking stream behind.
+func TestCompressCancelled(t *testing.T) {
+	for _, algo := range []string{"gzip", "zstd"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		src := &cancelAfter{r: newLazyStream(64 << 20), n: 1 << 20, cancel: cancel}
+		var out bytes.Buffer
+		err := compress(ctx, transformer.Request{Args: "algo=" + algo}, src, &out)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s: error %v, want context.Canceled", algo, err)
+		}
+		if out.Len() > 8<<20 {
+			t.Errorf("%s: wrote %d bytes after cancel at 1 MiB", algo, out.Len())
+		}
+		var zr io.Reader
+		switch algo {
+		case "gzip":
+			zr, err = gzip.NewReader(bytes.NewReader(out.Bytes()))
+		case "zstd":
+			var d *zstd.Decoder
+			d, err = zstd.NewReader(bytes.NewReader(out.Bytes()))
+			if err == nil {
+				defer d.Close()
+				zr = d
+			}
+		}
+		if err == nil {
+			_, err = io.Copy(io.Discard, zr)
+		}
+		if err == nil {
+			t.Errorf("%s: the output of a cancelled request decompresses as complete", algo)
 		}
 	}
 }
