@@ -195,54 +195,70 @@ func (c *Client) ListAll(ctx context.Context, bck, prefix string) ([]ListEntry, 
 // "Expect: 100-continue", so the body is sent once, to the owner only.
 func (c *Client) PutObject(ctx context.Context, bck, obj string, r io.Reader, size int64) error {
 	u := c.Base + ObjPath(bck, obj)
-	cr := &countReader{r: r}
-	for hop := 0; hop < 4; hop++ {
-		resp, err := c.putOnce(ctx, u, cr, size)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect {
-			resp.Body.Close()
-			loc, err := resp.Location()
+	switch r.(type) {
+	case *bytes.Reader, *strings.Reader, *bytes.Buffer:
+		// Replayable bodies follow the proxy's 307 (the request's GetBody
+		// re-sends them to the owner).
+	default:
+		if size != 0 {
+			// A stream cannot be sent twice: ask where the owner is first.
+			loc, err := c.ownerURL(ctx, bck, obj)
 			if err != nil {
-				return fmt.Errorf("api: PUT %s: redirect without location: %w", u, err)
+				return err
 			}
-			if cr.n > 0 {
-				return fmt.Errorf("api: PUT %s: redirected after %d body bytes were sent", u, cr.n)
-			}
-			u = loc.String()
-			continue
+			u = loc
 		}
-		defer resp.Body.Close()
-		if resp.StatusCode >= 400 {
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-			return decodeErr(resp, b)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
 	}
-	return fmt.Errorf("api: PUT %s/%s: too many redirects", bck, obj)
-}
-
-func (c *Client) putOnce(ctx context.Context, u string, body *countReader, size int64) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, r)
 	if err != nil {
-		return nil, fmt.Errorf("api: new request PUT %s: %w", u, err)
+		return fmt.Errorf("api: new request PUT %s: %w", u, err)
 	}
 	req.ContentLength = size
 	if size == 0 {
-		req.Body = http.NoBody
-	} else {
-		req.Header.Set("Expect", "100-continue")
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
 	}
 	if c.Token != "" {
 		req.Header.Set(HdrAuthorization, "Bearer "+c.Token)
 	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("api: PUT %s/%s: %w", bck, obj, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return decodeErr(resp, b)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return nil
+}
+
+// ownerURL asks the proxy where bck/obj lives: the Location of its 307
+// for a HEAD of the object (the object need not exist yet).
+func (c *Client) ownerURL(ctx context.Context, bck, obj string) (string, error) {
+	u := c.Base + ObjPath(bck, obj)
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
+	if err != nil {
+		return "", fmt.Errorf("api: new request HEAD %s: %w", u, err)
+	}
 	resp, err := c.noRedirect().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("api: PUT %s: %w", u, err)
+		return "", fmt.Errorf("api: HEAD %s: %w", u, err)
 	}
-	return resp, nil
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect:
+		loc, err := resp.Location()
+		if err != nil {
+			return "", fmt.Errorf("api: HEAD %s: redirect without location: %w", u, err)
+		}
+		return loc.String(), nil
+	case resp.StatusCode >= 400 && resp.StatusCode != http.StatusNotFound:
+		return "", &HTTPError{Status: resp.StatusCode, Method: http.MethodHead, URL: u, Message: "cannot locate the object's owner"}
+	case resp.StatusCode == http.StatusNotFound:
+		return "", &HTTPError{Status: resp.StatusCode, Method: http.MethodHead, URL: u, Message: fmt.Sprintf("bucket %q does not exist", bck)}
+	}
+	return u, nil // a target (or AIStore proxy that serves directly)
 }
 
 // noRedirect returns a client sharing c's transport that does not follow redirects.
@@ -252,17 +268,6 @@ func (c *Client) noRedirect() *http.Client {
 		Timeout:       c.HTTP.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // GetOpts are the options of GetObject.
