@@ -1,0 +1,368 @@
+// Package kubedeploy deploys etlcore on a Kubernetes cluster through
+// client-go (no kubectl): a namespace, RBAC for the targets to run their
+// transformer pods, the proxy (Deployment + Service) and the targets
+// (StatefulSet, one per node), and removes all of it again.
+package kubedeploy
+
+import (
+	"fmt"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/runtime"
+)
+
+// Labels of every object deploy makes; undeploy selects on LabelManagedBy.
+const (
+	LabelPartOf    = "app.kubernetes.io/part-of"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	LabelComponent = "app.kubernetes.io/component"
+	LabelInstance  = "app.kubernetes.io/instance" // the namespace deployed into
+	PartOf         = "etlbench"
+	ManagedBy      = "etlbench-deploy"
+	// AnnotationCreatedNS marks a namespace that deploy created (undeploy deletes it whole).
+	AnnotationCreatedNS = "etlbench.io/created-by-deploy"
+)
+
+// Names of the objects.
+const (
+	ProxyName          = "etlbench-proxy"
+	TargetName         = "etlbench-target"
+	TargetsServiceName = "etlbench-targets"
+	ServiceAccountName = "etlbench-target"
+	RoleName           = "etlbench-target"
+	dataRoot           = "/var/lib/etlbench-data" // node directory of hostPath mountpaths
+	stateDir           = "/var/lib/etlbench/state"
+)
+
+// Mountpath types.
+const (
+	MountHostPath = "hostPath"
+	MountEmptyDir = "emptyDir"
+)
+
+// Options describe a deployment.
+type Options struct {
+	Namespace     string            // default "etlbench"
+	Targets       int               // number of targets, one per node (default 3)
+	Mountpaths    int               // mountpaths per target (default 1)
+	MountpathType string            // hostPath (default) or emptyDir
+	Image         string            // default "etlbench:dev"
+	PullPolicy    corev1.PullPolicy // default IfNotPresent
+	ProxyPort     int               // default 51080
+	TargetPort    int               // default 51081
+	// HostNetwork runs the proxy and the targets on their nodes' network
+	// (default true): clients outside the cluster reach them at the node's
+	// address, and nodes talk without a cross-node pod network.
+	HostNetwork bool
+	// APIServer, when set ("host:port"), is given to the targets as
+	// KUBERNETES_SERVICE_HOST/PORT so they reach the API server without
+	// kube-proxy.
+	APIServer string
+	// ProxyURL is the URL targets join (default: the proxy pod's address,
+	// filled in by Deploy once the proxy runs).
+	ProxyURL string
+	// NodeArgs are extra arguments of every `etlbench node`.
+	NodeArgs []string
+}
+
+// withDefaults fills zero fields and validates.
+func (o Options) withDefaults() (Options, error) {
+	if o.Namespace == "" {
+		o.Namespace = "etlbench"
+	}
+	if o.Targets == 0 {
+		o.Targets = 3
+	}
+	if o.Mountpaths == 0 {
+		o.Mountpaths = 1
+	}
+	if o.MountpathType == "" {
+		o.MountpathType = MountHostPath
+	}
+	if o.Image == "" {
+		o.Image = runtime.DefaultImage
+	}
+	if o.PullPolicy == "" {
+		o.PullPolicy = corev1.PullIfNotPresent
+	}
+	if o.ProxyPort == 0 {
+		o.ProxyPort = 51080
+	}
+	if o.TargetPort == 0 {
+		o.TargetPort = 51081
+	}
+	switch {
+	case o.Targets < 1:
+		return o, fmt.Errorf("deploy: --targets %d: want at least 1", o.Targets)
+	case o.Mountpaths < 1 || o.Mountpaths > 16:
+		return o, fmt.Errorf("deploy: --mountpaths %d: want 1..16", o.Mountpaths)
+	case o.MountpathType != MountHostPath && o.MountpathType != MountEmptyDir:
+		return o, fmt.Errorf("deploy: --mountpath-type %q: want hostPath or emptyDir", o.MountpathType)
+	case o.ProxyPort < 1 || o.ProxyPort > 65535 || o.TargetPort < 1 || o.TargetPort > 65535 || o.ProxyPort == o.TargetPort:
+		return o, fmt.Errorf("deploy: ports %d (proxy) and %d (target): want two different ports in 1..65535", o.ProxyPort, o.TargetPort)
+	}
+	switch o.PullPolicy {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		return o, fmt.Errorf("deploy: pull policy %q: want Always, IfNotPresent or Never", o.PullPolicy)
+	}
+	return o, nil
+}
+
+// Objects are everything a deployment creates, in creation order.
+type Objects struct {
+	Namespace      *corev1.Namespace
+	ServiceAccount *corev1.ServiceAccount
+	Role           *rbacv1.Role
+	RoleBinding    *rbacv1.RoleBinding
+	// ClusterRole and its binding let targets read their node's kubelet
+	// stats (nodes/proxy) for transformer metrics.
+	ClusterRole        *rbacv1.ClusterRole
+	ClusterRoleBinding *rbacv1.ClusterRoleBinding
+	ProxyDeployment    *appsv1.Deployment
+	ProxyService       *corev1.Service
+	TargetsService     *corev1.Service // headless, the StatefulSet's service
+	Targets            *appsv1.StatefulSet
+}
+
+func labels(o Options, component string) map[string]string {
+	return map[string]string{
+		LabelPartOf:    PartOf,
+		LabelManagedBy: ManagedBy,
+		LabelComponent: component,
+		LabelInstance:  o.Namespace,
+	}
+}
+
+func selector(component string) map[string]string {
+	return map[string]string{LabelPartOf: PartOf, LabelComponent: component}
+}
+
+func meta(o Options, name, component string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: o.Namespace, Labels: labels(o, component)}
+}
+
+// clusterName names the cluster-scoped objects of namespace ns.
+func clusterName(ns string) string { return "etlbench-" + ns + "-node-stats" }
+
+// Build returns the objects of a deployment (the proxy URL the targets
+// join must be set, see Options.ProxyURL).
+func Build(opts Options) (*Objects, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	objs := &Objects{
+		Namespace: &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+			Name: o.Namespace, Labels: labels(o, "namespace"),
+			Annotations: map[string]string{AnnotationCreatedNS: "true"},
+		}},
+		ServiceAccount: &corev1.ServiceAccount{ObjectMeta: meta(o, ServiceAccountName, "rbac")},
+		Role: &rbacv1.Role{ObjectMeta: meta(o, RoleName, "rbac"), Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"pods", "services"},
+				Verbs: []string{"create", "get", "list", "watch", "delete"}},
+			{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get", "list"}},
+		}},
+		RoleBinding: &rbacv1.RoleBinding{ObjectMeta: meta(o, RoleName, "rbac"),
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccountName, Namespace: o.Namespace}},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: RoleName},
+		},
+		ClusterRole: &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: clusterName(o.Namespace), Labels: labels(o, "rbac")},
+			Rules: []rbacv1.PolicyRule{
+				{APIGroups: []string{""}, Resources: []string{"nodes/proxy", "nodes/stats"}, Verbs: []string{"get"}},
+				{APIGroups: []string{"metrics.k8s.io"}, Resources: []string{"pods"}, Verbs: []string{"get"}},
+			}},
+		ClusterRoleBinding: &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: clusterName(o.Namespace), Labels: labels(o, "rbac")},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccountName, Namespace: o.Namespace}},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterName(o.Namespace)},
+		},
+	}
+	objs.ProxyDeployment = proxyDeployment(o)
+	objs.ProxyService = &corev1.Service{
+		ObjectMeta: meta(o, ProxyName, "proxy"),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeNodePort,
+			Selector: selector("proxy"),
+			Ports: []corev1.ServicePort{{Name: "http", Port: int32(o.ProxyPort),
+				TargetPort: intstr.FromInt32(int32(o.ProxyPort)), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+	objs.TargetsService = &corev1.Service{
+		ObjectMeta: meta(o, TargetsServiceName, "target"),
+		Spec: corev1.ServiceSpec{
+			ClusterIP: corev1.ClusterIPNone,
+			Selector:  selector("target"),
+			Ports: []corev1.ServicePort{{Name: "http", Port: int32(o.TargetPort),
+				TargetPort: intstr.FromInt32(int32(o.TargetPort)), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+	objs.Targets = targetsStatefulSet(o)
+	return objs, nil
+}
+
+func fieldEnv(name, path string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}}
+}
+
+// downwardEnv is the environment every node gets from the downward API.
+func downwardEnv(o Options) []corev1.EnvVar {
+	env := []corev1.EnvVar{
+		fieldEnv(runtime.EnvNodeName, "spec.nodeName"),
+		fieldEnv(runtime.EnvPodNamespace, "metadata.namespace"),
+		fieldEnv(runtime.EnvPodName, "metadata.name"),
+		fieldEnv("POD_IP", "status.podIP"),
+		fieldEnv("POD_UID", "metadata.uid"),
+	}
+	if host, port, ok := splitHostPort(o.APIServer); ok {
+		env = append(env,
+			corev1.EnvVar{Name: "KUBERNETES_SERVICE_HOST", Value: host},
+			corev1.EnvVar{Name: "KUBERNETES_SERVICE_PORT", Value: port})
+	}
+	return env
+}
+
+func splitHostPort(hp string) (string, string, bool) {
+	for i := len(hp) - 1; i >= 0; i-- {
+		if hp[i] == ':' {
+			if _, err := strconv.Atoi(hp[i+1:]); err == nil && i > 0 {
+				return hp[:i], hp[i+1:], true
+			}
+			return "", "", false
+		}
+	}
+	return "", "", false
+}
+
+func healthProbe(port int) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: api.PathHealth, Port: intstr.FromInt32(int32(port)),
+		}},
+		PeriodSeconds: 2, TimeoutSeconds: 2, FailureThreshold: 3,
+	}
+}
+
+func podDNS(o Options) corev1.DNSPolicy {
+	if o.HostNetwork {
+		return corev1.DNSClusterFirstWithHostNet
+	}
+	return corev1.DNSClusterFirst
+}
+
+func proxyDeployment(o Options) *appsv1.Deployment {
+	one := int32(1)
+	args := append([]string{"node", "--role", "proxy", "--id", "p1", "--host", "0.0.0.0",
+		"--port", strconv.Itoa(o.ProxyPort), "--advertise", "http://$(POD_IP):" + strconv.Itoa(o.ProxyPort),
+		"--dir", stateDir}, o.NodeArgs...)
+	return &appsv1.Deployment{
+		ObjectMeta: meta(o, ProxyName, "proxy"),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &one,
+			Selector: &metav1.LabelSelector{MatchLabels: selector("proxy")},
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels(o, "proxy")},
+				Spec: corev1.PodSpec{
+					HostNetwork: o.HostNetwork,
+					DNSPolicy:   podDNS(o),
+					Containers: []corev1.Container{{
+						Name: "proxy", Image: o.Image, ImagePullPolicy: o.PullPolicy,
+						Args:           args,
+						Env:            downwardEnv(o),
+						Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: int32(o.ProxyPort)}},
+						ReadinessProbe: healthProbe(o.ProxyPort),
+						VolumeMounts:   []corev1.VolumeMount{{Name: "state", MountPath: stateDir}},
+					}},
+					Volumes: []corev1.Volume{{Name: "state", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+				},
+			},
+		},
+	}
+}
+
+// mountpathDir is where mountpath i of a target lives in its container.
+// With hostPath it is the same directory on the node (per namespace), so a
+// transformer pod mounts it at the same path and etl_fqn works.
+func mountpathDir(o Options, i int) string {
+	if o.MountpathType == MountHostPath {
+		return fmt.Sprintf("%s/%s/mp%d", dataRoot, o.Namespace, i)
+	}
+	return fmt.Sprintf("%s/mp%d", dataRoot, i)
+}
+
+func targetsStatefulSet(o Options) *appsv1.StatefulSet {
+	n := int32(o.Targets)
+	port := strconv.Itoa(o.TargetPort)
+	args := []string{"node", "--role", "target", "--id", "$(POD_NAME)", "--host", "0.0.0.0",
+		"--port", port, "--advertise", "http://$(POD_IP):" + port,
+		"--dir", stateDir, "--proxy", o.ProxyURL, "--runtime", "kubernetes"}
+	env := downwardEnv(o)
+	env = append(env,
+		corev1.EnvVar{Name: runtime.EnvImage, Value: o.Image},
+		corev1.EnvVar{Name: runtime.EnvPullPolicy, Value: string(o.PullPolicy)})
+	var vols []corev1.Volume
+	mounts := []corev1.VolumeMount{{Name: "state", MountPath: stateDir}}
+	vols = append(vols, corev1.Volume{Name: "state", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	hostPaths := ""
+	dirOrCreate := corev1.HostPathDirectoryOrCreate
+	for i := 1; i <= o.Mountpaths; i++ {
+		name := fmt.Sprintf("mp%d", i)
+		dir := mountpathDir(o, i)
+		args = append(args, "--mountpath", dir)
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: dir})
+		vs := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+		if o.MountpathType == MountHostPath {
+			vs = corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: dir, Type: &dirOrCreate}}
+		} else {
+			if hostPaths != "" {
+				hostPaths += ","
+			}
+			// Where the kubelet keeps this emptyDir on the node: the transformer mounts it from there.
+			hostPaths += dir + "=/var/lib/kubelet/pods/$(POD_UID)/volumes/kubernetes.io~empty-dir/" + name
+		}
+		vols = append(vols, corev1.Volume{Name: name, VolumeSource: vs})
+	}
+	if hostPaths != "" {
+		env = append(env, corev1.EnvVar{Name: runtime.EnvHostPaths, Value: hostPaths})
+	}
+	args = append(args, o.NodeArgs...)
+	return &appsv1.StatefulSet{
+		ObjectMeta: meta(o, TargetName, "target"),
+		Spec: appsv1.StatefulSetSpec{
+			Replicas:            &n,
+			ServiceName:         TargetsServiceName,
+			PodManagementPolicy: appsv1.ParallelPodManagement,
+			Selector:            &metav1.LabelSelector{MatchLabels: selector("target")},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels(o, "target")},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: ServiceAccountName,
+					HostNetwork:        o.HostNetwork,
+					DNSPolicy:          podDNS(o),
+					Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+						RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
+							LabelSelector: &metav1.LabelSelector{MatchLabels: selector("target")},
+							TopologyKey:   "kubernetes.io/hostname",
+						}},
+					}},
+					Containers: []corev1.Container{{
+						Name: "target", Image: o.Image, ImagePullPolicy: o.PullPolicy,
+						Args:           args,
+						Env:            env,
+						Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: int32(o.TargetPort)}},
+						ReadinessProbe: healthProbe(o.TargetPort),
+						VolumeMounts:   mounts,
+					}},
+					Volumes: vols,
+				},
+			},
+		},
+	}
+}
