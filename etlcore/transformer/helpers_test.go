@@ -148,3 +148,9 @@ type (
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func newBenchServer(b *testing.B, srv *Server) string {
+	ts := httptest.NewServer(srv)
+	b.Cleanup(func() { srv.Close(); ts.Close() })
+	return ts.URL
+}
