@@ -91,13 +91,19 @@ func runRun(args []string) error {
 		opts.ProxyURL = v
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	go func() {
-		<-ctx.Done()
-		if ctx.Err() != nil {
-			fmt.Fprintln(os.Stderr, "\ninterrupted: draining the current cell, deleting its ETL and cleaning up (interrupt again to quit at once)")
-			stop() // a second interrupt ends the process
+		select {
+		case sig := <-sigs:
+			// A second interrupt ends the process at once (default action).
+			signal.Stop(sigs)
+			fmt.Fprintf(os.Stderr, "\n%v: draining the current cell, deleting its ETL and cleaning up (interrupt again to quit at once)\n", sig)
+			cancel(fmt.Errorf("%v", sig))
+		case <-ctx.Done():
 		}
 	}()
 	dir, err := runner.Run(ctx, sc, opts)

@@ -168,6 +168,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 		cr := &r.rec.Cells[i]
 		cr.Seconds = time.Since(t0).Seconds()
 		switch {
+		case cerr == nil && ctx.Err() != nil:
+			// Drained after an interrupt: a shorter but valid measurement,
+			// kept in the report (loadgen notes it in the result).
+			cr.Status = StatusInterrupted
+			r.rec.Interrupted = true
+			results = append(results, res)
+			r.prog.done("interrupted: " + summaryLine(res))
 		case cerr == nil:
 			cr.Status = StatusOK
 			results = append(results, res)
@@ -214,7 +221,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 	}
 	switch {
 	case r.rec.Interrupted:
-		return out, fmt.Errorf("interrupted after %d of %d cell runs: %w", len(results)+failed, len(runs), context.Cause(ctx))
+		done := 0
+		for _, c := range r.rec.Cells {
+			if c.Status == StatusOK || c.Status == StatusFailed {
+				done++
+			}
+		}
+		return out, fmt.Errorf("interrupted (%v) after %d of %d cell runs; the report covers what ran: %w", context.Cause(ctx), done, len(runs), context.Canceled)
 	case failed > 0:
 		return out, fmt.Errorf("%d of %d cell runs failed (see %s)", failed, len(runs), filepath.Join(out, RunFile))
 	}
