@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -37,6 +38,10 @@ type figure struct {
 // newFigure returns a figure with a title, axis labels and readable fonts.
 func newFigure(title, xLabel, yLabel string) *figure {
 	p := plot.New()
+	if len(title) > 60 {
+		// Long titles go on two lines so they fit over the plot.
+		title = strings.Replace(title, ": ", ":\n", 1)
+	}
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = vg.Points(15)
 	p.Title.Padding = vg.Points(8)
@@ -46,6 +51,8 @@ func newFigure(title, xLabel, yLabel string) *figure {
 		ax.Label.TextStyle.Font.Size = vg.Points(12)
 		ax.Tick.Label.Font.Size = vg.Points(10.5)
 	}
+	p.X.Tick.Marker = niceTicks{}
+	p.Y.Tick.Marker = niceTicks{}
 	grid := plotter.NewGrid()
 	p.Add(grid)
 	lg := plot.NewLegend()
@@ -307,4 +314,40 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 func fmtTick(x float64) string {
 	s := fmt.Sprintf("%.6g", x)
 	return s
+}
+
+// niceTicks label a linear axis every 1, 2, 2.5 or 5 times a power of ten,
+// with 4 to 10 labels.
+type niceTicks struct{}
+
+func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	span := hi - lo
+	if !(span > 0) || math.IsInf(span, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	raw := span / 6
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	prec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
+	if math.Abs(step/math.Pow(10, math.Floor(math.Log10(step)+1e-9))-2.5) < 1e-9 {
+		prec++
+	}
+	var out []plot.Tick
+	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
+		v := i * step
+		if v == 0 {
+			v = 0 // not -0
+		}
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', prec, 64)})
+		if mid := v + step/2; mid <= hi {
+			out = append(out, plot.Tick{Value: mid})
+		}
+	}
+	return out
 }
