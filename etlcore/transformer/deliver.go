@@ -122,9 +122,12 @@ func (s *Server) deliver(ctx context.Context, req Request, escPath string, src i
 		j.stop()
 		return nil, errStatus(http.StatusBadRequest, "put result to %s: %v", target, err)
 	}
-	preq.ContentLength = -1
+	preq.ContentLength = -1 // chunked: the result streams through
 	if perr == io.EOF {
 		preq.ContentLength = int64(len(first))
+		if len(first) == 0 {
+			preq.Body = http.NoBody
+		}
 	}
 	preq.Header.Set("Content-Type", "application/octet-stream")
 	if len(hops) > 1 {
