@@ -219,6 +219,9 @@ func (c *Config) Normalize() error {
 	if c.PctPut < 0 || c.PctPut > 100 {
 		return fmt.Errorf("--pctput %d: must be 0..100", c.PctPut)
 	}
+	if c.Op == OpGet && c.PctPut == 100 {
+		c.Op = OpPut // aisloader's -pctput=100
+	}
 	switch c.Op {
 	case OpPut:
 		if c.PctPut != 0 && c.PctPut != 100 {

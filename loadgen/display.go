@@ -22,7 +22,7 @@ type display interface {
 	start(r *runner)
 	interval(r *runner, rot *Rotated)
 	job(r *runner, id string, st *api.JobStatus, total int64, done bool)
-	stop()
+	stop(interrupted bool)
 }
 
 // newDisplay picks the display for progress: bars on a terminal, plain
@@ -49,7 +49,7 @@ type nopDisplay struct{}
 func (nopDisplay) start(*runner)                                    {}
 func (nopDisplay) interval(*runner, *Rotated)                       {}
 func (nopDisplay) job(*runner, string, *api.JobStatus, int64, bool) {}
-func (nopDisplay) stop()                                            {}
+func (nopDisplay) stop(bool)                                        {}
 
 // linesDisplay prints one line per operation per interval, like
 // aisloader's periodic stats with percentiles and ops/s added.
@@ -156,7 +156,7 @@ func errSuffix(e string) string {
 	return ": " + e
 }
 
-func (d *linesDisplay) stop() {}
+func (d *linesDisplay) stop(bool) {}
 
 // barsDisplay shows mpb progress bars: the run (elapsed of duration, ops/s,
 // MiB/s, p99, errors) and one bar per running job.
@@ -164,6 +164,7 @@ type barsDisplay struct {
 	w      io.Writer
 	p      *mpb.Progress
 	main   *mpb.Bar
+	total  int64
 	status atomic.Value // string
 	quit   chan struct{}
 	wg     sync.WaitGroup
@@ -177,6 +178,7 @@ func (d *barsDisplay) start(r *runner) {
 	d.jobs = map[string]*mpb.Bar{}
 	d.status.Store("starting")
 	total, current := r.progressGauge()
+	d.total = total
 	name := r.cfg.Op
 	if r.cfg.Open() {
 		name += fmt.Sprintf(" @%.6g/s", r.cfg.Rate)
@@ -251,15 +253,29 @@ func (d *barsDisplay) job(r *runner, id string, st *api.JobStatus, total int64, 
 	}
 	b.SetCurrent(cur)
 	if done {
-		b.SetTotal(-1, true)
+		completeBar(b, total)
 		delete(d.jobs, id)
 	}
 }
 
-func (d *barsDisplay) stop() {
+// completeBar completes b: a bar made with a total completes when its
+// current reaches it; one without needs SetTotal.
+func completeBar(b *mpb.Bar, total int64) {
+	if total > 0 {
+		b.SetCurrent(total)
+	} else {
+		b.SetTotal(-1, true)
+	}
+}
+
+func (d *barsDisplay) stop(interrupted bool) {
 	close(d.quit)
 	d.wg.Wait()
-	d.main.SetTotal(-1, true)
+	if interrupted {
+		d.main.Abort(false)
+	} else {
+		completeBar(d.main, d.total)
+	}
 	d.mu.Lock()
 	for id, b := range d.jobs {
 		b.Abort(false)

@@ -316,7 +316,7 @@ func (r *runner) load(ctx context.Context) {
 		measured = 0
 	}
 	r.res.Duration = measured.Seconds()
-	r.disp.stop()
+	r.disp.stop(ctx.Err() != nil)
 }
 
 // closedLoop: send the next request when the last one returned.

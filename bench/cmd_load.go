@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/etlbench/etlbench/loadgen"
+)
+
+func init() {
+	register(&command{name: "load", summary: "drive load (aisloader-style): PUT, GET, inline ETL, transform-copy, offline jobs", run: runLoad})
+}
+
+// secondsOrDuration is a duration flag that also takes a bare number of
+// seconds (aisloader's -statsinterval=10).
+type secondsOrDuration struct{ d *time.Duration }
+
+func (v secondsOrDuration) String() string {
+	if v.d == nil {
+		return "0s"
+	}
+	return v.d.String()
+}
+func (v secondsOrDuration) Type() string { return "duration" }
+func (v secondsOrDuration) Set(s string) error {
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if n < 0 {
+			return fmt.Errorf("%q is negative", s)
+		}
+		*v.d = time.Duration(n * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q: want a duration like 30s, 2m, 1h30m (or a number of seconds)", s)
+	}
+	if d < 0 {
+		return fmt.Errorf("%q is negative", s)
+	}
+	*v.d = d
+	return nil
+}
+
+// sizeFlag is a byte size flag: 1024, 4KiB, 1.5MiB, 8M.
+type sizeFlag struct{ n *int64 }
+
+func (v sizeFlag) String() string {
+	if v.n == nil {
+		return "0"
+	}
+	return loadgen.FormatSize(*v.n)
+}
+func (v sizeFlag) Type() string { return "size" }
+func (v sizeFlag) Set(s string) error {
+	n, err := loadgen.ParseSize(s)
+	if err != nil {
+		return err
+	}
+	*v.n = n
+	return nil
+}
+
+func runLoad(args []string) error {
+	fs := newFlags("load", "[flags]   (aisloader's -name=value spelling is accepted too)")
+	var ep endpointFlags
+	ep.add(fs)
+	var cfg loadgen.Config
+	var specFile, sizes, pipeline string
+	cfg.Duration, cfg.StatsInterval, cfg.MinSize, cfg.MaxSize = time.Minute, 10*time.Second, 1<<10, 1<<20
+	fs.StringVar(&cfg.Bucket, "bucket", "", "source bucket (created when missing) (required)")
+	fs.StringVar(&cfg.DstBucket, "dst-bucket", "", "destination of etl-copy and offline jobs (default <bucket>-out)")
+	fs.StringVar(&cfg.Op, "op", loadgen.OpGet, "operation: get, put, etl-get, etl-copy, etl-bucket, etl-multi or mixed (--pctput PUTs, the rest etl-get with --etl, else get)")
+	fs.Var(secondsOrDuration{&cfg.Duration}, "duration", "how long to measure (0: until --maxputs, --totalputsize or --epochs; offline ops: one job unless given)")
+	fs.Var(secondsOrDuration{&cfg.Warmup}, "warmup", "run this long before measuring (kept in the result, not in the summary)")
+	fs.Var(secondsOrDuration{&cfg.StatsInterval}, "statsinterval", "stats interval: one histogram per operation per interval, one progress line")
+	fs.IntVar(&cfg.Workers, "numworkers", loadgen.DefaultWorkers, "closed loop: concurrent workers; open loop: most requests in flight")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: operations per second (0: closed loop)")
+	fs.Var(secondsOrDuration{&cfg.MaxLag}, "max-lag", "open loop: sends later than this are not made and counted as missed (default 5s)")
+	fs.Var(secondsOrDuration{&cfg.Timeout}, "timeout", "timeout of one request (0: none)")
+	fs.Var(secondsOrDuration{&cfg.DrainTimeout}, "drain-timeout", "how long requests in flight may finish at the end (default 30s)")
+	fs.IntVar(&cfg.PctPut, "pctput", 0, "percentage of PUTs (0..100); --op put means 100")
+	fs.Var(sizeFlag{&cfg.MinSize}, "minsize", "smallest PUT object (1KiB); units B, KiB, MiB, GiB")
+	fs.Var(sizeFlag{&cfg.MaxSize}, "maxsize", "largest PUT object (1MiB); sizes are uniform in [minsize, maxsize]")
+	fs.StringVar(&sizes, "sizes", "", "fixed sizes with weights instead of min/max, e.g. 4KiB:3,1MiB:1")
+	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock; the one used is in result.json)")
+	fs.Int64Var(&cfg.MaxPuts, "maxputs", 0, "stop after this many PUTs (0: no limit)")
+	fs.Var(sizeFlag{&cfg.TotalPutSize}, "totalputsize", "stop after this many bytes were PUT (0: no limit)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "read every object of the bucket this many times, in order, then stop; offline ops: run this many jobs")
+	fs.IntVar(&cfg.Objects, "objects", 0, "populate the bucket up to this many objects (random, --minsize..--maxsize) before the run")
+	fs.StringVar(&cfg.ObjPrefix, "prefix", "", "name prefix of the objects the run PUTs (default lg-<seed>/)")
+	fs.StringVar(&cfg.ETLName, "etl", "", "ETL to use: a running ETL's name, or a built-in transformer (echo, md5, hash-with-args, ...) that the loader inits and removes")
+	fs.StringVar(&specFile, "etl-spec", "", "init spec file (JSON or YAML) of the ETL to init for the run (removed at the end)")
+	fs.StringVar(&cfg.ETLArgs, "etl-args", "", "etl_args passed with every transform")
+	fs.StringVar(&pipeline, "pipeline", "", "further ETLs after --etl, comma-separated")
+	fs.StringVar(&cfg.Comm, "comm", "hpush", "communication of an ETL built from --etl: hpush, hpull or ws")
+	fs.BoolVar(&cfg.DirectPut, "direct-put", false, "direct put: support_direct_put of a built ETL and the switch of offline jobs (default: the spec's)")
+	fs.IntVar(&cfg.JobWorkers, "job-workers", 0, "num-workers of offline jobs (0 auto, -1 one per mountpath, >0 exact)")
+	fs.StringVar(&cfg.Template, "template", "", "etl-multi: range template of source names (default: every listed object)")
+	fs.BoolVar(&cfg.Verify, "verify", false, "check every transformed object against the transform computed locally (built-in transformers)")
+	fs.BoolVar(&cfg.VerifyHash, "verifyhash", false, "check the xxhash64 checksum of every GET")
+	fs.BoolVar(&cfg.Cleanup, "cleanup", false, "at the end, destroy the buckets the run created and delete the objects it PUT")
+	fs.StringVar(&cfg.OutDir, "out", "", "results directory: result.json and <op>.hlog")
+	fs.BoolVar(&cfg.JSON, "json", false, "progress lines and the summary as JSON")
+	fs.StringVar(&cfg.Display, "display", "auto", "live display: auto (bars on a terminal, else lines), bars, lines or none")
+
+	norm := loadgen.NormalizeArgs(args, func(name string) bool {
+		f := fs.Lookup(name)
+		return f != nil && f.Value.Type() != "bool"
+	})
+	if err := parseFlags(fs, norm); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if sizes != "" {
+		ws, err := loadgen.ParseSizeList(sizes)
+		if err != nil {
+			return usagef("--sizes: %v", err)
+		}
+		cfg.Sizes = ws
+	}
+	if pipeline != "" {
+		for _, p := range strings.Split(pipeline, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				return usagef("--pipeline %q: empty ETL name", pipeline)
+			}
+			cfg.Pipeline = append(cfg.Pipeline, strings.TrimSpace(p))
+		}
+	}
+	if specFile != "" {
+		b, err := os.ReadFile(specFile)
+		if err != nil {
+			return usagef("--etl-spec: %v", err)
+		}
+		name, comm, _, dp, err := loadgen.ParseSpecInfo(b)
+		if err != nil {
+			return usagef("--etl-spec %s: %v", specFile, err)
+		}
+		if cfg.ETLName != "" && cfg.ETLName != name {
+			return usagef("--etl %s and --etl-spec %s (name %s) disagree", cfg.ETLName, specFile, name)
+		}
+		cfg.ETLSpec, cfg.ETLName = b, ""
+		if !fs.Changed("direct-put") {
+			cfg.DirectPut = dp
+		}
+		if !fs.Changed("comm") && comm != "" {
+			cfg.Comm = comm
+		}
+	}
+	offline := cfg.Op == loadgen.OpETLBucket || cfg.Op == loadgen.OpETLMulti
+	if offline && !fs.Changed("duration") {
+		cfg.Duration = 0
+	}
+	if !fs.Changed("duration") && (cfg.MaxPuts > 0 || cfg.TotalPutSize > 0 || cfg.Epochs > 0) {
+		cfg.Duration = 0 // the limit ends the run
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = time.Now().UnixNano()
+	}
+	proxy, err := ep.url()
+	if err != nil {
+		return err
+	}
+	cfg.Proxy, cfg.Token = proxy, ep.token
+	check := cfg
+	if err := check.Normalize(); err != nil {
+		return usagef("%v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	_, err = loadgen.Run(ctx, cfg, os.Stdout)
+	if err != nil {
+		return err
+	}
+	if cfg.OutDir != "" && !cfg.JSON {
+		fmt.Fprintf(os.Stdout, "results: %s/%s\n", cfg.OutDir, loadgen.ResultFile)
+	}
+	if ctx.Err() != nil {
+		return &exitError{code: 130, msg: "interrupted: the partial summary is above"}
+	}
+	return nil
+}
+
+var (
+	_ pflag.Value = secondsOrDuration{}
+	_ pflag.Value = sizeFlag{}
+)
