@@ -25,7 +25,15 @@ func defaultOut(root, scenario string, now time.Time) string {
 
 // prepareOut makes dir ready for a run: created if missing; emptied if it
 // holds an earlier run (it has run.json); refused if it holds anything else.
+//
+// A symlink at dir (results/latest made by an earlier run) is replaced by a
+// fresh directory; the run it points at is left alone.
 func prepareOut(dir string) error {
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if err := os.Remove(dir); err != nil {
+			return fmt.Errorf("results directory: replace link %s: %w", dir, err)
+		}
+	}
 	ents, err := os.ReadDir(dir)
 	switch {
 	case os.IsNotExist(err):
