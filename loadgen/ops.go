@@ -114,7 +114,8 @@ func (r *runner) put(ctx context.Context, w *worker) (int64, error) {
 		}
 	}
 	name := r.pool.putName(idx)
-	if err := r.c.PutObject(ctx, r.cfg.Bucket, name, r.content.Reader(idx, size), size); err != nil {
+	open := func() io.Reader { return r.content.Reader(idx, size) }
+	if err := r.c.PutObjectFunc(ctx, r.cfg.Bucket, name, size, open); err != nil {
 		return 0, err
 	}
 	r.pool.add(idx, size)

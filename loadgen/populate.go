@@ -121,7 +121,8 @@ func putOne(ctx context.Context, c *api.Client, bck, name string, i int, o Popul
 	if o.Content == nil {
 		rng := rand.New(rand.NewPCG(uint64(o.Seed), uint64(i)))
 		size := o.Sizes.Pick(rng)
-		return c.PutObject(ctx, bck, name, content.Reader(uint64(i)|1<<62, size), size)
+		open := func() io.Reader { return content.Reader(uint64(i)|1<<62, size) }
+		return c.PutObjectFunc(ctx, bck, name, size, open)
 	}
 	pr, pw := io.Pipe()
 	go func() {
