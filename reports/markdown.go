@@ -76,7 +76,7 @@ func writeMarkdown(w io.Writer, rep *Report, results []*result.Result) error {
 		writePlotSection(bw, rep.Plots, "cdf", "Latency CDF",
 			"Share of requests completed within a latency (log scale); one line per mode.")
 		writePlotSection(bw, rep.Plots, "timeline", "Throughput over time",
-			"Ops/s per stats interval of the first repeat; the shaded span is the warm-up, left out of every number above.")
+			"Ops/s per stats interval of the first repeat (a short tail interval is left out); the shaded span is the warm-up, left out of every number above.")
 	}
 
 	if len(rep.Notes) > 0 {

@@ -334,8 +334,13 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
+	// As many decimals as the step needs (250: 0, 2.5: 1, 0.25: 2).
 	prec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
-	if math.Abs(step/math.Pow(10, math.Floor(math.Log10(step)+1e-9))-2.5) < 1e-9 {
+	for prec < 12 {
+		x := step * math.Pow(10, float64(prec))
+		if math.Abs(x-math.Round(x)) < 1e-6*x {
+			break
+		}
 		prec++
 	}
 	var out []plot.Tick

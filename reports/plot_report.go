@@ -251,6 +251,14 @@ func timelineXYs(r *result.Result, op string) (xys plotter.XYs, warm0, warm1 flo
 	}
 	t0 := r.Intervals[0].Start
 	warm0, warm1 = math.NaN(), math.NaN()
+	// A rate over a sliver of time (the tail interval that only drains
+	// in-flight requests) is noise: leave out intervals shorter than a
+	// quarter of the usual length.
+	lens := make([]float64, len(r.Intervals))
+	for i, iv := range r.Intervals {
+		lens[i] = iv.End.Sub(iv.Start).Seconds()
+	}
+	minLen := Median(lens) / 4
 	for _, iv := range r.Intervals {
 		a, b := iv.Start.Sub(t0).Seconds(), iv.End.Sub(t0).Seconds()
 		if iv.Warmup {
@@ -260,7 +268,7 @@ func timelineXYs(r *result.Result, op string) (xys plotter.XYs, warm0, warm1 flo
 			warm1 = b
 		}
 		o, ok := iv.Ops[op]
-		if !ok || b <= a {
+		if !ok || b <= a || b-a < minLen {
 			continue
 		}
 		xys = append(xys, plotter.XY{X: (a + b) / 2, Y: float64(o.Ops) / (b - a)})
