@@ -84,4 +84,3 @@ func writeComparePlots(c *Comparison, dir string) ([]plotFile, error) {
 	}
 	return out, nil
 }
-
