@@ -78,8 +78,12 @@ func (d *linesDisplay) start(r *runner) {
 	if r.etl != nil {
 		etl = ", ETL " + r.etl.name
 	}
-	fmt.Fprintf(d.w, "etlbench load: %s, %s, %d workers, bucket %s, duration %s, warm-up %s%s\n",
-		r.cfg.Op, model, r.cfg.Workers, r.cfg.Bucket, dur, r.cfg.Warmup, etl)
+	workers := fmt.Sprintf("%d workers", r.cfg.Workers)
+	if r.cfg.Offline() {
+		workers = fmt.Sprintf("job num-workers %d, direct put %t", r.cfg.JobWorkers, r.cfg.DirectPut)
+	}
+	fmt.Fprintf(d.w, "etlbench load: %s, %s, %s, bucket %s, duration %s, warm-up %s%s\n",
+		r.cfg.Op, model, workers, r.cfg.Bucket, dur, r.cfg.Warmup, etl)
 }
 
 const linesHeader = "%-8s %-5s %-10s %9s %9s %8s %8s %8s %8s %8s %8s %7s %10s\n"

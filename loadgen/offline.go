@@ -202,7 +202,8 @@ func (r *runner) verifyJob(ctx context.Context, op string) {
 	}
 	close(names)
 	wg.Wait()
-	r.note("--verify: %d of %d job outputs checked, %d wrong", len(r.pool.listed), len(r.pool.listed), bad)
+	r.jobVerified.Add(int64(len(r.pool.listed)))
+	r.jobVerifyBad.Add(int64(bad))
 }
 
 var rangeRE = regexp.MustCompile(`\{(\d+)\.\.(\d+)(?:\.\.(\d+))?\}`)

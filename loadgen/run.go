@@ -41,6 +41,8 @@ type runner struct {
 	noChecksum      atomic.Int64
 	peakGoroutines  atomic.Int64
 	jobsDone        atomic.Int64
+	jobVerified     atomic.Int64
+	jobVerifyBad    atomic.Int64
 
 	stopOnce    sync.Once
 	stopReason  atomic.Value // string
@@ -437,6 +439,9 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 	}
 	if n := r.abortedInFlight.Load(); n > 0 {
 		r.note("%d requests cancelled by the loader at the end were not recorded", n)
+	}
+	if n := r.jobVerified.Load(); n > 0 {
+		r.note("--verify: %d job outputs checked, %d wrong", n, r.jobVerifyBad.Load())
 	}
 	if n := r.noChecksum.Load(); n > 0 {
 		r.note("--verifyhash: %d GETs came without a checksum and were not checked", n)
