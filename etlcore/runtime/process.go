@@ -304,3 +304,12 @@ func (pi *procInstance) closeLog() {
 		pi.logFile = nil
 	}
 }
+
+// PIDInstance is implemented by the process runtime's instances: PID is the
+// transformer's process id, which is also its process group id.
+type PIDInstance interface {
+	Instance
+	PID() int
+}
+
+var _ PIDInstance = (*procInstance)(nil)
