@@ -81,7 +81,7 @@ func runLoad(args []string) error {
 	fs.Var(secondsOrDuration{&cfg.Duration}, "duration", "how long to measure (0: until --maxputs, --totalputsize or --epochs; offline ops: one job unless given)")
 	fs.Var(secondsOrDuration{&cfg.Warmup}, "warmup", "run this long before measuring (kept in the result, not in the summary)")
 	fs.Var(secondsOrDuration{&cfg.StatsInterval}, "statsinterval", "stats interval: one histogram per operation per interval, one progress line")
-	fs.IntVar(&cfg.Workers, "numworkers", loadgen.DefaultWorkers, "closed loop: concurrent workers; open loop: most requests in flight")
+	fs.IntVar(&cfg.Workers, "numworkers", 0, "closed loop: concurrent workers (0: 10); open loop: most requests in flight (0: rate/10, 16..4096)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: operations per second (0: closed loop)")
 	fs.Var(secondsOrDuration{&cfg.MaxLag}, "max-lag", "open loop: sends later than this are not made and counted as missed (default 5s)")
 	fs.Var(secondsOrDuration{&cfg.Timeout}, "timeout", "timeout of one request (0: none)")

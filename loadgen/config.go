@@ -59,8 +59,8 @@ type Config struct {
 	// progress lines).
 	StatsInterval time.Duration
 
-	// Workers: closed loop, the number of concurrent workers; open loop,
-	// the most requests in flight.
+	// Workers: closed loop, the number of concurrent workers (default 10);
+	// open loop, the most requests in flight (default rate/10, 16..4096).
 	Workers int
 	// Rate > 0 selects the open loop: operations per second.
 	Rate float64
@@ -201,22 +201,26 @@ func (c *Config) Normalize() error {
 	if c.JobPoll == 0 {
 		c.JobPoll = DefaultJobPoll
 	}
-	if c.Workers < 0 {
-		return fmt.Errorf("--numworkers %d: must be > 0", c.Workers)
-	}
-	if c.Workers == 0 {
-		c.Workers = DefaultWorkers
-	}
-	if c.Workers > 100000 {
-		return fmt.Errorf("--numworkers %d: at most 100000", c.Workers)
-	}
-	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
+if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		return fmt.Errorf("--rate %v: must be a finite number >= 0 (0 = closed loop)", c.Rate)
 	}
 	if c.Rate > 1e7 {
 		return fmt.Errorf("--rate %v: at most 10,000,000 ops/s", c.Rate)
 	}
-	if c.PctPut < 0 || c.PctPut > 100 {
+	if c.Workers < 0 {
+		return fmt.Errorf("--numworkers %d: must be > 0", c.Workers)
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+		if c.Rate > 0 {
+			// Open loop: enough to keep the rate with up to 100 ms per request.
+			c.Workers = min(max(int(math.Ceil(c.Rate/10)), 16), 4096)
+		}
+	}
+	if c.Workers > 100000 {
+		return fmt.Errorf("--numworkers %d: at most 100000", c.Workers)
+	}
+		if c.PctPut < 0 || c.PctPut > 100 {
 		return fmt.Errorf("--pctput %d: must be 0..100", c.PctPut)
 	}
 	if c.Op == OpGet && c.PctPut == 100 {

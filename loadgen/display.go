@@ -54,6 +54,7 @@ func (nopDisplay) stop(bool)                                        {}
 // linesDisplay prints one line per operation per interval, like
 // aisloader's periodic stats with percentiles and ops/s added.
 type linesDisplay struct {
+	mu    sync.Mutex // intervals and jobs print from different goroutines
 	w     io.Writer
 	json  bool
 	lines int
@@ -89,6 +90,8 @@ func (d *linesDisplay) start(r *runner) {
 const linesHeader = "%-8s %-5s %-10s %9s %9s %8s %8s %8s %8s %8s %8s %7s %10s\n"
 
 func (d *linesDisplay) interval(r *runner, rot *Rotated) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	secs := rot.Interval.End.Sub(rot.Interval.Start).Seconds()
 	if secs <= 0 {
 		secs = 1e-9
@@ -142,6 +145,8 @@ func (d *linesDisplay) job(r *runner, id string, st *api.JobStatus, total int64,
 	if !done {
 		return
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.json {
 		b, _ := json.Marshal(struct {
 			Job *api.JobStatus `json:"job"`
