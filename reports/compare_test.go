@@ -92,7 +92,7 @@ func TestCompareRefusesMismatchedConfig(t *testing.T) {
 	for _, r := range a {
 		r.Config["numworkers"] = "8"
 	}
-	_, err := reports.Compare(a, b, reports.CompareOptions{LabelA: "base", LabelB: "new"})
+	_, err := reports.Compare(a, b, reports.CompareOptions{LabelA: "base", LabelB: "new", Resamples: 200})
 	var me *reports.MismatchError
 	if !errors.As(err, &me) {
 		t.Fatalf("err = %v, want a MismatchError", err)
@@ -107,15 +107,15 @@ func TestCompareRefusesMismatchedConfig(t *testing.T) {
 		delete(r.Config, "numworkers")
 		r.Config["etl-args"] = "sleep=20ms"
 	}
-	_, err = reports.Compare(a, b, reports.CompareOptions{})
+	_, err = reports.Compare(a, b, reports.CompareOptions{Resamples: 200})
 	if err == nil || !strings.Contains(err.Error(), `"etl-args"`) || !strings.Contains(err.Error(), "(not set)") {
 		t.Errorf("err = %v, want etl-args named as not set in A", err)
 	}
 	// --ignore lets the listed keys differ; --force compares anyway and says so.
-	if _, err := reports.Compare(a, b, reports.CompareOptions{IgnoreKeys: []string{"etl-args", "numworkers"}}); err != nil {
+	if _, err := reports.Compare(a, b, reports.CompareOptions{IgnoreKeys: []string{"etl-args", "numworkers"}, Resamples: 200}); err != nil {
 		t.Errorf("with IgnoreKeys: %v", err)
 	}
-	c, err := reports.Compare(a, b, reports.CompareOptions{Force: true})
+	c, err := reports.Compare(a, b, reports.CompareOptions{Force: true, Resamples: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestCompareRefusesMismatchedConfig(t *testing.T) {
 		t.Errorf("forced comparison does not list the differences")
 	}
 	// Seeds and output directories differ between runs and are not refused.
-	if _, err := reports.Compare(matrix(t, 1, nil), matrix(t, 5, nil), reports.CompareOptions{}); err != nil {
+	if _, err := reports.Compare(matrix(t, 1, nil), matrix(t, 5, nil), reports.CompareOptions{Resamples: 200}); err != nil {
 		t.Errorf("different seeds refused: %v", err)
 	}
 }
@@ -131,7 +131,7 @@ func TestCompareRefusesMismatchedConfig(t *testing.T) {
 func TestCompareNoCommonCells(t *testing.T) {
 	a := matrix(t, 1, nil)
 	b := matrix(t, 1, func(c *reportstest.Cell) { c.Axes["size"] = "8MiB" })
-	_, err := reports.Compare(a, b, reports.CompareOptions{})
+	_, err := reports.Compare(a, b, reports.CompareOptions{Resamples: 200})
 	if err == nil || !strings.Contains(err.Error(), "no cell") {
 		t.Errorf("err = %v, want no common cell", err)
 	}
@@ -143,7 +143,7 @@ func TestCompareNoCommonCells(t *testing.T) {
 func TestCompareWriteDir(t *testing.T) {
 	a := matrix(t, 1, nil)
 	b := matrix(t, 2, func(c *reportstest.Cell) { c.ShiftUS = 300 })
-	c, err := reports.Compare(a, b, reports.CompareOptions{})
+	c, err := reports.Compare(a, b, reports.CompareOptions{Resamples: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

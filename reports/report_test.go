@@ -163,7 +163,7 @@ func TestResultsTxtIsBenchmarkFormat(t *testing.T) {
 
 func TestWritePlots(t *testing.T) {
 	dir := t.TempDir()
-	rep, err := reports.Write(knownResults(t), dir, reports.Options{})
+	rep, err := reports.Write(knownResults(t), dir, reports.Options{Resamples: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
