@@ -34,7 +34,7 @@ func writeBench(w io.Writer, a *analysis) error {
 			fmt.Fprintf(bw, "scenario: %s\n", benchValue(first.Scenario))
 		}
 		if first.Cluster.Kind != "" {
-			fmt.Fprintf(bw, "cluster: %s\n", benchValue(fmt.Sprintf("%s/%d-targets", first.Cluster.Kind, first.Cluster.Targets)))
+			fmt.Fprintf(bw, "cluster: %s\n", benchValue(fmt.Sprintf("%s-%d-targets", first.Cluster.Kind, first.Cluster.Targets)))
 		}
 	}
 	for _, s := range a.series {
