@@ -247,7 +247,7 @@ func (c *Comparison) Markdown() string {
 	return b.String()
 }
 
-func (c *Comparison) writeMarkdown(w io.Writer, plots []plotFile) {
+func (c *Comparison) writeMarkdown(w io.Writer, plots []PlotFile) {
 	pct := fmt.Sprintf("%g%%", 100*c.Level)
 	fmt.Fprintf(w, "# etlbench compare: %s vs %s\n\n", c.LabelA, c.LabelB)
 	fmt.Fprintf(w, "%d matched series. Medians over repeats; delta = %s - %s with its %s bootstrap interval; "+

@@ -107,8 +107,8 @@ func orAll(s string) string {
 	return s
 }
 
-func writePlotSection(w io.Writer, plots []plotFile, kind, title, what string) {
-	var these []plotFile
+func writePlotSection(w io.Writer, plots []PlotFile, kind, title, what string) {
+	var these []PlotFile
 	for _, p := range plots {
 		if p.Kind == kind {
 			these = append(these, p)

@@ -10,8 +10,8 @@ import (
 // writeComparePlots writes overlay plots of both sides of c: a latency
 // spectrum per plot group (A solid, B dashed, a color per mode) and
 // throughput bars per operation (a pair of bars per cell).
-func writeComparePlots(c *Comparison, dir string) ([]plotFile, error) {
-	var out []plotFile
+func writeComparePlots(c *Comparison, dir string) ([]PlotFile, error) {
+	var out []PlotFile
 	// Plot groups over the A side's series that have a match.
 	var matched []*series
 	pairOf := map[int]seriesPair{}
@@ -55,7 +55,7 @@ func writeComparePlots(c *Comparison, dir string) ([]plotFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, plotFile{Kind: "spectrum", Title: title, Files: files})
+		out = append(out, PlotFile{Kind: "spectrum", Title: title, Files: files})
 	}
 	for _, g := range groupBy(matched, AxisComm, AxisDirectPut) {
 		b := newBars()
@@ -80,7 +80,7 @@ func writeComparePlots(c *Comparison, dir string) ([]plotFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, plotFile{Kind: "throughput", Title: title, Files: files})
+		out = append(out, PlotFile{Kind: "throughput", Title: title, Files: files})
 	}
 	return out, nil
 }

@@ -81,14 +81,14 @@ func joinStrings(ss []string, sep string) string {
 
 // writeReportPlots writes every plot of the report into dir and returns the
 // files written, grouped by kind.
-func writeReportPlots(a *analysis, dir string) ([]plotFile, error) {
-	var out []plotFile
+func writeReportPlots(a *analysis, dir string) ([]PlotFile, error) {
+	var out []PlotFile
 	add := func(kind, title string, files []string, err error) error {
 		if err != nil {
 			return err
 		}
 		if len(files) > 0 {
-			out = append(out, plotFile{Kind: kind, Title: title, Files: files})
+			out = append(out, PlotFile{Kind: kind, Title: title, Files: files})
 		}
 		return nil
 	}
@@ -120,8 +120,8 @@ func writeReportPlots(a *analysis, dir string) ([]plotFile, error) {
 	return out, nil
 }
 
-// plotFile is one plot, written in each format.
-type plotFile struct {
+// PlotFile is one plot of a report or comparison, written in each format.
+type PlotFile struct {
 	Kind  string   `json:"kind"` // spectrum, cdf, timeline, throughput, speedup
 	Title string   `json:"title"`
 	Files []string `json:"files"` // .png and .svg, relative to the output directory
@@ -412,7 +412,7 @@ func onOff(v string) string {
 
 // speedupPlots draws the direct-put speedups, one plot per operation:
 // a bar per mode and size.
-func speedupPlots(a *analysis, dir string) ([]plotFile, error) {
+func speedupPlots(a *analysis, dir string) ([]PlotFile, error) {
 	byOp := map[string]*bars{}
 	var ops []string
 	for _, sp := range a.speedups {
@@ -432,7 +432,7 @@ func speedupPlots(a *analysis, dir string) ([]plotFile, error) {
 		}
 		b.put(cat, set, Estimate{N: 2, Median: float64(sp.Ratio), Lo: float64(sp.Lo), Hi: float64(sp.Hi)})
 	}
-	var out []plotFile
+	var out []PlotFile
 	for _, op := range ops {
 		b := byOp[op]
 		title := "Direct-put speedup (on/off, 95% CI): op=" + op
@@ -450,7 +450,7 @@ func speedupPlots(a *analysis, dir string) ([]plotFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, plotFile{Kind: "speedup", Title: title, Files: files})
+		out = append(out, PlotFile{Kind: "speedup", Title: title, Files: files})
 	}
 	return out, nil
 }

@@ -42,7 +42,7 @@ type Report struct {
 	Series    []SeriesStats `json:"series"`
 	Speedups  []Speedup     `json:"direct_put_speedups,omitempty"`
 	ETLCosts  []ETLCost     `json:"etl_costs,omitempty"`
-	Plots     []plotFile    `json:"plots,omitempty"`
+	Plots     []PlotFile    `json:"plots,omitempty"`
 	Notes     []string      `json:"notes,omitempty"`
 	// Dir is the output directory; Files the files written there.
 	Dir   string   `json:"-"`
