@@ -187,9 +187,13 @@ func (s *Scenario) points() []Cell {
 				}
 			}
 		}
+		opModels, opWorkers := models, workers
+		if IsOfflineOp(op) {
+			opModels, opWorkers = []string{ModelClosed}, workers[:1]
+		}
 		for _, e := range etls {
 			for _, sz := range sizes {
-				for _, model := range models {
+				for _, model := range opModels {
 					rates := []float64{0}
 					if model == ModelOpen {
 						rates = m.Rate
@@ -197,7 +201,7 @@ func (s *Scenario) points() []Cell {
 							rates = []float64{s.Load.Rate}
 						}
 					}
-					for _, w := range workers {
+					for _, w := range opWorkers {
 						for _, rate := range rates {
 							c := Cell{Op: op, Model: model, Workers: w, Rate: rate, PctPut: s.Load.PctPut}
 							if e.t != nil {
@@ -248,6 +252,9 @@ func (s *Scenario) axes(c *Cell, sz Size) map[string]string {
 		a[AxisSize] = sz.String()
 	} else {
 		a[AxisSize] = c.Data.SizeLabel()
+	}
+	if IsOfflineOp(c.Op) {
+		return a // the load model, workers and rate do not apply to jobs
 	}
 	if len(s.Matrix.Model) > 0 {
 		a[AxisModel] = c.Model

@@ -117,7 +117,7 @@ func TestExpandLoadAxes(t *testing.T) {
 name: m
 dataset: {min_size: 1KiB, max_size: 8KiB}
 matrix:
-  op: [etl-get, put]
+  op: [etl-get, put, etl-bucket]
   model: [closed, open]
   workers: [1, 4]
   rate: [100, 200]
@@ -126,12 +126,13 @@ matrix:
 		t.Fatal(err)
 	}
 	pts := s.Points()
-	// per op: closed x 2 workers + open x 2 workers x 2 rates = 6; 2 ops.
-	if len(pts) != 12 {
+	// per op: closed x 2 workers + open x 2 workers x 2 rates = 6; 2 ops;
+	// etl-bucket runs jobs: one cell, no model, workers or rate.
+	if len(pts) != 13 {
 		for _, p := range pts {
 			t.Log(p.ID)
 		}
-		t.Fatalf("%d points, want 12", len(pts))
+		t.Fatalf("%d points, want 13", len(pts))
 	}
 	ids := map[string]bool{}
 	for _, p := range pts {
@@ -149,6 +150,7 @@ matrix:
 	for _, id := range []string{
 		"comm=hpush/direct_put=false/size=1KiB-8KiB/transformer=echo/op=etl-get/model=closed/workers=4",
 		"size=1KiB-8KiB/op=put/model=open/workers=1/rate=200",
+		"comm=hpush/direct_put=false/size=1KiB-8KiB/transformer=echo/op=etl-bucket",
 	} {
 		if !ids[id] {
 			t.Errorf("no cell %s", id)
@@ -162,5 +164,24 @@ matrix:
 func TestSanitizeID(t *testing.T) {
 	if got := SanitizeID("comm=ws/size=1KiB-8KiB/transformer=a b"); got != "comm=ws,size=1KiB-8KiB,transformer=a_b" {
 		t.Errorf("SanitizeID = %q", got)
+	}
+}
+
+func TestCountRuns(t *testing.T) {
+	for _, f := range []string{"testdata/valid/full.yaml", "quick.yaml", "transformers.yaml", "stress.yaml"} {
+		s, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := s.countRuns(), float64(len(s.Expand())); got != want {
+			t.Errorf("%s: countRuns %v, Expand %v", f, got, want)
+		}
+	}
+	s, err := Parse("m.yaml", []byte("name: m\ndataset: {min_size: 1KiB, max_size: 8KiB}\nmatrix:\n  op: [etl-get, put, etl-bucket]\n  model: [closed, open]\n  workers: [1, 4]\n  rate: [100, 200]\nrepeats: 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.countRuns(), float64(len(s.Expand())); got != want {
+		t.Errorf("countRuns %v, Expand %v", got, want)
 	}
 }

@@ -125,6 +125,7 @@ const (
 	OpETLGet    = "etl-get"
 	OpETLCopy   = "etl-copy"
 	OpETLBucket = "etl-bucket"
+	OpETLMulti  = "etl-multi"
 	OpMixed     = "mixed"
 )
 

@@ -24,6 +24,7 @@ const (
 	MaxRepeats     = 100
 	MaxDuration    = 24 * time.Hour
 	MaxSpecFile    = 1 << 20
+	MaxRuns        = 100_000 // cell runs (cells x repeats) per scenario
 )
 
 // Defaults of absent fields.
@@ -45,7 +46,7 @@ var (
 
 var (
 	commModes = []string{CommHPush, CommHPull, CommWS}
-	ops       = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpMixed}
+	ops       = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed}
 	models    = []string{ModelClosed, ModelOpen}
 	contents  = []string{ContentRandom, ContentText, ContentJPEG, ContentWAV}
 )
@@ -54,11 +55,15 @@ var (
 // direct_put and transformer axes).
 func IsETLOp(op string) bool {
 	switch op {
-	case OpETLGet, OpETLCopy, OpETLBucket, OpMixed:
+	case OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed:
 		return true
 	}
 	return false
 }
+
+// IsOfflineOp reports whether op runs offline jobs (back to back for the
+// duration): the load model, workers and rate do not apply to it.
+func IsOfflineOp(op string) bool { return op == OpETLBucket || op == OpETLMulti }
 
 // validator applies defaults and checks a decoded scenario.
 type validator struct {
@@ -206,6 +211,40 @@ func (v *validator) validate() {
 	if s.Warmup < 0 || s.Warmup > MaxDuration {
 		v.errf("warmup", "warm-up %v: want 0 or more and at most %v", s.Warmup, MaxDuration)
 	}
+	if n := s.countRuns(); n > MaxRuns {
+		v.errf("matrix", "%.0f cell runs (cells x repeats): at most %d", n, MaxRuns)
+	}
+}
+
+// countRuns is len(Expand()) computed without expanding (as a float, so
+// that a huge matrix cannot overflow).
+func (s *Scenario) countRuns() float64 {
+	m := s.Matrix
+	n1 := func(k int) float64 { return float64(max(k, 1)) }
+	perModel := 0.0
+	models := m.Model
+	if len(models) == 0 {
+		models = []string{s.Load.Model}
+	}
+	for _, md := range models {
+		if md == ModelOpen {
+			perModel += n1(len(m.Rate))
+		} else {
+			perModel++
+		}
+	}
+	total := 0.0
+	for _, op := range m.Op {
+		cells := n1(len(m.Size))
+		if IsETLOp(op) {
+			cells *= n1(len(m.Comm)) * n1(len(m.DirectPut)) * n1(len(m.Transformer))
+		}
+		if !IsOfflineOp(op) {
+			cells *= perModel * n1(len(m.Workers))
+		}
+		total += cells
+	}
+	return total * n1(s.Repeats)
 }
 
 func (v *validator) cluster() {
@@ -551,6 +590,8 @@ func (v *validator) load() {
 	}
 	if l.PctPut < 0 || l.PctPut > 100 {
 		v.errf("load.pctput", "%d%%: want 0..100", l.PctPut)
+	} else if oneOf(OpMixed, s.Matrix.Op) && (l.PctPut < 1 || l.PctPut > 99) {
+		v.errf("load.pctput", "op mixed needs 1..99%% PUTs, got %d", l.PctPut)
 	}
 	ms := s.Matrix.Model
 	if len(ms) == 0 {

@@ -127,7 +127,7 @@ func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config
 	case scenarios.OpMixed:
 		cfg.PctPut = c.PctPut
 		cfg.Cleanup = true // delete what it PUT into the dataset bucket
-	case scenarios.OpETLBucket:
+	case scenarios.OpETLBucket, scenarios.OpETLMulti:
 		cfg.DstBucket = bucket + "-out"
 		cfg.Warmup = 0 // offline jobs have no warm-up: each job is measured whole
 	case scenarios.OpETLCopy:
@@ -148,7 +148,7 @@ func (r *runState) dropWritten(c *scenarios.Cell, cfg *loadgen.Config) {
 	switch c.Op {
 	case scenarios.OpPut:
 		b = cfg.Bucket
-	case scenarios.OpETLCopy, scenarios.OpETLBucket:
+	case scenarios.OpETLCopy, scenarios.OpETLBucket, scenarios.OpETLMulti:
 		b = cfg.DstBucket
 	default:
 		return
