@@ -24,8 +24,8 @@ func init() {
 type secondsOrDuration struct{ d *time.Duration }
 
 func (v secondsOrDuration) String() string {
-	if v.d == nil {
-		return "0s"
+	if v.d == nil || *v.d == 0 {
+		return "0" // pflag shows no default for "0"
 	}
 	return v.d.String()
 }
@@ -53,7 +53,7 @@ func (v secondsOrDuration) Set(s string) error {
 type sizeFlag struct{ n *int64 }
 
 func (v sizeFlag) String() string {
-	if v.n == nil {
+	if v.n == nil || *v.n == 0 {
 		return "0"
 	}
 	return loadgen.FormatSize(*v.n)
@@ -75,6 +75,7 @@ func runLoad(args []string) error {
 	var cfg loadgen.Config
 	var specFile, sizes, pipeline string
 	cfg.Duration, cfg.StatsInterval, cfg.MinSize, cfg.MaxSize = time.Minute, 10*time.Second, 1<<10, 1<<20
+	cfg.MaxLag, cfg.DrainTimeout = loadgen.DefaultMaxLag, loadgen.DefaultDrainTimeout
 	fs.StringVar(&cfg.Bucket, "bucket", "", "source bucket (created when missing) (required)")
 	fs.StringVar(&cfg.DstBucket, "dst-bucket", "", "destination of etl-copy and offline jobs (default <bucket>-out)")
 	fs.StringVar(&cfg.Op, "op", loadgen.OpGet, "operation: get, put, etl-get, etl-copy, etl-bucket, etl-multi or mixed (--pctput PUTs, the rest etl-get with --etl, else get)")
@@ -83,12 +84,12 @@ func runLoad(args []string) error {
 	fs.Var(secondsOrDuration{&cfg.StatsInterval}, "statsinterval", "stats interval: one histogram per operation per interval, one progress line")
 	fs.IntVar(&cfg.Workers, "numworkers", 0, "closed loop: concurrent workers (0: 10); open loop: most requests in flight (0: rate/10, 16..4096)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: operations per second (0: closed loop)")
-	fs.Var(secondsOrDuration{&cfg.MaxLag}, "max-lag", "open loop: sends later than this are not made and counted as missed (default 5s)")
+	fs.Var(secondsOrDuration{&cfg.MaxLag}, "max-lag", "open loop: sends later than this are not made and counted as missed")
 	fs.Var(secondsOrDuration{&cfg.Timeout}, "timeout", "timeout of one request (0: none)")
-	fs.Var(secondsOrDuration{&cfg.DrainTimeout}, "drain-timeout", "how long requests in flight may finish at the end (default 30s)")
+	fs.Var(secondsOrDuration{&cfg.DrainTimeout}, "drain-timeout", "how long requests in flight may finish at the end")
 	fs.IntVar(&cfg.PctPut, "pctput", 0, "percentage of PUTs (0..100); --op put means 100")
-	fs.Var(sizeFlag{&cfg.MinSize}, "minsize", "smallest PUT object (1KiB); units B, KiB, MiB, GiB")
-	fs.Var(sizeFlag{&cfg.MaxSize}, "maxsize", "largest PUT object (1MiB); sizes are uniform in [minsize, maxsize]")
+	fs.Var(sizeFlag{&cfg.MinSize}, "minsize", "smallest PUT object; units B, KiB, MiB, GiB (powers of 1024)")
+	fs.Var(sizeFlag{&cfg.MaxSize}, "maxsize", "largest PUT object; sizes are uniform in [minsize, maxsize]")
 	fs.StringVar(&sizes, "sizes", "", "fixed sizes with weights instead of min/max, e.g. 4KiB:3,1MiB:1")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock; the one used is in result.json)")
 	fs.Int64Var(&cfg.MaxPuts, "maxputs", 0, "stop after this many PUTs (0: no limit)")
@@ -178,6 +179,13 @@ func runLoad(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal the run drains and cleans up; a second
+		// one ends the process at once (the default action).
+		<-ctx.Done()
+		stop()
+		fmt.Fprintln(os.Stderr, "etlbench load: stopping: draining requests, stopping the ETL, cleaning up (signal again to quit at once)")
+	}()
 	_, err = loadgen.Run(ctx, cfg, os.Stdout)
 	if err != nil {
 		return err

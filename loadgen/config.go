@@ -201,7 +201,7 @@ func (c *Config) Normalize() error {
 	if c.JobPoll == 0 {
 		c.JobPoll = DefaultJobPoll
 	}
-if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
+	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		return fmt.Errorf("--rate %v: must be a finite number >= 0 (0 = closed loop)", c.Rate)
 	}
 	if c.Rate > 1e7 {
@@ -220,7 +220,7 @@ if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 	if c.Workers > 100000 {
 		return fmt.Errorf("--numworkers %d: at most 100000", c.Workers)
 	}
-		if c.PctPut < 0 || c.PctPut > 100 {
+	if c.PctPut < 0 || c.PctPut > 100 {
 		return fmt.Errorf("--pctput %d: must be 0..100", c.PctPut)
 	}
 	if c.Op == OpGet && c.PctPut == 100 {

@@ -31,6 +31,8 @@ type runner struct {
 	disp    display
 	hlog    *hlogSet
 	res     *result.Result
+	// progress gets set-up messages (plain text modes only).
+	progress io.Writer
 
 	t0, warmEnd, end time.Time // end is zero when the duration does not end the run
 
@@ -76,7 +78,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	if cfg.ObjPrefix == "" {
 		cfg.ObjPrefix = fmt.Sprintf("lg-%x/", uint64(cfg.Seed))
 	}
-	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp()}
+	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp(), progress: progress}
 	r.c = newLoadClient(&cfg)
 	r.res = newResult(&cfg)
 
@@ -139,6 +141,11 @@ func (r *runner) setup(ctx context.Context) error {
 	}
 
 	if cfg.ETLName != "" || len(cfg.ETLSpec) > 0 {
+		what := cfg.ETLName
+		if len(cfg.ETLSpec) > 0 {
+			what = "from the spec"
+		}
+		r.say("preparing the ETL (%s)...", what)
 		if r.etl, err = setupETL(ctx, r.c, cfg); err != nil {
 			return err
 		}
@@ -168,6 +175,7 @@ func (r *runner) setup(ctx context.Context) error {
 			return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
 		}
 		if len(listed) < cfg.Objects {
+			r.say("populating bucket %s: %d objects (%s)...", cfg.Bucket, cfg.Objects-len(listed), r.sizes)
 			err := PopulateWith(ctx, r.c, cfg.Bucket, PopulateOptions{
 				N: cfg.Objects, Start: 0, Sizes: r.sizes, Seed: cfg.Seed, Workers: cfg.Workers, SkipExisting: listed,
 			})
@@ -226,6 +234,14 @@ func ensureBucket(ctx context.Context, c *api.Client, bck string) (bool, error) 
 		return false, fmt.Errorf("create bucket %s: %w", bck, err)
 	}
 	return true, nil
+}
+
+// say prints a set-up message in the plain-text displays.
+func (r *runner) say(format string, a ...any) {
+	if r.progress == nil || r.cfg.JSON || r.cfg.Display == "none" {
+		return
+	}
+	fmt.Fprintf(r.progress, "etlbench load: "+format+"\n", a...)
 }
 
 // stop ends the issuing of requests (once); reason goes to the notes.
