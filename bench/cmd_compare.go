@@ -21,6 +21,7 @@ func runCompare(args []string) error {
 	out := fs.StringP("out", "o", "", "write compare.md and overlay plots into this directory")
 	force := fs.Bool("force", false, "compare even when the configurations differ")
 	ignore := fs.StringSlice("ignore", nil, "configuration keys allowed to differ (comma-separated)")
+	ignoreAxes := fs.StringSlice("ignore-axis", nil, "matrix axes left out when matching cells, e.g. transformer (comma-separated)")
 	metrics := fs.StringSlice("metric", nil, "metrics to compare: ops_per_sec, mib_per_sec, p50, p90, p99, p999 (default all but p90)")
 	seed := fs.Int64("seed", 1, "seed of the bootstrap resampling")
 	if err := parseFlags(fs, args); err != nil {
@@ -38,7 +39,7 @@ func runCompare(args []string) error {
 		return &exitError{code: 2, msg: err.Error()}
 	}
 	c, err := reports.Compare(a, b, reports.CompareOptions{
-		Force: *force, IgnoreKeys: *ignore, Metrics: *metrics, Seed: *seed,
+		Force: *force, IgnoreKeys: *ignore, IgnoreAxes: *ignoreAxes, Metrics: *metrics, Seed: *seed,
 		LabelA: resultsLabel(fs.Arg(0)), LabelB: resultsLabel(fs.Arg(1)),
 	})
 	if err != nil {

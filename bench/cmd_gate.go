@@ -28,6 +28,7 @@ func runGate(args []string) error {
 	summary := fs.String("summary", "", "write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set)")
 	force := fs.Bool("force", false, "gate even when the configurations differ")
 	ignore := fs.StringSlice("ignore", nil, "configuration keys allowed to differ (comma-separated)")
+	ignoreAxes := fs.StringSlice("ignore-axis", nil, "matrix axes left out when matching cells, e.g. transformer (comma-separated)")
 	seed := fs.Int64("seed", 1, "seed of the bootstrap resampling")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -62,7 +63,7 @@ func runGate(args []string) error {
 		return bad("current: %v", err)
 	}
 	g, err := reports.Gate(base, cur, reports.GateOptions{
-		MaxRegress: mr, Alpha: *alpha, Metrics: *metrics, Force: *force, IgnoreKeys: *ignore, Seed: *seed,
+		MaxRegress: mr, Alpha: *alpha, Metrics: *metrics, Force: *force, IgnoreKeys: *ignore, IgnoreAxes: *ignoreAxes, Seed: *seed,
 		BaselineLabel: resultsLabel(*baseline), CurrentLabel: resultsLabel(*current),
 	})
 	if err != nil {

@@ -25,6 +25,10 @@ type CompareOptions struct {
 	Force bool
 	// IgnoreKeys are Config keys not compared, besides DefaultIgnoredKeys.
 	IgnoreKeys []string
+	// IgnoreAxes are matrix axes left out when matching cells, e.g.
+	// "transformer" to compare the echo cells of A with the fault cells of B.
+	// Config keys of the same names are not compared either.
+	IgnoreAxes []string
 	// Metrics to compare (default: ops_per_sec, mib_per_sec, p50, p99, p999).
 	Metrics []string
 	// LabelA and LabelB name the two sides (default "A" and "B").
@@ -91,12 +95,15 @@ func Compare(a, b []*result.Result, opts CompareOptions) (*Comparison, error) {
 	if c.b, err = analyze(b, so); err != nil {
 		return nil, fmt.Errorf("compare %s: %w", c.LabelB, err)
 	}
-	c.pairs, c.OnlyA, c.OnlyB = matchSeries(c.a, c.b)
+	c.pairs, c.OnlyA, c.OnlyB, err = matchSeries(c.a, c.b, opts.IgnoreAxes)
+	if err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
 	if len(c.pairs) == 0 {
 		return nil, fmt.Errorf("compare: no cell of %s is in %s (%s has %s; %s has %s)", c.LabelA, c.LabelB,
 			c.LabelA, someNames(c.OnlyA), c.LabelB, someNames(c.OnlyB))
 	}
-	c.Mismatches = configMismatches(c.pairs, opts.IgnoreKeys)
+	c.Mismatches = configMismatches(c.pairs, append(append([]string(nil), opts.IgnoreKeys...), opts.IgnoreAxes...))
 	if len(c.Mismatches) > 0 && !opts.Force {
 		return nil, &MismatchError{LabelA: c.LabelA, LabelB: c.LabelB, Mismatches: c.Mismatches}
 	}

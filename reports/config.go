@@ -139,15 +139,26 @@ type seriesPair struct {
 }
 
 // matchSeries pairs the series of a and b by key, in a's order, and names
-// the series found on one side only.
-func matchSeries(a, b *analysis) (pairs []seriesPair, onlyA, onlyB []string) {
+// the series found on one side only. With ignoreAxes, series are matched
+// by their axes without those (so that, e.g., transformer=echo in a
+// matches transformer=fault in b); two series of one side that become the
+// same are an error.
+func matchSeries(a, b *analysis, ignoreAxes []string) (pairs []seriesPair, onlyA, onlyB []string, err error) {
+	keyA, err := matchKeys(a, ignoreAxes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	keyB, err := matchKeys(b, ignoreAxes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	idx := map[string]int{}
-	for i, s := range b.series {
-		idx[s.key] = i
+	for i := range b.series {
+		idx[keyB[i]] = i
 	}
 	used := map[int]bool{}
 	for i, s := range a.series {
-		j, ok := idx[s.key]
+		j, ok := idx[keyA[i]]
 		if !ok {
 			onlyA = append(onlyA, s.name())
 			continue
@@ -160,5 +171,23 @@ func matchSeries(a, b *analysis) (pairs []seriesPair, onlyA, onlyB []string) {
 			onlyB = append(onlyB, s.name())
 		}
 	}
-	return pairs, onlyA, onlyB
+	return pairs, onlyA, onlyB, nil
+}
+
+// matchKeys returns the key of every series of a for matching.
+func matchKeys(a *analysis, ignoreAxes []string) ([]string, error) {
+	keys := make([]string, len(a.series))
+	seen := map[string]int{}
+	for i, s := range a.series {
+		keys[i] = s.key
+		if len(ignoreAxes) > 0 && len(s.axes) > 0 {
+			keys[i] = axesKey(without(s.axes, ignoreAxes...), ",") + "|" + s.op
+		}
+		if j, dup := seen[keys[i]]; dup {
+			return nil, fmt.Errorf("ignoring axes %s makes two cells of one side the same: %s and %s",
+				strings.Join(ignoreAxes, ", "), a.series[j].name(), s.name())
+		}
+		seen[keys[i]] = i
+	}
+	return keys, nil
 }

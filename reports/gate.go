@@ -32,6 +32,9 @@ type GateOptions struct {
 	// Config keys not compared (besides DefaultIgnoredKeys).
 	Force      bool
 	IgnoreKeys []string
+	// IgnoreAxes are matrix axes left out when matching cells (see
+	// CompareOptions.IgnoreAxes).
+	IgnoreAxes []string
 	// BaselineLabel and CurrentLabel name the sides in messages.
 	BaselineLabel, CurrentLabel string
 	Resamples                   int   // bootstrap resamples (default 2000)
@@ -123,13 +126,16 @@ func Gate(baseline, current []*result.Result, opts GateOptions) (*GateResult, er
 	if err != nil {
 		return nil, fmt.Errorf("gate: %s: %w", g.CurrentLabel, err)
 	}
-	pairs, onlyA, onlyB := matchSeries(a, b)
+	pairs, onlyA, onlyB, err := matchSeries(a, b, opts.IgnoreAxes)
+	if err != nil {
+		return nil, fmt.Errorf("gate: %w", err)
+	}
 	g.OnlyBaseline, g.OnlyCurrent = onlyA, onlyB
 	if len(pairs) == 0 {
 		return nil, fmt.Errorf("gate: no cell of %s is in %s (%s has %s; %s has %s)", g.BaselineLabel, g.CurrentLabel,
 			g.BaselineLabel, someNames(onlyA), g.CurrentLabel, someNames(onlyB))
 	}
-	g.Mismatches = configMismatches(pairs, opts.IgnoreKeys)
+	g.Mismatches = configMismatches(pairs, append(append([]string(nil), opts.IgnoreKeys...), opts.IgnoreAxes...))
 	if len(g.Mismatches) > 0 && !opts.Force {
 		return nil, &MismatchError{LabelA: g.BaselineLabel, LabelB: g.CurrentLabel, Mismatches: g.Mismatches}
 	}

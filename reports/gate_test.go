@@ -162,3 +162,37 @@ func TestGateBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestGateAcrossTransformers gates a run of one transformer against a run
+// of another (the fault transformer adding 20 ms) by leaving the
+// transformer axis out of the cell match.
+func TestGateAcrossTransformers(t *testing.T) {
+	base := matrix(t, 1, func(c *reportstest.Cell) { c.Axes["transformer"] = "echo" })
+	cur := matrix(t, 2, func(c *reportstest.Cell) {
+		c.Axes["transformer"] = "fault"
+		c.Config = map[string]string{"etl-args": "sleep=20ms"}
+		c.ShiftUS = 20_000
+	})
+	if _, err := reports.Gate(base, cur, reports.GateOptions{}); err == nil || !strings.Contains(err.Error(), "no cell") {
+		t.Fatalf("different transformers without IgnoreAxes: err = %v", err)
+	}
+	_, err := reports.Gate(base, cur, reports.GateOptions{IgnoreAxes: []string{"transformer"}})
+	if err == nil || !strings.Contains(err.Error(), `"etl-args"`) {
+		t.Fatalf("etl-args differ: err = %v, want a mismatch naming etl-args", err)
+	}
+	g, err := reports.Gate(base, cur, reports.GateOptions{IgnoreAxes: []string{"transformer"}, IgnoreKeys: []string{"etl-args"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.Failed || len(g.Regressions) != 4 {
+		t.Fatalf("+20 ms in every cell: %s", g.Verdict())
+	}
+	if !strings.Contains(g.Markdown(), "comm=ws direct_put=true size=64KiB transformer=echo") {
+		t.Error("regressions do not name the cells")
+	}
+	// Two cells of one side that only differ in an ignored axis are ambiguous.
+	both := append(matrix(t, 1, func(c *reportstest.Cell) { c.Axes["transformer"] = "md5" }), base...)
+	if _, err := reports.Gate(both, cur, reports.GateOptions{IgnoreAxes: []string{"transformer"}}); err == nil || !strings.Contains(err.Error(), "the same") {
+		t.Errorf("ambiguous match: err = %v", err)
+	}
+}
