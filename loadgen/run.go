@@ -351,7 +351,8 @@ func (r *runner) openLoop(issueCtx, reqCtx context.Context, w *worker) {
 		i := r.sendSeq.Add(1) - 1
 		due := r.t0.Add(r.pacer.Due(i))
 		if !r.end.IsZero() && !due.Before(r.end) {
-			r.stop("duration")
+			// Past the end: this worker is done; the end timer stops the
+			// run once the sends due before it (other workers) are made.
 			return
 		}
 		if d := time.Until(due); d > 0 {
@@ -476,8 +477,11 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 	defer cancel()
 	if r.etl != nil {
 		if d, err := r.c.ETLShow(bg, r.etl.name); err == nil {
-			d.Spec = nil
-			res.Server = mustJSON(d)
+			res.Server = mustJSON(struct {
+				Info    api.ETLInfo            `json:"info"`
+				Targets map[string]api.ETLInfo `json:"targets,omitempty"`
+				ObjErrs []api.ObjErr           `json:"obj_errs,omitempty"`
+			}{d.Info, d.Targets, d.ObjErrs})
 		}
 	}
 	res.Loader = selfStats(int(r.peakGoroutines.Load()))

@@ -123,6 +123,9 @@ func TestOpenLoopRate(t *testing.T) {
 	if s.Missed != 0 {
 		t.Errorf("missed %d", s.Missed)
 	}
+	if res.Duration < 1.99 || res.Duration > 2.01 {
+		t.Errorf("measured %.3fs of a 2s run", res.Duration)
+	}
 	if s.LatencyUS.P50 < s.ServiceLatencyUS.P50 {
 		t.Errorf("corrected p50 %v below service p50 %v", s.LatencyUS.P50, s.ServiceLatencyUS.P50)
 	}
