@@ -40,3 +40,16 @@ lint:
 
 clean:
 	rm -rf bin results/latest .etlbench
+
+# Kubernetes (issue 7): the etlbench:dev image and a local kind cluster
+# (control plane + 3 workers) built offline when the standard node image
+# cannot be had (deploy/kind/*.sh; the README's Kubernetes section).
+.PHONY: image kind-up kind-down
+image: build
+	@bash deploy/kind/image.sh
+
+kind-up: image
+	@bash deploy/kind/up.sh
+
+kind-down:
+	@bash deploy/kind/down.sh

@@ -85,6 +85,7 @@ build_kind() {
 }
 
 build_kind
+[ "${1:-}" = --kind-only ] && exit 0
 build_kubernetes
 build_etcd
 build_coredns

@@ -35,3 +35,19 @@ mark_done() { date +%s > "$STAMPS/$1"; }
 
 # Docker is the host daemon this project starts itself (see docker.sh).
 export DOCKER_HOST=${DOCKER_HOST:-unix://$RUN/docker.sock}
+
+# archive_dir DIR NAME OUT ENTRYPOINT_JSON [ENV_JSON]: a single-layer
+# docker-archive (manifest.json, config.json, layer.tar) of DIR tagged NAME,
+# made without a daemon; `ctr images import` and `docker load` accept it.
+archive_dir() {
+  local dir=$1 name=$2 out=$3 ep=$4 env=${5:-'["PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]'} tmp diff
+  tmp=$(mktemp -d "$WORK/archive.XXXXXX")
+  tar --sort=name --numeric-owner --mtime=@0 -C "$dir" -cf "$tmp/layer.tar" .
+  diff=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
+  printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Entrypoint":%s,"Env":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}\n' \
+    "$ep" "$env" "$diff" > "$tmp/config.json"
+  printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["layer.tar"]}]\n' "$name" > "$tmp/manifest.json"
+  tar -C "$tmp" -cf "$out.tmp" manifest.json config.json layer.tar
+  mv "$out.tmp" "$out"
+  rm -rf "$tmp"
+}
