@@ -58,7 +58,30 @@ func (r *runState) runCell(ctx context.Context, c *scenarios.Cell) (*result.Resu
 	if res == nil {
 		return nil, fmt.Errorf("load: no result")
 	}
+	if etlName != "" && fixETLNote(res, etlName) {
+		if err := loadgen.WriteResult(dir, res); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// fixETLNote replaces loadgen's note that the ETL was found running (it
+// was: this run started it for the cell) with what really happens to it.
+func fixETLNote(res *result.Result, etlName string) bool {
+	changed := false
+	notes := res.Notes[:0]
+	for _, n := range res.Notes {
+		if strings.HasPrefix(n, "ETL "+etlName+" was already running") {
+			changed = true
+			continue
+		}
+		notes = append(notes, n)
+	}
+	if changed {
+		res.Notes = append(notes, "ETL "+etlName+" was initialized for this cell by etlbench run and deleted after it")
+	}
+	return changed
 }
 
 // populate makes the dataset's bucket hold its objects, once per run.

@@ -102,6 +102,9 @@ duration: 2s
 		if op == "etl-get" && (res.CellID != "comm=ws/direct_put=false/size=4KiB/transformer=md5/op=etl-get" || s.BytesOut != 32*s.Ops) {
 			t.Errorf("etl-get cell %q: %d ops, %d bytes out (md5 hex is 32 bytes)", res.CellID, s.Ops, s.BytesOut)
 		}
+		if op == "etl-get" && !strings.Contains(strings.Join(res.Notes, "\n"), "initialized for this cell by etlbench run") {
+			t.Errorf("etl-get notes: %q", res.Notes)
+		}
 		if op == "get" && s.BytesOut != 4096*s.Ops {
 			t.Errorf("get: %d ops, %d bytes out", s.Ops, s.BytesOut)
 		}

@@ -186,3 +186,16 @@ func TestSummaryLine(t *testing.T) {
 		t.Errorf("summaryLine =\n  %s\nwant\n  %s", got, want)
 	}
 }
+
+func TestFixETLNote(t *testing.T) {
+	res := &result.Result{Notes: []string{"a", "ETL eb-md5-ws was already running: used as is and left running", "b"}}
+	if !fixETLNote(res, "eb-md5-ws") {
+		t.Fatal("not changed")
+	}
+	if strings.Join(res.Notes, "|") != "a|b|ETL eb-md5-ws was initialized for this cell by etlbench run and deleted after it" {
+		t.Errorf("notes %q", res.Notes)
+	}
+	if fixETLNote(res, "eb-md5-ws") {
+		t.Error("changed twice")
+	}
+}
