@@ -1,0 +1,319 @@
+package kubedeploy
+
+import (
+	"bufio"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/runtime"
+)
+
+// e2eKubeconfig finds the cluster of the end-to-end test: $KUBECONFIG, else
+// the one `make kind-up` recorded; "" and the reason when there is none.
+func e2eKubeconfig() (string, string) {
+	if v := os.Getenv("KUBECONFIG"); v != "" {
+		return v, ""
+	}
+	work := os.Getenv("ETLBENCH_KUBE_WORK")
+	if work == "" {
+		home, _ := os.UserHomeDir()
+		work = filepath.Join(home, ".cache", "etlbench", "kube")
+	}
+	env := filepath.Join(work, "cluster.env")
+	f, err := os.Open(env)
+	if err != nil {
+		return "", fmt.Sprintf("no Kubernetes cluster: KUBECONFIG is unset and 'make kind-up' has not run (no %s)", env)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "KUBECONFIG="); ok && v != "" {
+			return v, ""
+		}
+	}
+	return "", fmt.Sprintf("no Kubernetes cluster: %s names no KUBECONFIG", env)
+}
+
+func md5hex(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
+
+// TestKubernetesE2E deploys etlcore with 3 targets on a real cluster and
+// runs md5 over hpush, hpull and ws: inline results, offline jobs of 500
+// objects with direct put on and off (every output verified), transformer
+// pods on their targets' nodes, and a deleted transformer pod aborting the
+// ETL on every target with the pod's reason, then starting again.
+func TestKubernetesE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Kubernetes end-to-end test: skipped in -short mode")
+	}
+	kcfg, why := e2eKubeconfig()
+	if kcfg == "" {
+		t.Skip(why)
+	}
+	cs, _, err := Client(kcfg)
+	if err != nil {
+		t.Skipf("Kubernetes cluster of %s unusable: %v", kcfg, err)
+	}
+	if _, err := cs.Discovery().ServerVersion(); err != nil {
+		t.Skipf("Kubernetes cluster of %s not reachable (run 'make kind-up'): %v", kcfg, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	ns := "etlbench-e2e"
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer ccancel()
+		if err := Undeploy(cctx, cs, ns, t.Logf); err != nil {
+			t.Errorf("undeploy: %v", err)
+		}
+	})
+	dctx, dcancel := context.WithTimeout(ctx, 5*time.Minute)
+	res, err := Deploy(dctx, cs, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath}, t.Logf)
+	dcancel()
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	nodes := map[string]bool{}
+	for _, tg := range res.Targets {
+		nodes[tg.Node] = true
+	}
+	if len(nodes) != 3 {
+		t.Fatalf("3 targets on %d nodes: %+v", len(nodes), res.Targets)
+	}
+	cl := api.NewClient(res.ProxyURL)
+	waitTargets(ctx, t, cl, 3)
+
+	// 500 objects of 0..8 KiB.
+	const n = 500
+	objs := putObjects(ctx, t, cl, "k8s-src", n)
+
+	for _, comm := range []string{"hpush", "hpull", "ws"} {
+		name := "md5-k8s-" + comm
+		spec := fmt.Sprintf("name: %s\ncommunication: %s://\ninit_timeout: 3m\nsupport_direct_put: true\nruntime:\n  image: etlbench/transformer-md5\n", name, comm)
+		if _, err := cl.ETLInit(ctx, []byte(spec)); err != nil {
+			t.Fatalf("init %s: %v", name, err)
+		}
+		checkInline(ctx, t, cl, name, objs, 30)
+		for _, dp := range []bool{true, false} {
+			dst := fmt.Sprintf("k8s-dst-%s-%v", comm, dp)
+			id, err := cl.StartETLBucket(ctx, "k8s-src", dst, api.TCBMsg{ETLName: name, DirectPut: &dp})
+			if err != nil {
+				t.Fatalf("%s job (direct put %v): %v", name, dp, err)
+			}
+			st, err := cl.WaitJob(ctx, id, 200*time.Millisecond)
+			if err != nil {
+				t.Fatalf("%s job %s: %v", name, id, err)
+			}
+			if st.State != api.JobFinished || st.ObjsOut != n || st.Errors != 0 {
+				t.Fatalf("%s job %s (direct put %v): state %s, %d out of %d, %d errors (%s)", name, id, dp, st.State, st.ObjsOut, n, st.Errors, st.Err)
+			}
+			verifyBucket(ctx, t, cl, dst, objs)
+			t.Logf("%s: offline job of %d objects with direct put %v verified", name, n, dp)
+		}
+	}
+	checkPlacement(ctx, t, cs, ns)
+
+	// Delete one transformer pod: Aborted everywhere, with the pod's reason.
+	victim := "md5-k8s-hpush"
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelETL + "=" + victim})
+	if err != nil || len(pods.Items) != 3 {
+		t.Fatalf("transformer pods of %s: %d, %v", victim, len(pods.Items), err)
+	}
+	zero := int64(0)
+	if err := cs.CoreV1().Pods(ns).Delete(ctx, pods.Items[0].Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	var d *api.ETLDetails
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err = cl.ETLShow(ctx, victim)
+		if err == nil && d.Info.Stage == api.StageAborted && allAborted(d) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not Aborted on all targets 30 s after its pod was deleted: %+v, %v", victim, d, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !strings.Contains(d.Info.Reason, "Deleted") || !strings.Contains(d.Info.Reason, pods.Items[0].Name) {
+		t.Errorf("abort reason %q names neither the deletion nor pod %s", d.Info.Reason, pods.Items[0].Name)
+	}
+	waitNoPods(ctx, t, cs, ns, victim)
+	if err := cl.ETLStart(ctx, victim); err != nil {
+		t.Fatalf("start %s again: %v", victim, err)
+	}
+	checkInline(ctx, t, cl, victim, objs, 30)
+}
+
+func waitTargets(ctx context.Context, t *testing.T, cl *api.Client, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		sm, err := cl.Smap(ctx)
+		alive := 0
+		if err == nil {
+			for _, tg := range sm.Targets {
+				if tg.Alive {
+					alive++
+				}
+			}
+		}
+		if alive >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d targets joined the proxy (%v)", alive, n, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func putObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int) map[string][]byte {
+	t.Helper()
+	if err := cl.CreateBucket(ctx, bck); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(7))
+	objs := make(map[string][]byte, n)
+	names := make(chan string)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range names {
+				mu.Lock()
+				b := objs[name]
+				mu.Unlock()
+				if err := cl.PutObject(ctx, bck, name, strings.NewReader(string(b)), int64(len(b))); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("put %s: %w", name, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		b := make([]byte, rng.Intn(8<<10))
+		rng.Read(b)
+		name := fmt.Sprintf("dir%d/obj-%04d.bin", i%4, i)
+		mu.Lock()
+		objs[name] = b
+		mu.Unlock()
+		names <- name
+	}
+	close(names)
+	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
+	return objs
+}
+
+func checkInline(ctx context.Context, t *testing.T, cl *api.Client, etlName string, objs map[string][]byte, max int) {
+	t.Helper()
+	i := 0
+	for name, b := range objs {
+		if i == max {
+			break
+		}
+		i++
+		got, err := cl.GetObjectBytes(ctx, "k8s-src", name, api.GetOpts{ETLName: etlName})
+		if err != nil {
+			t.Fatalf("%s inline %s: %v", etlName, name, err)
+		}
+		if string(got) != md5hex(b) {
+			t.Fatalf("%s inline %s: %q, want %q", etlName, name, got, md5hex(b))
+		}
+	}
+}
+
+func verifyBucket(ctx context.Context, t *testing.T, cl *api.Client, bck string, objs map[string][]byte) {
+	t.Helper()
+	list, err := cl.ListAll(ctx, bck, "")
+	if err != nil {
+		t.Fatalf("list %s: %v", bck, err)
+	}
+	if len(list) != len(objs) {
+		t.Fatalf("%s holds %d objects, want %d", bck, len(list), len(objs))
+	}
+	for name, b := range objs {
+		got, err := cl.GetObjectBytes(ctx, bck, name, api.GetOpts{})
+		if err != nil {
+			t.Fatalf("get %s/%s: %v", bck, name, err)
+		}
+		if string(got) != md5hex(b) {
+			t.Fatalf("%s/%s = %q, want %q", bck, name, got, md5hex(b))
+		}
+	}
+}
+
+// checkPlacement: every transformer pod runs on the node of its target.
+func checkPlacement(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns string) {
+	t.Helper()
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelApp + "=" + runtime.AppTransformer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pods.Items) != 9 {
+		t.Errorf("%d transformer pods, want 9 (3 ETLs x 3 targets)", len(pods.Items))
+	}
+	for _, p := range pods.Items {
+		target := p.Annotations["etlbench.io/target-id"]
+		tp, err := cs.CoreV1().Pods(ns).Get(ctx, target, metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("transformer %s: target pod %q: %v", p.Name, target, err)
+			continue
+		}
+		if p.Spec.NodeName != tp.Spec.NodeName || p.Spec.NodeName == "" {
+			t.Errorf("transformer %s on node %q, its target %s on %q", p.Name, p.Spec.NodeName, target, tp.Spec.NodeName)
+		}
+		if p.Status.Phase != corev1.PodRunning {
+			t.Errorf("transformer %s is %s", p.Name, p.Status.Phase)
+		}
+	}
+}
+
+func waitNoPods(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns, etlName string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelETL + "=" + etlName})
+		if err == nil && len(pods.Items) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("transformer pods of aborted %s still there after 60 s (%v)", etlName, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func allAborted(d *api.ETLDetails) bool {
+	if len(d.Targets) == 0 {
+		return false
+	}
+	for _, ti := range d.Targets {
+		if ti.Stage != api.StageAborted {
+			return false
+		}
+	}
+	return true
+}
