@@ -15,14 +15,14 @@ func (r *runner) cleanup(ctx context.Context) error {
 	cfg := &r.cfg
 	var errs []error
 	if r.createdDst {
-		if err := r.c.DestroyBucket(ctx, cfg.DstBucket); err != nil && !api.IsNotFound(err) {
+		if err := r.ctl.DestroyBucket(ctx, cfg.DstBucket); err != nil && !api.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("destroy bucket %s: %w", cfg.DstBucket, err))
 		}
 	} else if cfg.Op == OpETLCopy || cfg.Offline() {
 		r.note("cleanup: bucket %s existed before the run; its transformed objects are left", cfg.DstBucket)
 	}
 	if r.createdSrc {
-		if err := r.c.DestroyBucket(ctx, cfg.Bucket); err != nil && !api.IsNotFound(err) {
+		if err := r.ctl.DestroyBucket(ctx, cfg.Bucket); err != nil && !api.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("destroy bucket %s: %w", cfg.Bucket, err))
 		}
 	} else if n := r.putSeq.Load(); n > 0 {
@@ -55,7 +55,7 @@ func (r *runner) deletePuts(ctx context.Context, n uint64) error {
 				if i >= n {
 					return
 				}
-				if err := r.c.DeleteObject(ctx, r.cfg.Bucket, r.pool.putName(i)); err != nil && !api.IsNotFound(err) {
+				if err := r.ctl.DeleteObject(ctx, r.cfg.Bucket, r.pool.putName(i)); err != nil && !api.IsNotFound(err) {
 					failed.Add(1)
 					mu.Lock()
 					if first == nil {

@@ -63,7 +63,7 @@ func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
 	var id string
 	var err error
 	if op == OpETLBucket {
-		id, err = r.c.StartETLBucket(reqCtx, cfg.Bucket, cfg.DstBucket, msg)
+		id, err = r.ctl.StartETLBucket(reqCtx, cfg.Bucket, cfg.DstBucket, msg)
 	} else {
 		m := api.TCOMsg{TCBMsg: msg, ToBck: cfg.DstBucket}
 		if cfg.Template != "" {
@@ -77,7 +77,7 @@ func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
 				m.ObjNames[i] = e.Name
 			}
 		}
-		id, err = r.c.StartETLListRange(reqCtx, cfg.Bucket, m)
+		id, err = r.ctl.StartETLListRange(reqCtx, cfg.Bucket, m)
 	}
 	if err != nil {
 		r.rec.AddErrors(op, Classify(op, err), 1)
@@ -90,7 +90,7 @@ func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
 	tick := time.NewTicker(cfg.JobPoll)
 	defer tick.Stop()
 	for {
-		s, err := r.c.Job(reqCtx, id)
+		s, err := r.ctl.Job(reqCtx, id)
 		if err != nil {
 			failures++
 			if failures >= 20 || reqCtx.Err() != nil {
@@ -112,7 +112,7 @@ func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
 		case <-issueCtx.Done():
 			if !aborted {
 				aborted = true
-				if err := r.c.AbortJob(reqCtx, id); err != nil && !api.IsNotFound(err) {
+				if err := r.ctl.AbortJob(reqCtx, id); err != nil && !api.IsNotFound(err) {
 					r.note("abort job %s: %v", id, err)
 				} else {
 					r.note("job %s aborted: the run was stopped", id)
@@ -181,7 +181,7 @@ func (r *runner) verifyJob(ctx context.Context, op string) {
 		go func() {
 			defer wg.Done()
 			for name := range names {
-				out, err := r.c.GetObjectBytes(ctx, r.cfg.DstBucket, name, api.GetOpts{})
+				out, err := r.ctl.GetObjectBytes(ctx, r.cfg.DstBucket, name, api.GetOpts{})
 				if err == nil {
 					err = r.checkOutput(ctx, name, out)
 				} else {

@@ -19,7 +19,8 @@ import (
 // runner is one run in progress.
 type runner struct {
 	cfg     Config
-	c       *api.Client
+	c       *api.Client // measured requests (with --timeout)
+	ctl     *api.Client // control requests: ETL, jobs, listing, cleanup (no timeout)
 	rec     *Recorder
 	pool    *pool
 	content *Content
@@ -80,10 +81,13 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	}
 	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp(), progress: progress}
 	r.c = newLoadClient(&cfg)
+	r.ctl = api.NewClient(cfg.Proxy)
+	r.ctl.Token = cfg.Token
+	r.ctl.HTTP.Transport = r.c.HTTP.Transport // one connection pool
 	r.res = newResult(&cfg)
 
 	if err := r.setup(ctx); err != nil {
-		if terr := r.etl.teardown(r.c); terr != nil {
+		if terr := r.etl.teardown(r.ctl); terr != nil {
 			err = fmt.Errorf("%w (and %v)", err, terr)
 		}
 		r.hlog.close()
@@ -116,7 +120,7 @@ func newLoadClient(cfg *Config) *api.Client {
 // the source objects.
 func (r *runner) setup(ctx context.Context) error {
 	cfg := &r.cfg
-	smap, err := r.c.Smap(ctx)
+	smap, err := r.ctl.Smap(ctx)
 	if err != nil {
 		return fmt.Errorf("cluster at %s: %w", cfg.Proxy, err)
 	}
@@ -131,11 +135,11 @@ func (r *runner) setup(ctx context.Context) error {
 		r.note("%d of %d targets are down at the start", len(smap.Targets)-alive, len(smap.Targets))
 	}
 
-	if r.createdSrc, err = ensureBucket(ctx, r.c, cfg.Bucket); err != nil {
+	if r.createdSrc, err = ensureBucket(ctx, r.ctl, cfg.Bucket); err != nil {
 		return err
 	}
 	if cfg.Op == OpETLCopy || cfg.Offline() {
-		if r.createdDst, err = ensureBucket(ctx, r.c, cfg.DstBucket); err != nil {
+		if r.createdDst, err = ensureBucket(ctx, r.ctl, cfg.DstBucket); err != nil {
 			return err
 		}
 	}
@@ -146,7 +150,7 @@ func (r *runner) setup(ctx context.Context) error {
 			what = "from the spec"
 		}
 		r.say("preparing the ETL (%s)...", what)
-		if r.etl, err = setupETL(ctx, r.c, cfg); err != nil {
+		if r.etl, err = setupETL(ctx, r.ctl, cfg); err != nil {
 			return err
 		}
 		if r.etl.note != "" {
@@ -171,18 +175,18 @@ func (r *runner) setup(ctx context.Context) error {
 	needList := r.readOp != "" || cfg.Offline()
 	var listed []api.ListEntry
 	if needList {
-		if listed, err = r.c.ListAll(ctx, cfg.Bucket, ""); err != nil {
+		if listed, err = r.ctl.ListAll(ctx, cfg.Bucket, ""); err != nil {
 			return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
 		}
 		if len(listed) < cfg.Objects {
 			r.say("populating bucket %s: %d objects (%s)...", cfg.Bucket, cfg.Objects-len(listed), r.sizes)
-			err := PopulateWith(ctx, r.c, cfg.Bucket, PopulateOptions{
+			err := PopulateWith(ctx, r.ctl, cfg.Bucket, PopulateOptions{
 				N: cfg.Objects, Start: 0, Sizes: r.sizes, Seed: cfg.Seed, Workers: cfg.Workers, SkipExisting: listed,
 			})
 			if err != nil {
 				return err
 			}
-			if listed, err = r.c.ListAll(ctx, cfg.Bucket, ""); err != nil {
+			if listed, err = r.ctl.ListAll(ctx, cfg.Bucket, ""); err != nil {
 				return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
 			}
 		}
@@ -476,7 +480,7 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	if r.etl != nil {
-		if d, err := r.c.ETLShow(bg, r.etl.name); err == nil {
+		if d, err := r.ctl.ETLShow(bg, r.etl.name); err == nil {
 			res.Server = mustJSON(struct {
 				Info    api.ETLInfo            `json:"info"`
 				Targets map[string]api.ETLInfo `json:"targets,omitempty"`
@@ -489,7 +493,7 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 		writeSummary(progress, res, cfg.JSON)
 	}
 	var errs []string
-	if err := r.etl.teardown(r.c); err != nil {
+	if err := r.etl.teardown(r.ctl); err != nil {
 		errs = append(errs, err.Error())
 		r.note("%v", err)
 	}
