@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -153,6 +156,9 @@ func TestE2E(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		if procs := childProcs(tc); len(procs) != 3 {
+			t.Errorf("want 3 transformer processes while the ETL runs, see %v", procs)
+		}
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +180,46 @@ func TestE2E(t *testing.T) {
 			}
 		}
 		noETLs(t)
+		if procs := childProcs(tc); len(procs) != 0 {
+			t.Errorf("transformer processes left: %v", procs)
+		}
 	})
+}
+
+// childProcs lists the processes whose parent is a node of the cluster
+// (the transformers the targets run), as "pid cmdline".
+func childProcs(tc *testcluster.Cluster) []string {
+	nodes := map[int]bool{}
+	for _, n := range tc.State.Nodes {
+		nodes[n.PID] = true
+	}
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		i := bytes.LastIndexByte(st, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(st[i+1:]))
+		if len(f) < 2 || f[0] == "Z" {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		if nodes[ppid] {
+			cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			out = append(out, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))
+		}
+	}
+	return out
 }
 
 type lockedWriter struct {
