@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/sys/unix"
 
 	"github.com/etlbench/etlbench/scenarios"
 )
@@ -37,7 +38,7 @@ type progress interface {
 func newProgress(mode string, w io.Writer, total int) progress {
 	if mode == "" || mode == DisplayAuto {
 		mode = DisplayLines
-		if f, ok := w.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) && termWidth(f) > 0 {
 			mode = DisplayBars
 		}
 	}
@@ -48,6 +49,16 @@ func newProgress(mode string, w io.Writer, total int) progress {
 		return &lines{w: io.Discard}
 	}
 	return &lines{w: w, total: total}
+}
+
+// termWidth is the width of the terminal f (0 when unknown, e.g. a
+// pseudo-terminal nobody sized: bars would not render there).
+func termWidth(f *os.File) int {
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
 }
 
 // lines prints plain lines (CI logs, pipes).
@@ -61,20 +72,28 @@ type lines struct {
 	last  int // populate progress last printed, in quarters
 }
 
+// printf prints one line; the caller holds l.mu.
 func (l *lines) printf(format string, a ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	fmt.Fprintf(l.w, format+"\n", a...)
 }
 
 func (l *lines) cell(i, total int, c *scenarios.Cell) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.i, l.total, l.id, l.start, l.last = i, total, c.ID, time.Now(), 0
 	l.printf("[%*d/%d] %s r%d", len(fmt.Sprint(total)), i+1, total, c.ID, c.Repeat)
 }
 
-func (l *lines) phase(format string, a ...any) { l.printf("    "+format, a...) }
+func (l *lines) phase(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.printf("    "+format, a...)
+}
 
+// populated is called from the populating goroutines.
 func (l *lines) populated(done, total int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if total <= 0 {
 		return
 	}
@@ -84,13 +103,23 @@ func (l *lines) populated(done, total int) {
 	}
 }
 
-func (l *lines) measure(d time.Duration) { l.printf("    load running for %v", d) }
+func (l *lines) measure(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.printf("    load running for %v", d)
+}
 
 func (l *lines) done(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.printf("    %s (%.1fs)", line, time.Since(l.start).Seconds())
 }
 
-func (l *lines) say(format string, a ...any) { l.printf(format, a...) }
+func (l *lines) say(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.printf(format, a...)
+}
 
 func (l *lines) end() {}
 
@@ -109,7 +138,7 @@ type bars struct {
 const barScale = 1000
 
 func newBars(w io.Writer, total int) *bars {
-	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(30), mpb.WithRefreshRate(150*time.Millisecond))}
+	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(30), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())}
 	b.label.Store("")
 	b.base.Store("")
 	b.overall = b.p.AddBar(int64(total),

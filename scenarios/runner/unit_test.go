@@ -1,10 +1,13 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,5 +200,50 @@ func TestFixETLNote(t *testing.T) {
 	}
 	if fixETLNote(res, "eb-md5-ws") {
 		t.Error("changed twice")
+	}
+}
+
+func TestProgressDisplays(t *testing.T) {
+	sc := parse(t, "name: p\ndataset: {sizes: [1KiB], objects: 40}\nmatrix: {op: [get, etl-get]}\n")
+	runs := sc.Expand()
+	for _, mode := range []string{DisplayBars, DisplayLines, DisplayNone} {
+		var buf bytes.Buffer
+		p := newProgress(mode, &buf, len(runs))
+		for i := range runs {
+			p.cell(i, len(runs), &runs[i])
+			p.phase("populate %s", "b")
+			var wg sync.WaitGroup
+			for w := 0; w < 4; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for d := w; d <= 40; d += 4 {
+						p.populated(d, 40)
+					}
+				}()
+			}
+			wg.Wait()
+			p.measure(300 * time.Millisecond)
+			time.Sleep(350 * time.Millisecond)
+			p.done(fmt.Sprintf("summary %d", i))
+		}
+		p.say("bye")
+		p.end()
+		out := buf.String()
+		switch mode {
+		case DisplayNone:
+			if out != "" {
+				t.Errorf("none printed %q", out)
+			}
+		default:
+			for _, want := range []string{"summary 0", "summary 1", "bye", runs[1].ID} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s: no %q in\n%s", mode, want, out)
+				}
+			}
+		}
+		if mode == DisplayBars && !strings.Contains(out, "cells") {
+			t.Errorf("bars: no overall bar in\n%s", out)
+		}
 	}
 }
