@@ -111,6 +111,12 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 	defaultDir := out == ""
 	if defaultDir {
 		out = defaultOut(opts.ResultsRoot, sc.Name, start)
+		for k := 2; ; k++ { // never reuse another run's directory
+			if _, err := os.Lstat(out); os.IsNotExist(err) {
+				break
+			}
+			out = fmt.Sprintf("%s-%d", defaultOut(opts.ResultsRoot, sc.Name, start), k)
+		}
 	}
 	if err := prepareOut(out); err != nil {
 		return out, err

@@ -248,9 +248,17 @@ duration: 1s
 	tmp := t.TempDir()
 	cdir := filepath.Join(tmp, "cluster")
 	t.Cleanup(func() { _ = embedded.Down(cdir) })
-	out := filepath.Join(tmp, "out")
-	if _, err := Run(context.Background(), sc, RunOptions{Out: out, ClusterDir: cdir, Binary: testcluster.Binary(t), Stdout: io.Discard, Stderr: io.Discard, NoPlots: true}); err != nil {
+	root := filepath.Join(tmp, "results")
+	now := func() time.Time { return time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC) }
+	out, err := Run(context.Background(), sc, RunOptions{ResultsRoot: root, Now: now, ClusterDir: cdir, Binary: testcluster.Binary(t), Stdout: io.Discard, Stderr: io.Discard, NoPlots: true})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if out != filepath.Join(root, "own-cluster-20310203-040506") {
+		t.Errorf("default out %q", out)
+	}
+	if target, err := os.Readlink(filepath.Join(root, LatestLink)); err != nil || target != "own-cluster-20310203-040506" {
+		t.Errorf("latest -> %q, %v", target, err)
 	}
 	rec := readRecord(t, out)
 	if !rec.Cluster.Started || rec.Cluster.Targets != 2 || rec.Cells[0].Status != StatusOK {
