@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,52 +113,75 @@ var wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 
 // BenchmarkLoaderCeiling measures the loader's own ceiling: closed-loop
 // requests per second against a trivial local HTTP server (another
-// process), and wrk's against the same server in the same run; it reports
-// both and their ratio (the goal: the loader reaches at least 80% of wrk).
-// LOADGEN_BENCH_DURATION (default 3s) and LOADGEN_BENCH_CONNS (default 32)
-// set the length and the connections of each measurement.
+// process), side by side with wrk against the same server in the same run.
+// The two alternate for LOADGEN_BENCH_ROUNDS rounds (default 3) of
+// LOADGEN_BENCH_DURATION each (default 3s) with LOADGEN_BENCH_CONNS
+// connections (default 32), so that a busy machine's noise hits both; it
+// reports the best rate of each and the median of the per-round ratios
+// (the goal: the loader reaches at least 80% of wrk).
 func BenchmarkLoaderCeiling(b *testing.B) {
 	dur := envDuration(b, "LOADGEN_BENCH_DURATION", 3*time.Second)
-	conns := 32
-	if v := os.Getenv("LOADGEN_BENCH_CONNS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("LOADGEN_BENCH_CONNS=%q", v)
-		}
-		conns = n
-	}
+	conns, rounds := envInt(b, "LOADGEN_BENCH_CONNS", 32), envInt(b, "LOADGEN_BENCH_ROUNDS", 3)
 	url := startTrivial(b)
-	for i := 0; i < b.N; i++ {
-		cfg := Config{Proxy: url, Bucket: "b", Duration: dur, Workers: conns, StatsInterval: time.Second, Display: "none", Seed: 1}
-		res, err := Run(context.Background(), cfg, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s := res.Summary[OpGet]
-		if s.Errors != 0 {
-			b.Fatalf("loader errors: %+v %v", s, res.Notes)
-		}
-		b.ReportMetric(s.OpsPerSec, "loader-req/s")
-		b.ReportMetric(res.Loader.CPUSeconds/res.Duration, "loader-cpus")
-		wrk, err := exec.LookPath("wrk")
-		if err != nil {
-			b.Logf("wrk is not on PATH (make deps installs it): loader only, %.0f req/s", s.OpsPerSec)
-			continue
-		}
-		out, err := exec.Command(wrk, "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(dur.Seconds()+0.5)),
-			url+api.ObjPath("b", "obj")).CombinedOutput()
-		if err != nil {
-			b.Fatalf("wrk: %v\n%s", err, out)
-		}
-		m := wrkRPS.FindSubmatch(out)
-		if m == nil {
-			b.Fatalf("wrk output without Requests/sec:\n%s", out)
-		}
-		w, _ := strconv.ParseFloat(string(m[1]), 64)
-		b.ReportMetric(w, "wrk-req/s")
-		b.ReportMetric(s.OpsPerSec/w, "loader/wrk")
-		b.Logf("loader %.0f req/s, wrk %.0f req/s: %.0f%% (goal >= 80%%)", s.OpsPerSec, w, 100*s.OpsPerSec/w)
+	wrk, wrkErr := exec.LookPath("wrk")
+	if wrkErr != nil {
+		b.Logf("wrk is not on PATH (make deps installs it): measuring the loader only")
 	}
+	for i := 0; i < b.N; i++ {
+		var bestL, bestW, cpus float64
+		var ratios []float64
+		for round := 0; round < rounds; round++ {
+			cfg := Config{Proxy: url, Bucket: "b", Duration: dur, Workers: conns, StatsInterval: time.Second, Display: "none", Seed: 1}
+			cpu0 := selfStats(0).CPUSeconds
+			res, err := Run(context.Background(), cfg, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := res.Summary[OpGet]
+			if s.Errors != 0 {
+				b.Fatalf("loader errors: %+v %v", s, res.Notes)
+			}
+			bestL = max(bestL, s.OpsPerSec)
+			cpus = max(cpus, (res.Loader.CPUSeconds-cpu0)/res.Duration)
+			if wrkErr != nil {
+				continue
+			}
+			out, err := exec.Command(wrk, "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(dur.Seconds()+0.5)),
+				url+api.ObjPath("b", "obj")).CombinedOutput()
+			if err != nil {
+				b.Fatalf("wrk: %v\n%s", err, out)
+			}
+			m := wrkRPS.FindSubmatch(out)
+			if m == nil {
+				b.Fatalf("wrk output without Requests/sec:\n%s", out)
+			}
+			w, _ := strconv.ParseFloat(string(m[1]), 64)
+			bestW = max(bestW, w)
+			ratios = append(ratios, s.OpsPerSec/w)
+			b.Logf("round %d: loader %.0f req/s, wrk %.0f req/s (%.0f%%)", round+1, s.OpsPerSec, w, 100*s.OpsPerSec/w)
+		}
+		b.ReportMetric(bestL, "loader-req/s")
+		b.ReportMetric(cpus, "loader-cpus")
+		if len(ratios) > 0 {
+			sort.Float64s(ratios)
+			med := ratios[len(ratios)/2]
+			b.ReportMetric(bestW, "wrk-req/s")
+			b.ReportMetric(med, "loader/wrk")
+			b.Logf("best: loader %.0f req/s, wrk %.0f req/s; median ratio %.0f%% (goal >= 80%%)", bestL, bestW, 100*med)
+		}
+	}
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
 }
 
 // BenchmarkOpenLoopMemory runs the open loop at 2,000 ops/s against the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -26,6 +27,7 @@ type worker struct {
 	id    int
 	rng   *rand.Rand
 	timer *time.Timer
+	conn  *api.WorkerConn // its own keep-alive connections for GETs
 }
 
 func newWorker(id int, seed int64) *worker {
@@ -74,9 +76,9 @@ func (r *runner) execute(ctx context.Context, w *worker, op string, intended tim
 	case OpPut:
 		bin, err = r.put(ctx, w)
 	case OpGet:
-		bin, bout, err = r.get(ctx, obj, api.GetOpts{})
+		bin, bout, err = r.get(ctx, w, obj, api.GetOpts{})
 	case OpETLGet:
-		bin, bout, err = r.get(ctx, obj, api.GetOpts{ETLName: r.etl.name, ETLArgs: r.cfg.ETLArgs, Pipeline: r.cfg.Pipeline})
+		bin, bout, err = r.get(ctx, w, obj, api.GetOpts{ETLName: r.etl.name, ETLArgs: r.cfg.ETLArgs, Pipeline: r.cfg.Pipeline})
 	case OpETLCopy:
 		bin, err = r.copy(ctx, obj)
 	default:
@@ -125,13 +127,19 @@ func (r *runner) put(ctx context.Context, w *worker) (int64, error) {
 // get reads obj (transformed when opts name an ETL). bytes in is the
 // source object's size for a transform (the transform's input), 0 for a
 // plain GET; bytes out is what came back.
-func (r *runner) get(ctx context.Context, obj objRef, opts api.GetOpts) (int64, int64, error) {
+func (r *runner) get(ctx context.Context, w *worker, obj objRef, opts api.GetOpts) (int64, int64, error) {
 	var bin int64
 	etl := opts.ETLName != ""
 	if etl {
 		bin = obj.size
 	}
-	resp, err := r.c.GetObject(ctx, r.cfg.Bucket, obj.name, opts)
+	var resp *http.Response
+	var err error
+	if w.conn != nil {
+		resp, err = w.conn.GetObject(ctx, r.cfg.Bucket, obj.name, opts)
+	} else {
+		resp, err = r.c.GetObject(ctx, r.cfg.Bucket, obj.name, opts)
+	}
 	if err != nil {
 		return bin, 0, err
 	}

@@ -111,6 +111,10 @@ func newLoadClient(cfg *Config) *api.Client {
 		tr.MaxIdleConns = n * 2
 		tr.MaxIdleConnsPerHost = n
 		tr.MaxConnsPerHost = 0
+		// Objects are bytes: no gzip negotiation, no transparent inflate.
+		tr.DisableCompression = true
+		tr.ForceAttemptHTTP2 = false
+		tr.WriteBufferSize, tr.ReadBufferSize = 64<<10, 64<<10
 	}
 	c.HTTP.Timeout = cfg.Timeout
 	return c
@@ -297,9 +301,15 @@ func (r *runner) load(ctx context.Context) {
 	} else {
 		for i := 0; i < cfg.Workers; i++ {
 			w := newWorker(i, cfg.Seed)
+			if strings.HasPrefix(cfg.Proxy, "http://") {
+				w.conn = r.c.NewWorkerConn()
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if w.conn != nil {
+					defer w.conn.Close()
+				}
 				if cfg.Open() {
 					r.openLoop(issueCtx, reqCtx, w)
 				} else {
