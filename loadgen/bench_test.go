@@ -227,7 +227,15 @@ func BenchmarkOpenLoopMemory(b *testing.B) {
 			half := len(rss) / 2
 			b.ReportMetric(float64(rss[len(rss)-1]-rss[half])/(1<<20), "RSS-growth-2nd-half-MiB")
 		}
-		b.Logf("%s at 2000/s: %d ops, missed %d, peak RSS %.1f MiB, samples %v", dur, s.Ops, s.Missed, peak, rss)
+		var first, top, last int64
+		if len(rss) > 0 {
+			first, last = rss[0], rss[len(rss)-1]
+			for _, v := range rss {
+				top = max(top, v)
+			}
+		}
+		b.Logf("%s at 2000/s: %d ops, missed %d, peak RSS %.1f MiB; RSS sampled each second: first %.1f, max %.1f, last %.1f MiB",
+			dur, s.Ops, s.Missed, peak, float64(first)/(1<<20), float64(top)/(1<<20), float64(last)/(1<<20))
 		if peak > 100 {
 			b.Errorf("peak RSS %.1f MiB > 100 MiB", peak)
 		}
