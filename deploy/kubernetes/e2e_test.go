@@ -81,7 +81,8 @@ func TestKubernetesE2E(t *testing.T) {
 		}
 	})
 	dctx, dcancel := context.WithTimeout(ctx, 5*time.Minute)
-	res, err := Deploy(dctx, cs, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath}, t.Logf)
+	res, err := Deploy(dctx, cs, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath,
+		ProxyPort: 51180, TargetPort: 51181}, t.Logf)
 	dcancel()
 	if err != nil {
 		t.Fatalf("deploy: %v", err)
