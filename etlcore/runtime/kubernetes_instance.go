@@ -215,7 +215,7 @@ func (i *kubeInstance) Metrics(ctx context.Context) (Metrics, error) {
 		} else if err != nil {
 			errStats = err
 		} else {
-			errStats = errors.New("pod not in the node's summary yet")
+			errStats = errors.New("the kubelet has not measured the pod yet")
 		}
 	}
 	raw, errAPI := rc.Get().AbsPath("/apis/metrics.k8s.io/v1beta1/namespaces", i.ns, "pods", i.name).DoRaw(ctx)
@@ -296,6 +296,9 @@ func kubeStatsSummaryMetrics(raw []byte, ns, name string) (Metrics, bool, error)
 			case p.Memory.WorkingSetBytes != nil:
 				m.RSSBytes = int64(*p.Memory.WorkingSetBytes)
 			}
+		}
+		if m.CPUSeconds == 0 && m.RSSBytes == 0 {
+			return Metrics{}, false, nil // listed, not measured yet (kubelet housekeeping, ~10 s)
 		}
 		return m, true, nil
 	}

@@ -421,6 +421,10 @@ func TestMetricsDecoding(t *testing.T) {
 	if err != nil || !ok || m.CPUSeconds != 2.5 || m.RSSBytes != 4096 {
 		t.Errorf("summary: %+v %v %v", m, ok, err)
 	}
+	fresh := []byte(`{"pods":[{"podRef":{"name":"new","namespace":"etlbench"},"cpu":{},"memory":{}}]}`)
+	if _, ok, err := kubeStatsSummaryMetrics(fresh, "etlbench", "new"); ok || err != nil {
+		t.Errorf("a pod without measurements gave metrics (%v)", err)
+	}
 	if _, ok, _ := kubeStatsSummaryMetrics(summary, "etlbench", "missing"); ok {
 		t.Error("found a missing pod")
 	}
