@@ -16,6 +16,10 @@ func newRuntime(name string) (runtime.Runtime, error) {
 			return nil, fmt.Errorf("find the etlbench binary: %w", err)
 		}
 		return runtime.NewProcess(runtime.ProcessConfig{SelfBinary: self}), nil
+	case "kubernetes":
+		// Namespace, node, pod name and image come from the environment
+		// that 'etlbench deploy' sets (downward API).
+		return runtime.NewKubernetes(runtime.KubeConfig{})
 	default:
 		return nil, fmt.Errorf("unknown --runtime %q: want process or kubernetes", name)
 	}
