@@ -15,16 +15,16 @@ func init() {
 	register(&command{name: "cluster", summary: "bring the embedded cluster up or down, or show its status", run: runCluster})
 }
 
+const clusterUsage = `Usage: etlbench cluster up|down|status [flags]
+
+  up      start a proxy and N targets as local processes on loopback; prints the proxy URL
+  status  show every node of the recorded cluster
+  down    stop every process 'up' started and remove its state
+`
+
 func runCluster(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(os.Stderr, "Usage: etlbench cluster up|down|status [flags]\n\n"+
-			"  up      start a proxy and N targets as local processes on loopback; prints the proxy URL\n"+
-			"  status  show every node of the recorded cluster\n"+
-			"  down    stop every process 'up' started and remove its state\n")
-		if len(args) == 0 {
-			return usagef("missing subcommand")
-		}
-		return nil
+	if done, err := opUsage(args, clusterUsage); done {
+		return err
 	}
 	switch args[0] {
 	case "up":

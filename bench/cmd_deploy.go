@@ -63,7 +63,9 @@ func runDeploy(args []string) error {
 		logf("target %s on node %s at %s", t.Name, t.Node, t.IP)
 	}
 	logf("proxy %s on node %s", res.Proxy.Name, res.Proxy.Node)
-	if err := waitRegistered(ctx, res.ProxyURL, len(res.Targets)); err != nil {
+	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
+	defer wcancel()
+	if err := api.NewClient(res.ProxyURL).WaitTargets(wctx, len(res.Targets), 500*time.Millisecond); err != nil {
 		logf("the proxy is not reachable from here (%v): from outside the cluster use a node address, the NodePort %d of service %s/%s, or 'kubectl port-forward -n %s svc/%s %d'",
 			err, res.NodePort, res.Namespace, kubedeploy.ProxyName, res.Namespace, kubedeploy.ProxyName, o.ProxyPort)
 	} else {
@@ -76,37 +78,6 @@ func runDeploy(args []string) error {
 	}
 	fmt.Println(res.ProxyURL)
 	return nil
-}
-
-// waitRegistered waits until the proxy's cluster map lists n live targets.
-func waitRegistered(ctx context.Context, proxyURL string, n int) error {
-	c := api.NewClient(proxyURL)
-	c.HTTP.Timeout = 3 * time.Second
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	var last error
-	for {
-		sm, err := c.Smap(ctx)
-		if err == nil {
-			alive := 0
-			for _, t := range sm.Targets {
-				if t.Alive {
-					alive++
-				}
-			}
-			if alive >= n {
-				return nil
-			}
-			last = fmt.Errorf("%d of %d targets joined", alive, n)
-		} else {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return last
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
 }
 
 func runUndeploy(args []string) error {

@@ -28,12 +28,8 @@ const etlUsage = `Usage: etlbench etl <op> [NAME] [flags]
 `
 
 func runETL(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(os.Stderr, etlUsage)
-		if len(args) == 0 {
-			return usagef("missing operation")
-		}
-		return nil
+	if done, err := opUsage(args, etlUsage); done {
+		return err
 	}
 	op := args[0]
 	fs := newFlags("etl "+op, "[NAME] [flags]")

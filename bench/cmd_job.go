@@ -25,12 +25,8 @@ const jobUsage = `Usage: etlbench job <op> [ID] [flags]
 `
 
 func runJob(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(os.Stderr, jobUsage)
-		if len(args) == 0 {
-			return usagef("missing operation")
-		}
-		return nil
+	if done, err := opUsage(args, jobUsage); done {
+		return err
 	}
 	op := args[0]
 	fs := newFlags("job "+op, "[ID] [flags]")

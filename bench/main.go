@@ -123,3 +123,17 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	}
 	return nil
 }
+
+// opUsage handles the help of a command made of operations ("etl init",
+// "job ls", ...): with no arguments or --help it prints usage; done then
+// says the command is over, with err set when the operation was missing.
+func opUsage(args []string, usage string) (done bool, err error) {
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+		return false, nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	if len(args) == 0 {
+		return true, usagef("missing operation")
+	}
+	return true, nil
+}

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"github.com/etlbench/etlbench/reports/result"
 	"math"
 	"sort"
 	"strconv"
@@ -12,13 +13,13 @@ import (
 // Operations (Config.Op). The first five are also the keys of the summary
 // in result.json.
 const (
-	OpGet       = "get"
-	OpPut       = "put"
-	OpETLGet    = "etl-get"
-	OpETLCopy   = "etl-copy"
-	OpETLBucket = "etl-bucket"
-	OpETLMulti  = "etl-multi"
-	OpMixed     = "mixed"
+	OpGet       = result.OpGet
+	OpPut       = result.OpPut
+	OpETLGet    = result.OpETLGet
+	OpETLCopy   = result.OpETLCopy
+	OpETLBucket = result.OpETLBucket
+	OpETLMulti  = result.OpETLMulti
+	OpMixed     = result.OpMixed
 )
 
 // Ops lists the accepted values of Config.Op.

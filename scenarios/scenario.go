@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/etlbench/etlbench/reports/result"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -120,13 +121,13 @@ type LoadSpec struct {
 
 // Operations a cell can run (loadgen's --op).
 const (
-	OpGet       = "get"
-	OpPut       = "put"
-	OpETLGet    = "etl-get"
-	OpETLCopy   = "etl-copy"
-	OpETLBucket = "etl-bucket"
-	OpETLMulti  = "etl-multi"
-	OpMixed     = "mixed"
+	OpGet       = result.OpGet
+	OpPut       = result.OpPut
+	OpETLGet    = result.OpETLGet
+	OpETLCopy   = result.OpETLCopy
+	OpETLBucket = result.OpETLBucket
+	OpETLMulti  = result.OpETLMulti
+	OpMixed     = result.OpMixed
 )
 
 // Communication modes, as matrix.comm spells them.

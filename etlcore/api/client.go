@@ -190,18 +190,16 @@ func (c *Client) ListAll(ctx context.Context, bck, prefix string) ([]ListEntry, 
 	}
 }
 
-// PutObject stores the size bytes of r as bck/obj (size < 0: unknown, chunked).
-// The proxy redirects the PUT to the object's owner; the request carries
-// "Expect: 100-continue", so the body is sent once, to the owner only.
+// PutObject stores the size bytes of r as bck/obj (size < 0: unknown,
+// chunked). A replayable body (*bytes.Reader, *strings.Reader,
+// *bytes.Buffer) follows the proxy's redirect to the owner; any other
+// stream asks the proxy where the owner is first, so it is sent once.
 func (c *Client) PutObject(ctx context.Context, bck, obj string, r io.Reader, size int64) error {
 	u := c.Base + ObjPath(bck, obj)
 	switch r.(type) {
 	case *bytes.Reader, *strings.Reader, *bytes.Buffer:
-		// Replayable bodies follow the proxy's 307 (the request's GetBody
-		// re-sends them to the owner).
 	default:
 		if size != 0 {
-			// A stream cannot be sent twice: ask where the owner is first.
 			loc, err := c.ownerURL(ctx, bck, obj)
 			if err != nil {
 				return err
@@ -213,6 +211,11 @@ func (c *Client) PutObject(ctx context.Context, bck, obj string, r io.Reader, si
 	if err != nil {
 		return fmt.Errorf("api: new request PUT %s: %w", u, err)
 	}
+	return c.doPut(req, bck, obj, size)
+}
+
+// doPut sends a prepared object PUT and reads its answer.
+func (c *Client) doPut(req *http.Request, bck, obj string, size int64) error {
 	req.ContentLength = size
 	if size == 0 {
 		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
@@ -475,4 +478,32 @@ func (c *Client) Smap(ctx context.Context) (*Smap, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// WaitTargets polls the cluster map every poll until it lists n live
+// targets or ctx ends (the error then says how many had joined).
+func (c *Client) WaitTargets(ctx context.Context, n int, poll time.Duration) error {
+	var last string
+	for {
+		sm, err := c.Smap(ctx)
+		if err == nil {
+			alive := 0
+			for _, t := range sm.Targets {
+				if t.Alive {
+					alive++
+				}
+			}
+			if alive >= n {
+				return nil
+			}
+			last = fmt.Sprintf("%d of %d targets joined", alive, n)
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d targets: %w (%s)", n, ctx.Err(), last)
+		case <-time.After(poll):
+		}
+	}
 }

@@ -18,23 +18,6 @@ func (c *Client) PutObjectFunc(ctx context.Context, bck, obj string, size int64,
 	if err != nil {
 		return fmt.Errorf("api: new request PUT %s: %w", u, err)
 	}
-	req.ContentLength = size
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(open()), nil }
-	if size == 0 {
-		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
-	}
-	if c.Token != "" {
-		req.Header.Set(HdrAuthorization, "Bearer "+c.Token)
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("api: PUT %s/%s: %w", bck, obj, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return decodeErr(resp, b)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return nil
+	return c.doPut(req, bck, obj, size)
 }

@@ -61,3 +61,17 @@ func ValidateObjName(obj string) error {
 	}
 	return nil
 }
+
+// ObjFromPath splits the part of an object URL path after prefix into a
+// bucket and an object name, and validates both.
+func ObjFromPath(path, prefix string) (bck, obj string, err error) {
+	rest := strings.TrimPrefix(path, prefix)
+	bck, obj, _ = strings.Cut(rest, "/")
+	if err := ValidateBucket(bck); err != nil {
+		return "", "", err
+	}
+	if err := ValidateObjName(obj); err != nil {
+		return "", "", err
+	}
+	return bck, obj, nil
+}

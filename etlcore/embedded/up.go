@@ -88,8 +88,8 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 			return st, err
 		}
 	}
-	if err := waitTargets(ctx, st.ProxyURL, opts.Targets); err != nil {
-		return st, err
+	if err := api.NewClient(st.ProxyURL).WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
+		return st, fmt.Errorf("cluster up: %w", err)
 	}
 	if err := st.Save(); err != nil {
 		return st, err
@@ -133,34 +133,6 @@ func startNode(ctx context.Context, opts Options, st *State, id, role string, ar
 		case <-ctx.Done():
 			return nil, fmt.Errorf("cluster up: %s %s not ready: %w: %s", role, id, ctx.Err(), tail(logPath))
 		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// waitTargets waits until the proxy's map has n live targets.
-func waitTargets(ctx context.Context, proxyURL string, n int) error {
-	c := api.NewClient(proxyURL)
-	var last string
-	for {
-		sm, err := c.Smap(ctx)
-		if err == nil {
-			alive := 0
-			for _, t := range sm.Targets {
-				if t.Alive {
-					alive++
-				}
-			}
-			if alive >= n {
-				return nil
-			}
-			last = fmt.Sprintf("%d of %d targets joined", alive, n)
-		} else {
-			last = err.Error()
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cluster up: waiting for %d targets: %w (%s)", n, ctx.Err(), last)
-		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

@@ -100,3 +100,14 @@ func (p *Proxy) aliveTargets(requireAll bool) ([]api.NodeInfo, error) {
 	}
 	return alive, nil
 }
+
+// failures describes every failed reply, naming its target.
+func failures(replies []reply) []string {
+	var errs []string
+	for i := range replies {
+		if replies[i].failed() {
+			errs = append(errs, replies[i].errString())
+		}
+	}
+	return errs
+}

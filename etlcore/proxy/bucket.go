@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
@@ -103,11 +104,9 @@ func (p *Proxy) createBucket(w http.ResponseWriter, r *http.Request, bck string)
 	p.saveStateLocked()
 	p.mu.Unlock()
 	body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
-	for _, rp := range p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+bck, body) {
-		if rp.failed() {
-			api.WriteErr(w, r, http.StatusInternalServerError, "create bucket %q: %s", bck, rp.errString())
-			return
-		}
+	if errs := failures(p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+bck, body)); len(errs) > 0 {
+		api.WriteErr(w, r, http.StatusInternalServerError, "create bucket %q: %s", bck, strings.Join(errs, "; "))
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -128,11 +127,9 @@ func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string
 		return
 	}
 	body, _ := json.Marshal(api.ActMsg{Action: api.ActDestroyBck})
-	for _, rp := range p.broadcast(r.Context(), targets, http.MethodDelete, api.PathBuckets+bck, body) {
-		if rp.failed() {
-			api.WriteErr(w, r, http.StatusInternalServerError, "destroy bucket %q: %s", bck, rp.errString())
-			return
-		}
+	if errs := failures(p.broadcast(r.Context(), targets, http.MethodDelete, api.PathBuckets+bck, body)); len(errs) > 0 {
+		api.WriteErr(w, r, http.StatusInternalServerError, "destroy bucket %q: %s", bck, strings.Join(errs, "; "))
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 }

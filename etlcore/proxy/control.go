@@ -159,13 +159,7 @@ func (c *control) start(ctx context.Context, e *etlEntry) error {
 	c.saveLocked()
 	c.mu.Unlock()
 	body, _ := json.Marshal(target.InitMsg{Spec: e.Spec, Secret: e.Secret, XactID: e.XactID})
-	var errs []string
-	for _, rp := range c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+e.Name+"/init", body) {
-		if rp.failed() {
-			errs = append(errs, rp.errString())
-		}
-	}
-	if len(errs) > 0 {
+	if errs := failures(c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+e.Name+"/init", body)); len(errs) > 0 {
 		reason := strings.Join(errs, "; ")
 		c.stopOnTargets(e.Name, reason)
 		c.setStage(e, api.StageAborted, reason)

@@ -89,11 +89,9 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 		c.p.saveStateLocked()
 		c.p.mu.Unlock()
 		body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
-		for _, rp := range c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+dst, body) {
-			if rp.failed() {
-				api.WriteErr(w, r, http.StatusInternalServerError, "create destination bucket %q: %s", dst, rp.errString())
-				return
-			}
+		if errs := failures(c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+dst, body)); len(errs) > 0 {
+			api.WriteErr(w, r, http.StatusInternalServerError, "create destination bucket %q: %s", dst, strings.Join(errs, "; "))
+			return
 		}
 	}
 	je := &jobEntry{ID: newID("job-"), Kind: am.Action, ETLName: m.ETLName, SrcBck: bck, DstBck: dst, Start: time.Now()}
@@ -104,13 +102,7 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 	c.jmu.Lock()
 	c.jobs[je.ID] = je
 	c.jmu.Unlock()
-	var errs []string
-	for _, rp := range c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"jobs/"+je.ID+"/start", body) {
-		if rp.failed() {
-			errs = append(errs, rp.errString())
-		}
-	}
-	if len(errs) > 0 {
+	if errs := failures(c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"jobs/"+je.ID+"/start", body)); len(errs) > 0 {
 		c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"jobs/"+je.ID+"/abort", nil)
 		api.WriteErr(w, r, http.StatusInternalServerError, "start job: %s", strings.Join(errs, "; "))
 		return

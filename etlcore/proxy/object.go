@@ -10,12 +10,8 @@ import (
 // handleObject redirects an object request to the owner target (307, so
 // the method and body are kept), or fails fast when the owner is down.
 func (p *Proxy) handleObject(w http.ResponseWriter, r *http.Request) {
-	bck, obj := api.SplitBckObj(r.URL.Path, api.PathObjects)
-	if err := cluster.ValidateBucket(bck); err != nil {
-		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
-		return
-	}
-	if err := cluster.ValidateObjName(obj); err != nil {
+	bck, obj, err := cluster.ObjFromPath(r.URL.Path, api.PathObjects)
+	if err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}

@@ -10,12 +10,8 @@ import (
 
 // handleObject serves /v1/objects/<bck>/<obj>.
 func (t *Target) handleObject(w http.ResponseWriter, r *http.Request) {
-	bck, obj := api.SplitBckObj(r.URL.Path, api.PathObjects)
-	if err := cluster.ValidateBucket(bck); err != nil {
-		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
-		return
-	}
-	if err := cluster.ValidateObjName(obj); err != nil {
+	bck, obj, err := cluster.ObjFromPath(r.URL.Path, api.PathObjects)
+	if err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}

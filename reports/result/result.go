@@ -19,6 +19,8 @@ const (
 	OpETLCopy   = "etl-copy"
 	OpETLBucket = "etl-bucket"
 	OpETLMulti  = "etl-multi" // offline multi-object (list/range) job
+	// OpMixed is a load of PUTs and (ETL) GETs; its results are keyed by those.
+	OpMixed = "mixed"
 )
 
 // Percentiles of a latency distribution, in microseconds.
