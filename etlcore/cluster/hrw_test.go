@@ -96,3 +96,16 @@ func TestExpandTemplate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBckParam(t *testing.T) {
+	for in, want := range map[string]string{"dst": "dst", "ais://dst": "dst", "ais/@#/dst/": "dst", "ais/@#/dst": "dst", "dst/": "dst"} {
+		if got, err := ParseBckParam(in); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "aws/@#/dst/", "ais/@ns/x/y/", "a b"} {
+		if _, err := ParseBckParam(bad); err == nil {
+			t.Errorf("%q: want error", bad)
+		}
+	}
+}

@@ -75,3 +75,32 @@ func ObjFromPath(path, prefix string) (bck, obj string, err error) {
 	}
 	return bck, obj, nil
 }
+
+// ParseBckParam reads a bucket named in a query parameter (bck_to) in any
+// of the forms AIStore clients send: "dst", "ais://dst", or the bucket
+// uname "ais/@#/dst/" (provider, global namespace, name). Only the ais
+// provider and the global namespace exist here.
+func ParseBckParam(s string) (string, error) {
+	name := strings.TrimSuffix(s, "/")
+	switch {
+	case strings.HasPrefix(name, "ais://"):
+		name = strings.TrimPrefix(name, "ais://")
+	case strings.Contains(name, "/"):
+		parts := strings.Split(name, "/")
+		if parts[0] != "ais" {
+			return "", fmt.Errorf("bucket %q: only provider \"ais\" is supported", s)
+		}
+		parts = parts[1:]
+		if len(parts) == 2 && (parts[0] == "@#" || parts[0] == "@" || parts[0] == "") {
+			parts = parts[1:]
+		}
+		if len(parts) != 1 {
+			return "", fmt.Errorf("bucket %q: want <name>, ais://<name> or ais/@#/<name>", s)
+		}
+		name = parts[0]
+	}
+	if err := ValidateBucket(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}

@@ -53,7 +53,8 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 		api.WriteErr(w, r, http.StatusBadRequest, "%s: missing destination bucket (%s query parameter or tobck)", am.Action, api.QparamBckTo)
 		return
 	}
-	if err := cluster.ValidateBucket(dst); err != nil {
+	dst, err := cluster.ParseBckParam(dst)
+	if err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "destination: %v", err)
 		return
 	}
