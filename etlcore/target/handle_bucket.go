@@ -22,6 +22,12 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}
+	// Creating, destroying and starting jobs are control operations: with
+	// --auth-token only the proxy (which sends the token) may ask for them.
+	if (r.Method == http.MethodPost || r.Method == http.MethodDelete) && !api.CheckToken(r, t.cfg.AuthToken) {
+		api.WriteErr(w, r, http.StatusUnauthorized, "missing or wrong auth token")
+		return
+	}
 	switch r.Method {
 	case http.MethodHead:
 		if !t.store.BucketExists(bck) {
