@@ -392,6 +392,21 @@ func TestSecurityAuthToken(t *testing.T) {
 	if st, msg := doReq(t, "GET", tgt+api.PathInternal+"etl", "", ""); st != http.StatusUnauthorized || !strings.Contains(msg, "auth token") {
 		t.Errorf("target internal API without token: %d %q; want 401", st, msg)
 	}
+	// A target's own bucket API (which the proxy broadcasts to) refuses
+	// control operations without the token too; reads stay open.
+	if st, msg := doReq(t, "DELETE", tgt+api.PathBuckets+"dst", "", `{"action":"destroy-bck"}`); st != http.StatusUnauthorized || !strings.Contains(msg, "auth token") {
+		t.Errorf("destroy bucket on a target without token: %d %q; want 401", st, msg)
+	}
+	if st, msg := doReq(t, "POST", tgt+api.PathBuckets+"newb", "", `{"action":"create-bck"}`); st != http.StatusUnauthorized {
+		t.Errorf("create bucket on a target without token: %d %q; want 401", st, msg)
+	}
+	if st, msg := doReq(t, "GET", tgt+api.PathBuckets+"dst", "", ""); st != http.StatusOK {
+		t.Errorf("list on a target without token: %d %q; want 200", st, msg)
+	}
+	verifyOut(t, anon, "dst", "", objs, md5hex)
+	if err := auth.DestroyBucket(ctx, "dst"); err != nil {
+		t.Fatalf("destroy bucket with token: %v", err)
+	}
 	if err := auth.ETLDelete(ctx, "auth-md5"); err != nil {
 		t.Fatalf("etl delete with token: %v", err)
 	}
