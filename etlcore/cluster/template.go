@@ -17,6 +17,7 @@ func ExpandTemplate(tmpl string, fn func(name string) error) error {
 		prefix          string
 		start, end, stp int
 		width           int
+		count           int // names in the range
 	}
 	var ranges []rng
 	rest := tmpl
@@ -55,11 +56,16 @@ func ExpandTemplate(tmpl string, fn func(name string) error) error {
 		return fmt.Errorf("template %q has no {start..end} range", tmpl)
 	}
 	total := 1
-	for _, r := range ranges {
-		total *= (r.end-r.start)/r.stp + 1
-		if total > MaxTemplateNames {
+	for k := range ranges {
+		r := &ranges[k]
+		// (end-start)/stp cannot overflow; check before +1 and before
+		// multiplying so that no count wraps around.
+		n := (r.end - r.start) / r.stp
+		if n >= MaxTemplateNames || total > MaxTemplateNames/(n+1) {
 			return fmt.Errorf("template %q expands to more than %d names", tmpl, MaxTemplateNames)
 		}
+		r.count = n + 1
+		total *= r.count
 	}
 	suffix := rest
 	var walk func(k int, acc string) error
@@ -68,8 +74,8 @@ func ExpandTemplate(tmpl string, fn func(name string) error) error {
 			return fn(acc + suffix)
 		}
 		r := ranges[k]
-		for v := r.start; v <= r.end; v += r.stp {
-			s := strconv.Itoa(v)
+		for i := 0; i < r.count; i++ {
+			s := strconv.Itoa(r.start + i*r.stp) // <= end: no overflow
 			if len(s) < r.width {
 				s = strings.Repeat("0", r.width-len(s)) + s
 			}
