@@ -157,6 +157,31 @@ func (j *tjob) finish(state, msg string) {
 	j.cancel()
 }
 
+// etlAbortGrace is how long a failing job waits for the abort of its ETL
+// that the error may announce (a dead transformer is seen by its connection
+// before its process is reaped; a direct put refused with 403 means the ETL
+// was aborted on another target): the job then fails with the abort's reason
+// (target, ETL and cause) rather than with the symptom.
+const etlAbortGrace = time.Second
+
+// awaitETLAbort waits up to etlAbortGrace while j runs, when err is a
+// connection error or a refused direct put; failJobsUsing ends the wait.
+func (j *tjob) awaitETLAbort(err error) {
+	if etl.ErrClass(err) != etl.ClassConnection && etlStatus(err) != http.StatusForbidden {
+		return
+	}
+	deadline := time.Now().Add(etlAbortGrace)
+	for time.Now().Before(deadline) {
+		j.mu.Lock()
+		running := j.state == api.JobRunning
+		j.mu.Unlock()
+		if !running {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // failJobsUsing fails every running job that uses ETL name.
 func (t *Target) failJobsUsing(name, reason string) {
 	t.jobs.mu.Lock()
@@ -264,6 +289,7 @@ func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
 					}
 					j.stats.AddErr(t.cfg.ID, name, etlStatus(err), err.Error())
 					if !m.ContOnErr {
+						j.awaitETLAbort(err)
 						j.finish(api.JobFailed, fmt.Sprintf("target %s: %s/%s: %v", t.cfg.ID, j.msg.SrcBck, name, err))
 					}
 					continue
