@@ -24,7 +24,8 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // writeHTTP answers: 204 + Ais-Direct-Put-Length for a direct put, the next
 // transformer's answer (status, length and retry headers, body) otherwise.
-func (d *delivery) writeHTTP(w http.ResponseWriter) {
+// duplex, when not nil, is called before a relayed answer (see fullDuplex).
+func (d *delivery) writeHTTP(w http.ResponseWriter, duplex func() func()) {
 	if d.resp == nil {
 		w.Header().Set(api.HdrDirectPutLength, itoa(d.n))
 		w.WriteHeader(http.StatusNoContent)
@@ -36,10 +37,16 @@ func (d *delivery) writeHTTP(w http.ResponseWriter) {
 			w.Header().Set(h, v)
 		}
 	}
+	drain := func() {}
+	if _, streamed := d.resp.Body.(*relayBody); streamed && duplex != nil {
+		drain = duplex()
+	}
 	w.WriteHeader(d.resp.StatusCode)
 	if _, err := io.Copy(w, d.resp.Body); err != nil {
 		panic(http.ErrAbortHandler)
 	}
+	_ = d.resp.Body.Close() // stops the transform feeding the answer
+	drain()
 }
 
 type countingReader struct {
@@ -134,6 +141,12 @@ func (s *Server) deliver(ctx context.Context, req Request, escPath string, src i
 		preq.Header.Set(api.HdrNodeURL, strings.Join(hops[1:], api.WSPipelineSep))
 	}
 	resp, derr := s.client.Do(preq)
+	if derr == nil && !h.direct && resp.StatusCode >= 200 && resp.StatusCode < 300 && resp.StatusCode != http.StatusNoContent {
+		// The next transformer streams its answer while it still reads
+		// ours: keep this transform running until the answer is relayed.
+		resp.Body = &relayBody{ReadCloser: resp.Body, j: j}
+		return &delivery{n: -1, resp: resp}, nil
+	}
 	terr := j.stop() // the transform's own failure, if any, is the cause
 	if terr != nil {
 		if resp != nil {
@@ -167,4 +180,27 @@ func (s *Server) deliver(ctx context.Context, req Request, escPath string, src i
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	return &delivery{n: body.n}, nil
+}
+
+// relayBody is the next transformer's streamed answer; the transform that
+// feeds it runs until the answer ends: at EOF its error (if any) is the
+// answer's, and Close stops it.
+type relayBody struct {
+	io.ReadCloser
+	j *job
+}
+
+func (b *relayBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		if terr := b.j.stop(); terr != nil {
+			return n, terr
+		}
+	}
+	return n, err
+}
+
+func (b *relayBody) Close() error {
+	_ = b.j.stop()
+	return b.ReadCloser.Close()
 }

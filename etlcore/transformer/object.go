@@ -34,6 +34,10 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, push bool) 
 		return
 	}
 	defer src.Close()
+	var duplex func() (drain func())
+	if push && src == r.Body {
+		duplex = func() func() { return fullDuplex(w, r) }
+	}
 	req := Request{Path: objPath, Args: q.Get(api.QparamETLArgs)}
 	if len(hops) > 0 {
 		d, err := s.deliver(ctx, req, escPath, src, hops)
@@ -41,10 +45,25 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, push bool) 
 			writeErr(w, err)
 			return
 		}
-		d.writeHTTP(w)
+		d.writeHTTP(w, duplex)
 		return
 	}
-	s.reply(ctx, w, req, src)
+	s.reply(ctx, w, req, src, duplex)
+}
+
+// fullDuplex lets a reply stream out while the transform still reads the
+// request body (hpush). Without it Go's HTTP/1 server, on the reply's first
+// bytes, discards up to 256 KiB of the unread body (the transform then sees
+// a truncated object) or marks the connection to be closed. Call it just
+// before the reply's status is written, and the returned drain once the
+// reply is complete: it reads what the transform left of the body while the
+// handler still runs (net/http cannot drain a full-duplex body safely after
+// the handler returns).
+func fullDuplex(w http.ResponseWriter, r *http.Request) (drain func()) {
+	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+		return func() {}
+	}
+	return func() { _, _ = io.Copy(io.Discard, r.Body) }
 }
 
 // rawPath is the request's path exactly as the client escaped it.
@@ -105,7 +124,8 @@ func (s *Server) pull(ctx context.Context, escPath string) (io.ReadCloser, error
 // reply streams the transformed bytes back with 200. A transform that fails
 // before its first byte gets an error reply; one that fails later aborts
 // the connection, so the truncated body is never taken for a whole object.
-func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, src io.Reader) {
+// duplex, when not nil, is called before a streamed reply (see fullDuplex).
+func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, src io.Reader, duplex func() func()) {
 	j := s.start(ctx, req, src)
 	first, perr := j.peek()
 	if perr != nil && perr != io.EOF {
@@ -127,6 +147,10 @@ func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, 
 		_, _ = w.Write(first)
 		return
 	}
+	drain := func() {}
+	if duplex != nil {
+		drain = duplex()
+	}
 	w.WriteHeader(http.StatusOK)
 	_, werr := w.Write(first)
 	if werr == nil {
@@ -135,4 +159,5 @@ func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, 
 	if err := j.stop(); err != nil || werr != nil {
 		panic(http.ErrAbortHandler) // net/http closes the connection mid-body
 	}
+	drain()
 }
