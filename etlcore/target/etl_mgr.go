@@ -230,7 +230,7 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 	ictx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	inst, err := t.cfg.Runtime.Start(ictx, runtime.StartRequest{
-		Spec: spec, TargetID: t.cfg.ID, TargetURL: t.url + api.PathETLObj + name + "/" + msg.Secret,
+		Spec: withObjTimeoutEnv(spec), TargetID: t.cfg.ID, TargetURL: t.url + api.PathETLObj + name + "/" + msg.Secret,
 		DirectPut: spec.SupportDirectPut, Mountpaths: t.store.Mountpaths(), WorkDir: t.cfg.Dir,
 	})
 	if err != nil {
@@ -377,4 +377,24 @@ func (t *Target) stopAllETLs() {
 // checkSecret compares secrets in constant time.
 func checkSecret(a, b string) bool {
 	return len(a) == len(b) && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// envObjTimeout is the transformer SDK's variable bounding one object
+// (transformer.EnvObjTimeout).
+const envObjTimeout = "ETLBENCH_OBJ_TIMEOUT"
+
+// withObjTimeoutEnv returns a copy of spec whose runtime env tells the
+// transformer the spec's obj_timeout (unless the spec sets it): an hpull
+// inline GET goes from the client straight to the transformer, so only the
+// transformer can enforce it there.
+func withObjTimeoutEnv(spec *etl.Spec) *etl.Spec {
+	for _, e := range append(append([]etl.EnvVar(nil), spec.Env...), spec.Runtime.Env...) {
+		if e.Name == envObjTimeout {
+			return spec
+		}
+	}
+	cp := *spec
+	cp.Runtime.Env = append(append([]etl.EnvVar(nil), spec.Runtime.Env...),
+		etl.EnvVar{Name: envObjTimeout, Value: time.Duration(spec.ObjTimeout).String()})
+	return &cp
 }
