@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/testcluster"
+)
+
+// timeoutBound is how long a request with obj_timeout 1s may take to fail.
+const timeoutBound = 2500 * time.Millisecond
+
+// checkTimeoutErr asserts that err is a 504 that says timeout, returned
+// within timeoutBound.
+func checkTimeoutErr(t *testing.T, what string, err error, took time.Duration) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded after %v, want a timeout", what, took)
+	}
+	if st := api.StatusOf(err); st != http.StatusGatewayTimeout {
+		t.Fatalf("%s: status %d (%v), want 504", what, st, err)
+	}
+	if !strings.Contains(strings.ToLower(err.Error()), "timeout") {
+		t.Fatalf("%s: message %q does not say timeout", what, err)
+	}
+	if took > timeoutBound {
+		t.Fatalf("%s: failed after %v, want within %v", what, took, timeoutBound)
+	}
+}
+
+// TestETLObjTimeout: obj_timeout 1s with a transformer sleeping 3s fails
+// inline GETs and transform-copies with a timeout in every mode, fast, and
+// the cluster keeps serving.
+func TestETLObjTimeout(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Targets: 3})
+	ctx := context.Background()
+	cl := c.Client
+	objs := putObjects(t, cl, "src", 6)
+	if err := cl.CreateBucket(ctx, "dst"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.ETLInit(ctx, specYAML("echo-other", "hpush://", "etlbench/transformer-echo", "")); err != nil {
+		t.Fatal(err)
+	}
+	for _, comm := range []string{"hpush", "hpull", "ws"} {
+		name := "slow-" + comm
+		if _, err := cl.ETLInit(ctx, specYAML(name, comm+"://", "etlbench/transformer-fault", "obj_timeout: 1s\n")); err != nil {
+			t.Fatalf("init %s: %v", name, err)
+		}
+		i := 0
+		for obj, b := range objs {
+			i++
+			if i > 2 {
+				break
+			}
+			start := time.Now()
+			_, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: name, ETLArgs: "sleep=3s"})
+			checkTimeoutErr(t, comm+" inline GET "+obj, err, time.Since(start))
+
+			start = time.Now()
+			err = cl.TransformCopy(ctx, "src", obj, "dst", "copy-"+comm+"/"+obj, name, "sleep=3s")
+			checkTimeoutErr(t, comm+" transform-copy "+obj, err, time.Since(start))
+			if _, err := cl.HeadObject(ctx, "dst", "copy-"+comm+"/"+obj); !api.IsNotFound(err) {
+				t.Fatalf("%s: a timed-out transform-copy left %s: %v", comm, "dst/copy-"+comm+"/"+obj, err)
+			}
+
+			// The cluster keeps serving: plain GET, another ETL, and the
+			// same ETL without the sleep.
+			got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{})
+			if err != nil || !bytes.Equal(got, b) {
+				t.Fatalf("%s: plain GET after the timeout: %v", comm, err)
+			}
+			got, err = cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: "echo-other"})
+			if err != nil || !bytes.Equal(got, b) {
+				t.Fatalf("%s: inline GET with another ETL after the timeout: %v", comm, err)
+			}
+			got, err = cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: name})
+			if err != nil || !bytes.Equal(got, b) {
+				t.Fatalf("%s: inline GET with %s without sleep after the timeout: %v", comm, name, err)
+			}
+		}
+		d, err := cl.ETLShow(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Info.Stage != api.StageRunning {
+			t.Fatalf("%s is %s after timeouts, want Running", name, d.Info.Stage)
+		}
+		if err := cl.ETLDelete(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
