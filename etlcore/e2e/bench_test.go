@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -168,7 +169,7 @@ func echoSpec(name, comm string) []byte {
 }
 
 // inlineRounds is how many GET and ETL passes alternate in one iteration.
-const inlineRounds = 3
+const inlineRounds = 6
 
 // BenchmarkInlineETL (issue 4): inline echo throughput of 64 KiB and 8 MiB
 // objects per mode, and its ratio to a plain GET of the same objects
@@ -182,7 +183,7 @@ func BenchmarkInlineETL(b *testing.B) {
 	if err := cl.CreateBucket(ctx, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	loads := []benchLoad{{size: 64 << 10, count: 1024, workers: 8}, {size: 8 * mib, count: 32, workers: 4}}
+	loads := []benchLoad{{size: 64 << 10, count: 512, workers: 8}, {size: 8 * mib, count: 16, workers: 4}}
 	for _, l := range loads {
 		if _, err := putBench(ctx, cl, "bench", l); err != nil {
 			b.Fatal(err)
@@ -198,35 +199,53 @@ func BenchmarkInlineETL(b *testing.B) {
 		for _, mode := range benchModes {
 			b.Run("size="+l.name()+"/mode="+mode, func(b *testing.B) {
 				var get, etl time.Duration
+				var ratios []float64
 				for i := 0; i < b.N; i++ {
-					// GET and ETL passes alternate, so that both see the
-					// same (shared, noisy) machine.
+					// Short GET and ETL passes alternate, so that each pair
+					// sees the same (shared, noisy) machine; the ratio is
+					// the median over the pairs.
 					for r := 0; r < inlineRounds; r++ {
-						d, err := getBench(ctx, cl, "bench", l, api.GetOpts{})
+						dg, err := getBench(ctx, cl, "bench", l, api.GetOpts{})
 						if err != nil {
 							b.Fatal(err)
 						}
-						get += d
-						d, err = getBench(ctx, cl, "bench", l, api.GetOpts{ETLName: "echo-" + mode})
+						de, err := getBench(ctx, cl, "bench", l, api.GetOpts{ETLName: "echo-" + mode})
 						if err != nil {
 							b.Fatal(err)
 						}
-						etl += d
+						get, etl = get+dg, etl+de
+						ratios = append(ratios, dg.Seconds()/de.Seconds())
 					}
 				}
 				n := time.Duration(b.N * inlineRounds)
 				b.ReportMetric(mibPerSec(l, etl/n), "MiB/s")
 				b.ReportMetric(opsPerSec(l, etl/n), "ops/s")
 				b.ReportMetric(mibPerSec(l, get/n), "get-MiB/s")
-				b.ReportMetric(get.Seconds()/etl.Seconds(), "ratio-to-get")
+				b.ReportMetric(median(ratios), "ratio-to-get")
 			})
 		}
 	}
 }
 
+// offlineRounds is how many pairs of jobs (direct put off, on) one iteration runs.
+const offlineRounds = 4
+
+// median returns the median of xs (0 for none).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 // BenchmarkOfflineDirectPut (issue 4): offline bucket-to-bucket echo jobs
 // with direct put off and on, per mode, in the same iteration, and the
-// direct-put speedup (on / off throughput).
+// direct-put speedup (on / off throughput, the median over pairs of jobs).
 func BenchmarkOfflineDirectPut(b *testing.B) {
 	c := benchCluster(b)
 	ctx := context.Background()
@@ -235,7 +254,7 @@ func BenchmarkOfflineDirectPut(b *testing.B) {
 	if err := cl.CreateBucket(ctx, "src"); err != nil {
 		b.Fatal(err)
 	}
-	l := benchLoad{size: 256 << 10, count: 384, workers: 8}
+	l := benchLoad{size: 256 << 10, count: 256, workers: 8}
 	if _, err := putBench(ctx, cl, "src", l); err != nil {
 		b.Fatal(err)
 	}
@@ -274,20 +293,27 @@ func BenchmarkOfflineDirectPut(b *testing.B) {
 	for _, mode := range benchModes {
 		b.Run("mode="+mode, func(b *testing.B) {
 			var on, off time.Duration
+			var speedups []float64
 			for i := 0; i < b.N; i++ {
-				// Alternate the order so that neither side always runs on a warm cache.
-				if i%2 == 0 {
-					off += job(b, "echo-"+mode, false, "dst-off")
-					on += job(b, "echo-"+mode, true, "dst-on")
-				} else {
-					on += job(b, "echo-"+mode, true, "dst-on")
-					off += job(b, "echo-"+mode, false, "dst-off")
+				for r := 0; r < offlineRounds; r++ {
+					// Alternate the order so that neither side always
+					// runs second; the speedup is the median over the pairs.
+					var don, doff time.Duration
+					if r%2 == 0 {
+						doff = job(b, "echo-"+mode, false, "dst-off")
+						don = job(b, "echo-"+mode, true, "dst-on")
+					} else {
+						don = job(b, "echo-"+mode, true, "dst-on")
+						doff = job(b, "echo-"+mode, false, "dst-off")
+					}
+					on, off = on+don, off+doff
+					speedups = append(speedups, doff.Seconds()/don.Seconds())
 				}
 			}
-			n := time.Duration(b.N)
+			n := time.Duration(b.N * offlineRounds)
 			b.ReportMetric(mibPerSec(l, on/n), "dp-on-MiB/s")
 			b.ReportMetric(mibPerSec(l, off/n), "dp-off-MiB/s")
-			b.ReportMetric(off.Seconds()/on.Seconds(), "direct-put-speedup")
+			b.ReportMetric(median(speedups), "direct-put-speedup")
 		})
 	}
 }
