@@ -104,6 +104,7 @@ func (p *Proxy) healthLoop(ctx context.Context) {
 	tick := time.NewTicker(p.cfg.HealthInterval)
 	defer tick.Stop()
 	cl := &http.Client{Transport: p.client.Transport, Timeout: 2 * time.Second}
+	fails := map[string]int{} // consecutive failed probes per target
 	for {
 		select {
 		case <-ctx.Done():
@@ -119,12 +120,27 @@ func (p *Proxy) healthLoop(ctx context.Context) {
 			go func(t api.NodeInfo) {
 				defer wg.Done()
 				ok := probe(ctx, cl, t.URL)
+				mu.Lock()
+				if ok {
+					delete(fails, t.ID)
+				} else {
+					fails[t.ID]++
+				}
+				failed := fails[t.ID]
+				mu.Unlock()
 				if ok && !t.Alive {
-					// A target that was down comes back by joining again;
-					// a target still answering was only slow.
+					// A restarted target comes back by joining again; one
+					// that was marked down while only slow is up again.
+					if p.setAlive(t.ID, true) {
+						p.log.Printf("target %s at %s answers again", t.ID, t.URL)
+						mu.Lock()
+						changed = true
+						mu.Unlock()
+					}
 					return
 				}
-				if !ok && p.setAlive(t.ID, false) {
+				// One failed probe may be a busy machine: down after two in a row.
+				if !ok && failed >= probesToDown && p.setAlive(t.ID, false) {
 					p.log.Printf("target %s at %s is down", t.ID, t.URL)
 					mu.Lock()
 					changed = true
@@ -139,6 +155,10 @@ func (p *Proxy) healthLoop(ctx context.Context) {
 		}
 	}
 }
+
+// probesToDown is how many probes in a row must fail before a target is
+// marked down.
+const probesToDown = 2
 
 func probe(ctx context.Context, cl *http.Client, url string) bool {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+api.PathHealth, nil)
