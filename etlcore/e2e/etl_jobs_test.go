@@ -191,67 +191,11 @@ func TestETLJobs2000(t *testing.T) {
 	}
 
 	// coer with fault failing every 10th object of each transformer process:
-	// target t's process fails floor(n_t/10) of its n_t objects.
-	if _, err := cl.ETLInit(ctx, specYAML("fault-coer", "hpush://", "etlbench/transformer-fault", "")); err != nil {
-		t.Fatal(err)
+	// target t's process fails floor(n_t/10) of its n_t objects. In every
+	// mode (ws errors are recorded as errors too).
+	for _, comm := range []string{"hpush", "hpull", "ws"} {
+		jobCoer(t, cl, comm, objs)
 	}
-	id, err = cl.StartETLBucket(ctx, "src", "dst-coer", api.TCBMsg{ETLName: "fault-coer", ETLArgs: "fail=500,every=10", ContOnErr: true, NumWorkers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st = waitJob(t, cl, id)
-	checkJobSums(t, "coer", st)
-	var wantErrs int64
-	for tid, tc := range st.Targets {
-		if tc.ObjsIn == 0 {
-			t.Fatalf("coer: target %s got no objects", tid)
-		}
-		if tc.Errors != tc.ObjsIn/10 {
-			t.Fatalf("coer: target %s: %d errors of %d objects, want %d", tid, tc.Errors, tc.ObjsIn, tc.ObjsIn/10)
-		}
-		wantErrs += tc.ObjsIn / 10
-	}
-	if st.ObjsIn != n || st.Errors != wantErrs || st.ObjsOut != n-wantErrs {
-		t.Fatalf("coer: %+v, want %d in, %d errors, %d out", st.Counters, n, wantErrs, n-wantErrs)
-	}
-	// Each target keeps its first 128 errors (etl.MaxObjErrs).
-	perTarget := map[string]int{}
-	seen := map[string]bool{}
-	for _, oe := range st.ObjErrs {
-		if oe.Status != http.StatusInternalServerError || !strings.Contains(oe.Message, "on purpose") || oe.ObjName == "" || seen[oe.ObjName] {
-			t.Fatalf("coer: recorded error %+v: want status 500, the transformer's message, a distinct object", oe)
-		}
-		seen[oe.ObjName] = true
-		perTarget[oe.Target]++
-	}
-	for tid, tc := range st.Targets {
-		if want := min(int(tc.Errors), 128); perTarget[tid] != want {
-			t.Fatalf("coer: target %s: %d recorded errors of %d, want %d (all: %v)", tid, perTarget[tid], tc.Errors, want, perTarget)
-		}
-	}
-	ents, err := cl.ListAll(ctx, "dst-coer", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(len(ents)) != n-wantErrs {
-		t.Fatalf("coer: %d objects written, want %d", len(ents), n-wantErrs)
-	}
-	written := make(map[string][]byte, len(ents))
-	for _, e := range ents {
-		b, ok := objs[e.Name]
-		if !ok {
-			t.Fatalf("coer: unexpected object %s", e.Name)
-		}
-		written[e.Name] = b
-	}
-	for _, oe := range st.ObjErrs {
-		for name := range objs {
-			if strings.HasSuffix(oe.ObjName, name) && written[name] != nil {
-				t.Fatalf("coer: %s failed (%s) yet was written", name, oe.Message)
-			}
-		}
-	}
-	checkBucket(t, cl, "dst-coer", written)
 
 	// Without coer the job fails, naming the target and the object.
 	if _, err := cl.ETLInit(ctx, specYAML("fault-stop", "hpush://", "etlbench/transformer-fault", "")); err != nil {
@@ -271,6 +215,77 @@ func TestETLJobs2000(t *testing.T) {
 	if st.Errors < 1 || st.ObjsOut >= n {
 		t.Fatalf("job without coer: %+v", st.Counters)
 	}
+}
+
+// jobCoer runs a continue-on-error bucket job over all of objs through a
+// fresh fault ETL of mode comm failing every 10th object, and checks the
+// exact outcome.
+func jobCoer(t *testing.T, cl *api.Client, comm string, objs map[string][]byte) {
+	t.Helper()
+	ctx := context.Background()
+	n := int64(len(objs))
+	etlName, dst := "fault-coer-"+comm, "dst-coer-"+comm
+	if _, err := cl.ETLInit(ctx, specYAML(etlName, comm+"://", "etlbench/transformer-fault", "")); err != nil {
+		t.Fatal(err)
+	}
+	id, err := cl.StartETLBucket(ctx, "src", dst, api.TCBMsg{ETLName: etlName, ETLArgs: "fail=500,every=10", ContOnErr: true, NumWorkers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := waitJob(t, cl, id)
+	checkJobSums(t, dst, st)
+	var wantErrs int64
+	for tid, tc := range st.Targets {
+		if tc.ObjsIn == 0 {
+			t.Fatalf("coer %s: target %s got no objects", comm, tid)
+		}
+		if tc.Errors != tc.ObjsIn/10 {
+			t.Fatalf("coer %s: target %s: %d errors of %d objects, want %d", comm, tid, tc.Errors, tc.ObjsIn, tc.ObjsIn/10)
+		}
+		wantErrs += tc.ObjsIn / 10
+	}
+	if st.ObjsIn != n || st.Errors != wantErrs || st.ObjsOut != n-wantErrs {
+		t.Fatalf("coer %s: %+v, want %d in, %d errors, %d out", comm, st.Counters, n, wantErrs, n-wantErrs)
+	}
+	// Each target keeps its first 128 errors (etl.MaxObjErrs).
+	perTarget := map[string]int{}
+	seen := map[string]bool{}
+	for _, oe := range st.ObjErrs {
+		if oe.Status != http.StatusInternalServerError || !strings.Contains(oe.Message, "on purpose") || oe.ObjName == "" || seen[oe.ObjName] {
+			t.Fatalf("coer %s: recorded error %+v: want status 500, the transformer's message, a distinct object", comm, oe)
+		}
+		seen[oe.ObjName] = true
+		perTarget[oe.Target]++
+	}
+	for tid, tc := range st.Targets {
+		if want := min(int(tc.Errors), 128); perTarget[tid] != want {
+			t.Fatalf("coer %s: target %s: %d recorded errors of %d, want %d (all: %v)", comm, tid, perTarget[tid], tc.Errors, want, perTarget)
+		}
+	}
+	ents, err := cl.ListAll(ctx, dst, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(ents)) != n-wantErrs {
+		t.Fatalf("coer %s: %d objects written, want %d", comm, len(ents), n-wantErrs)
+	}
+	written := make(map[string][]byte, len(ents))
+	for _, e := range ents {
+		b, ok := objs[e.Name]
+		if !ok {
+			t.Fatalf("coer %s: unexpected object %s", comm, e.Name)
+		}
+		written[e.Name] = b
+	}
+	for _, oe := range st.ObjErrs {
+		for name := range objs {
+			if strings.HasSuffix(oe.ObjName, name) && written[name] != nil {
+				t.Fatalf("coer %s: %s failed (%s) yet was written", comm, name, oe.Message)
+			}
+		}
+	}
+	checkBucket(t, cl, dst, written)
+
 }
 
 // TestETLPipelines: inline etl_pipeline and a bucket job with pipeline,
