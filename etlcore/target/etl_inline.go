@@ -105,7 +105,9 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj stri
 	n, err := io.Copy(w, res.Body)
 	if err != nil {
 		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), http.StatusBadGateway, "stream result: "+err.Error())
-		return // the client sees a truncated body: the connection is closed
+		// Abort the response so the client sees the truncation: returning
+		// would end a chunked body cleanly (a short, "complete" object).
+		panic(http.ErrAbortHandler)
 	}
 	e.stats.Add(fi.Size(), n)
 }
