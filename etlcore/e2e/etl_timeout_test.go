@@ -25,9 +25,13 @@ func checkTimeoutErr(t *testing.T, what string, err error, took time.Duration) {
 	if st := api.StatusOf(err); st != http.StatusGatewayTimeout {
 		t.Fatalf("%s: status %d (%v), want 504", what, st, err)
 	}
-	if !strings.Contains(strings.ToLower(err.Error()), "timeout") {
+	// The message itself (not just the status text) says it timed out: the
+	// target's "obj_timeout", or the transformer's own deadline (hpull inline
+	// goes straight to the transformer).
+	if msg := strings.ReplaceAll(err.Error(), "Gateway Timeout", ""); !strings.Contains(msg, "timeout") && !strings.Contains(msg, "deadline exceeded") {
 		t.Fatalf("%s: message %q does not say timeout", what, err)
 	}
+	t.Logf("%s: %v after %v", what, err, took.Round(time.Millisecond))
 	if took > timeoutBound {
 		t.Fatalf("%s: failed after %v, want within %v", what, took, timeoutBound)
 	}
@@ -55,7 +59,7 @@ func TestETLObjTimeout(t *testing.T) {
 		i := 0
 		for obj, b := range objs {
 			i++
-			if i > 2 {
+			if i > 1 {
 				break
 			}
 			start := time.Now()
