@@ -88,12 +88,36 @@ func TestETLObjTimeout(t *testing.T) {
 				t.Fatalf("%s: inline GET with %s without sleep after the timeout: %v", comm, name, err)
 			}
 		}
+		// A multi-object job with coer: each object fails with a timeout,
+		// recorded with its status; nothing is written.
+		id, err := cl.StartETLListRange(ctx, "src", api.TCOMsg{
+			TCBMsg: api.TCBMsg{ETLName: name, ETLArgs: "sleep=3s", ContOnErr: true, NumWorkers: 4},
+			ToBck:  "dst-" + comm, ObjNames: []string{"obj-0001.bin", "obj-0002.bin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		st := waitJob(t, cl, id)
+		if st.ObjsIn != 2 || st.Errors != 2 || st.ObjsOut != 0 || len(st.ObjErrs) != 2 {
+			t.Fatalf("%s: job of 2 timed-out objects: %+v, %d recorded errors", comm, st.Counters, len(st.ObjErrs))
+		}
+		for _, oe := range st.ObjErrs {
+			if oe.Status != http.StatusGatewayTimeout {
+				t.Fatalf("%s: job error %+v, want status 504", comm, oe)
+			}
+		}
+		if took := time.Since(start); took > 2*timeoutBound {
+			t.Fatalf("%s: job of 2 timed-out objects took %v", comm, took)
+		}
+		if ents, err := cl.ListAll(ctx, "dst-"+comm, ""); err == nil && len(ents) != 0 {
+			t.Fatalf("%s: the timed-out job wrote %d objects", comm, len(ents))
+		}
 		d, err := cl.ETLShow(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Info.Stage != api.StageRunning {
-			t.Fatalf("%s is %s after timeouts, want Running", name, d.Info.Stage)
+		if d.Info.Stage != api.StageRunning || d.Info.Errors < 3 {
+			t.Fatalf("%s is %s with %d errors after timeouts, want Running and >= 3 (copy and job)", name, d.Info.Stage, d.Info.Errors)
 		}
 		if err := cl.ETLDelete(ctx, name); err != nil {
 			t.Fatal(err)
