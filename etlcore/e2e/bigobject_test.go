@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -206,4 +207,44 @@ func BenchmarkBigObject1GiB(b *testing.B) {
 	}
 	b.ReportMetric(float64(last.targetPeak)/(1<<20), "target-peak-RSS-MiB")
 	b.ReportMetric(float64(maxT)/(1<<20), "transformer-peak-RSS-MiB")
+}
+
+// TestEchoStreamSizes: objects around the transformer SDK's and net/http's
+// buffer sizes (32 KiB reply peek, 256 KiB unread-body limit) come back
+// byte-identical through echo in every mode, alone and as a two-stage
+// pipeline (the second stage gets the bytes pushed in a request body, which
+// the SDK once cut short, and the first relays its answer).
+func TestEchoStreamSizes(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Targets: 1})
+	ctx := context.Background()
+	cl := c.Client
+	if err := cl.CreateBucket(ctx, "sizes"); err != nil {
+		t.Fatal(err)
+	}
+	sizes := []int{0, 1, 4 << 10, 32 << 10, 40 << 10, 100 << 10, 256 << 10, 300 << 10, 1<<20 + 3}
+	for _, size := range sizes {
+		if err := cl.PutObject(ctx, "sizes", fmt.Sprintf("o-%d", size), io.LimitReader(&patternReader{size: int64(size)}, int64(size)), int64(size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, mode := range benchModes {
+		name, name2 := "sizes-echo-"+mode, "sizes-echo2-"+mode
+		for _, n := range []string{name, name2} {
+			if _, err := cl.ETLInit(ctx, echoSpec(n, mode)); err != nil {
+				t.Fatalf("init %s: %v", n, err)
+			}
+		}
+		for _, opts := range []api.GetOpts{{ETLName: name}, {ETLName: name, Pipeline: []string{name2}}} {
+			for _, size := range sizes {
+				got, err := cl.GetObjectBytes(ctx, "sizes", fmt.Sprintf("o-%d", size), opts)
+				if err != nil {
+					t.Fatalf("%s (pipeline %v) %d B: %v", mode, opts.Pipeline, size, err)
+				}
+				want, _ := io.ReadAll(&patternReader{size: int64(size)})
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s (pipeline %v) %d B: %d bytes back, not identical", mode, opts.Pipeline, size, len(got))
+				}
+			}
+		}
+	}
 }
