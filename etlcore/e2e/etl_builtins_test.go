@@ -182,8 +182,9 @@ func etlRunningEverywhere(t *testing.T, cl *api.Client, name string) {
 }
 
 // TestETLBuiltins: every built-in transformer over every communication
-// mode: init, Running on every target, one verified inline GET, delete,
-// and no transformer process left.
+// mode: init, Running on every target, one verified inline GET, stop ->
+// Aborted, start -> Running (verified again), delete, and no transformer
+// process left.
 func TestETLBuiltins(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Targets: 3})
 	ctx := context.Background()
@@ -232,6 +233,34 @@ func TestETLBuiltins(t *testing.T) {
 			if err := bc.check(inputs[bc.obj], out); err != nil {
 				t.Fatalf("%s over %s: %v", bc.name, comm, err)
 			}
+		}
+		// stop -> Aborted on every target, no process left; start ->
+		// Running again, and the transform still right.
+		for _, name := range names {
+			if err := cl.ETLStop(ctx, name); err != nil {
+				t.Fatalf("stop %s: %v", name, err)
+			}
+			d, err := cl.ETLShow(ctx, name)
+			if err != nil || d.Info.Stage != api.StageAborted || len(d.Targets) != 3 || !allAborted(d) {
+				t.Fatalf("%s after stop: %+v %v, want Aborted on 3 targets", name, d, err)
+			}
+		}
+		waitNoTransformers(t, c)
+		for i, bc := range cases {
+			if err := cl.ETLStart(ctx, names[i]); err != nil {
+				t.Fatalf("start %s: %v", names[i], err)
+			}
+			etlRunningEverywhere(t, cl, names[i])
+			out, err := cl.GetObjectBytes(ctx, "src", bc.obj, api.GetOpts{ETLName: names[i], ETLArgs: bc.args})
+			if err != nil {
+				t.Fatalf("%s after restart: inline GET %s: %v", names[i], bc.obj, err)
+			}
+			if err := bc.check(inputs[bc.obj], out); err != nil {
+				t.Fatalf("%s over %s after restart: %v", bc.name, comm, err)
+			}
+		}
+		if n := countTransformers(c); n != 3*len(cases) {
+			t.Fatalf("%s: %d transformer processes running, want %d", comm, n, 3*len(cases))
 		}
 		// fault failing on purpose: the transformer's status and message
 		// reach the client.
