@@ -35,6 +35,10 @@ func (r *patternReader) Read(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// bigModes are the paths a big object takes: the three modes and an hpush
+// pipeline of two echoes.
+var bigModes = []string{"hpush", "hpull", "ws", "pipeline"}
+
 // bigObjectResult is what one big-object run measured.
 type bigObjectResult struct {
 	size            int64
@@ -76,8 +80,8 @@ func peakRSS(tb testing.TB, pid int, what string) int64 {
 }
 
 // runBigObject PUTs one object of size bytes (streamed, hashed on the way)
-// into a fresh one-target cluster and GETs it through echo in every mode,
-// one fresh ETL (so one fresh transformer process) per mode, checking the
+// into a fresh one-target cluster and GETs it through echo in every mode
+// and an hpush pipeline, fresh ETLs (so fresh transformer processes) each time, checking the
 // streamed output's length and xxhash64 against the input's. Peak RSS
 // (VmHWM) of the target and of each transformer is recorded.
 func runBigObject(tb testing.TB, size int64) *bigObjectResult {
@@ -98,18 +102,28 @@ func runBigObject(tb testing.TB, size int64) *bigObjectResult {
 	}
 	want := hin.Sum64()
 	res.targetAfterPut = peakRSS(tb, tpid, "target")
-	for _, mode := range benchModes {
-		name := "big-echo-" + mode
-		if _, err := cl.ETLInit(ctx, echoSpec(name, mode)); err != nil {
-			tb.Fatalf("init %s: %v", name, err)
+	for _, mode := range bigModes {
+		// "pipeline": echo -> echo over hpush, the second stage gets the
+		// bytes in the request body (the target passes etl_fqn otherwise).
+		names := []string{"big-echo-" + mode}
+		comm := mode
+		if mode == "pipeline" {
+			names, comm = []string{"big-echo-p1", "big-echo-p2"}, "hpush"
 		}
-		xpid, err := pidOfTransformer(c, name)
-		if err != nil {
-			tb.Fatal(err)
+		pids := make([]int, len(names))
+		for i, name := range names {
+			if _, err := cl.ETLInit(ctx, echoSpec(name, comm)); err != nil {
+				tb.Fatalf("init %s: %v", name, err)
+			}
+			pid, err := pidOfTransformer(c, name)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			pids[i] = pid
+			res.transformerBase[mode] = max(res.transformerBase[mode], peakRSS(tb, pid, "transformer "+name))
 		}
-		res.transformerBase[mode] = peakRSS(tb, xpid, "transformer "+name)
 		start := time.Now()
-		resp, err := cl.GetObject(ctx, "big", "obj", api.GetOpts{ETLName: name})
+		resp, err := cl.GetObject(ctx, "big", "obj", api.GetOpts{ETLName: names[0], Pipeline: names[1:]})
 		if err != nil {
 			tb.Fatalf("%s: get: %v", mode, err)
 		}
@@ -123,9 +137,11 @@ func runBigObject(tb testing.TB, size int64) *bigObjectResult {
 			tb.Fatalf("%s: output xxhash64 %016x, input %016x", mode, got, want)
 		}
 		res.mibPerSec[mode] = float64(size) / (1 << 20) / time.Since(start).Seconds()
-		res.transformerPeak[mode] = peakRSS(tb, xpid, "transformer "+name)
-		if err := cl.ETLDelete(ctx, name); err != nil {
-			tb.Fatalf("delete %s: %v", name, err)
+		for i, name := range names {
+			res.transformerPeak[mode] = max(res.transformerPeak[mode], peakRSS(tb, pids[i], "transformer "+name))
+			if err := cl.ETLDelete(ctx, name); err != nil {
+				tb.Fatalf("delete %s: %v", name, err)
+			}
 		}
 	}
 	res.targetPeak = peakRSS(tb, tpid, "target")
@@ -135,8 +151,8 @@ func runBigObject(tb testing.TB, size int64) *bigObjectResult {
 func (r *bigObjectResult) log(tb testing.TB) {
 	tb.Helper()
 	tb.Logf("%d MiB object: target peak RSS %d MiB (at start %d MiB, after PUT %d MiB)", r.size>>20, r.targetPeak>>20, r.targetBase>>20, r.targetAfterPut>>20)
-	for _, mode := range benchModes {
-		tb.Logf("  %-5s echo: %.0f MiB/s, transformer peak RSS %d MiB (once running %d MiB)", mode, r.mibPerSec[mode], r.transformerPeak[mode]>>20, r.transformerBase[mode]>>20)
+	for _, mode := range bigModes {
+		tb.Logf("  %-8s echo: %.0f MiB/s, transformer peak RSS %d MiB (once running %d MiB)", mode, r.mibPerSec[mode], r.transformerPeak[mode]>>20, r.transformerBase[mode]>>20)
 	}
 }
 
@@ -153,7 +169,7 @@ func TestBigObjectStreaming(t *testing.T) {
 	if g := r.targetPeak - r.targetBase; g >= maxGrowth {
 		t.Errorf("target peak RSS grew by %d MiB (from %d MiB), want < %d MiB", g>>20, r.targetBase>>20, maxGrowth>>20)
 	}
-	for _, mode := range benchModes {
+	for _, mode := range bigModes {
 		if g := r.transformerPeak[mode] - r.transformerBase[mode]; g >= maxGrowth {
 			t.Errorf("%s: transformer peak RSS grew by %d MiB (from %d MiB), want < %d MiB", mode, g>>20, r.transformerBase[mode]>>20, maxGrowth>>20)
 		}
@@ -172,7 +188,7 @@ func checkBigObject(tb testing.TB, r *bigObjectResult) {
 	if r.targetPeak >= maxBigRSS {
 		tb.Errorf("target peak RSS %d MiB, want < %d MiB", r.targetPeak>>20, maxBigRSS>>20)
 	}
-	for _, mode := range benchModes {
+	for _, mode := range bigModes {
 		if p := r.transformerPeak[mode]; p >= maxBigRSS {
 			tb.Errorf("%s: transformer peak RSS %d MiB, want < %d MiB", mode, p>>20, maxBigRSS>>20)
 		}
@@ -201,7 +217,7 @@ func BenchmarkBigObject1GiB(b *testing.B) {
 	last.log(b)
 	checkBigObject(b, last)
 	var maxT int64
-	for _, mode := range benchModes {
+	for _, mode := range bigModes {
 		b.ReportMetric(last.mibPerSec[mode], mode+"-MiB/s")
 		maxT = max(maxT, last.transformerPeak[mode])
 	}
