@@ -9,7 +9,7 @@ export ETLBENCH_BIN
 TEST_TIMEOUT ?= 25m
 SCENARIO ?= scenarios/quick.yaml
 
-.PHONY: all deps build run test test-short bench lint clean
+.PHONY: all deps build run test test-short bench lint fuzz clean
 
 all: build
 
@@ -26,6 +26,11 @@ run: build
 
 test: build lint
 	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	@FUZZTIME=3s GO=$(GO) bash deploy/fuzz.sh
+
+# fuzz runs every fuzz target for FUZZTIME (default 30s here).
+fuzz:
+	@FUZZTIME=$${FUZZTIME:-30s} GO=$(GO) bash deploy/fuzz.sh
 
 test-short: build
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
