@@ -115,7 +115,7 @@ func (c *httpComm) Do(ctx context.Context, req *ObjRequest) (*ObjResult, error) 
 			if resp.StatusCode < 400 {
 				msg = "unexpected status: " + msg
 			}
-			return nil, &ObjError{Class: ClassTransformer, Status: resp.StatusCode, Msg: what + ": " + msg}
+			return nil, &ObjError{Class: answerClass(resp.StatusCode), Status: resp.StatusCode, Msg: what + ": " + msg}
 		}
 	}
 }

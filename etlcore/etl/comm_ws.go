@@ -258,7 +258,7 @@ func (c *wsConn) readLoop() {
 			call.replyDone.Store(true)
 			n, msg, status, isErr := api.ParseWSText(b)
 			if isErr {
-				call.deliver(wsOutcome{err: &ObjError{Class: ClassTransformer, Status: status, Msg: call.what + ": " + msg}})
+				call.deliver(wsOutcome{err: &ObjError{Class: answerClass(status), Status: status, Msg: call.what + ": " + msg}})
 			} else {
 				call.deliver(wsOutcome{res: &ObjResult{DirectPut: true, DirectPutLength: n}})
 			}

@@ -108,3 +108,13 @@ func ErrStatus(err error) int {
 	}
 	return 0
 }
+
+// answerClass is the class of a transformer's error answer: a 504 means
+// the transformer's own obj_timeout fired (it gets the same limit as the
+// target), so it is counted as a timeout like the target's own.
+func answerClass(status int) string {
+	if status == 504 {
+		return ClassTimeout
+	}
+	return ClassTransformer
+}
