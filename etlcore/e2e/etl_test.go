@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -119,6 +120,27 @@ func TestETLMatrix(t *testing.T) {
 			}
 			_ = cl.DeleteObject(ctx, "src", "copies/"+name)
 			break
+		}
+	}
+	// Prometheus metrics: the proxy's map and ETLs, each target's counters.
+	metrics := func(url string) string {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if m := metrics(c.ProxyURL); !strings.Contains(m, `etlcore_targets{state="alive"} 3`) || !strings.Contains(m, `etlcore_etls{stage="Running"} 6`) {
+		t.Fatalf("proxy metrics:\n%s", m)
+	}
+	for i := 1; i <= 3; i++ {
+		m := metrics(c.Target(i).URL)
+		for _, want := range []string{`etlcore_etl_objects_out_total{target="t` + fmt.Sprint(i) + `",etl="md5-ws",comm="ws://"}`, "etlcore_etl_latency_seconds_total{", "etlcore_goroutines{"} {
+			if !strings.Contains(m, want) {
+				t.Fatalf("target t%d metrics lack %s:\n%s", i, want, m)
+			}
 		}
 	}
 	list, err := cl.ETLList(ctx)

@@ -119,6 +119,7 @@ func (p *Proxy) routes() http.Handler {
 	mux.HandleFunc(api.PathHealth, func(w http.ResponseWriter, r *http.Request) {
 		api.WriteJSON(w, api.NodeInfo{ID: p.cfg.ID, Role: "proxy", URL: p.url, Alive: true})
 	})
+	mux.HandleFunc(api.PathMetrics, p.handleMetrics)
 	p.ctl.routes(mux)
 	return mux
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
@@ -86,6 +87,8 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj stri
 		http.Redirect(w, r, etl.HPullRedirectURL(e.inst.URL(), bck, obj, fqn, args), http.StatusTemporaryRedirect)
 		return
 	}
+	start := time.Now()
+	defer e.observe(start)
 	res, err := e.comm.Do(r.Context(), &etl.ObjRequest{Bck: bck, ObjName: obj, FQN: fqn, Size: fi.Size(), Args: args, NodeURLs: next})
 	if err != nil {
 		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
@@ -196,6 +199,8 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 			req.NodeURLs = append(append([]string(nil), x.pipeline...), dst)
 		}
 	}
+	start := time.Now()
+	defer e.observe(start)
 	res, err := e.comm.Do(ctx, req)
 	if err != nil {
 		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())

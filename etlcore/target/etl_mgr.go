@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
@@ -26,11 +27,20 @@ type etlInst struct {
 	inst   runtime.Instance
 	comm   etl.Communicator
 	stats  *etl.Stats
+	// latNanos and latCount total the time objects took through the
+	// transformer (success or not), for /metrics.
+	latNanos, latCount atomic.Int64
 
 	mu       sync.Mutex
 	stage    string
 	reason   string
 	stopping bool
+}
+
+// observe records one object's time through the transformer.
+func (e *etlInst) observe(start time.Time) {
+	e.latNanos.Add(int64(time.Since(start)))
+	e.latCount.Add(1)
 }
 
 func (e *etlInst) getStage() (string, string) {

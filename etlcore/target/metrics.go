@@ -3,6 +3,7 @@ package target
 import (
 	"fmt"
 	"net/http"
+	goruntime "runtime"
 	"sort"
 )
 
@@ -11,9 +12,11 @@ func (t *Target) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	t.etls.mu.RLock()
 	views := make([]TargetETL, 0, len(t.etls.etls))
 	comms := map[string]string{}
+	lat := map[string][2]int64{}
 	for _, e := range t.etls.etls {
 		views = append(views, e.view())
 		comms[e.name] = e.spec.Communication
+		lat[e.name] = [2]int64{e.latNanos.Load(), e.latCount.Load()}
 	}
 	t.etls.mu.RUnlock()
 	sort.Slice(views, func(i, j int) bool { return views[i].Name < views[j].Name })
@@ -29,6 +32,15 @@ func (t *Target) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	metric("etlcore_etl_bytes_in_total", "Bytes sent to the transformer.", func(v TargetETL) int64 { return v.Stats.BytesIn })
 	metric("etlcore_etl_bytes_out_total", "Bytes the transformer produced.", func(v TargetETL) int64 { return v.Stats.BytesOut })
 	metric("etlcore_etl_errors_total", "Objects that failed.", func(v TargetETL) int64 { return v.Stats.Errors })
+	fmt.Fprintf(w, "# HELP etlcore_etl_latency_seconds_total Time objects spent in the transformer path, by mode.\n# TYPE etlcore_etl_latency_seconds_total counter\n")
+	for _, v := range views {
+		fmt.Fprintf(w, "etlcore_etl_latency_seconds_total{target=%q,etl=%q,comm=%q} %g\n", t.cfg.ID, v.Name, comms[v.Name], float64(lat[v.Name][0])/1e9)
+	}
+	fmt.Fprintf(w, "# HELP etlcore_etl_latency_observations_total Objects timed in etlcore_etl_latency_seconds_total.\n# TYPE etlcore_etl_latency_observations_total counter\n")
+	for _, v := range views {
+		fmt.Fprintf(w, "etlcore_etl_latency_observations_total{target=%q,etl=%q,comm=%q} %d\n", t.cfg.ID, v.Name, comms[v.Name], lat[v.Name][1])
+	}
+	fmt.Fprintf(w, "# HELP etlcore_goroutines Goroutines of the target process.\n# TYPE etlcore_goroutines gauge\netlcore_goroutines{target=%q} %d\n", t.cfg.ID, goruntime.NumGoroutine())
 	fmt.Fprintf(w, "# HELP etlcore_etl_running Whether the ETL runs on this target.\n# TYPE etlcore_etl_running gauge\n")
 	for _, v := range views {
 		up := 0
