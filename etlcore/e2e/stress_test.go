@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -139,6 +140,14 @@ func TestStress(t *testing.T) {
 	for _, n := range c.State.Nodes {
 		pids[n.ID] = n.PID
 	}
+	urls := map[string]string{}
+	for _, n := range c.State.Nodes {
+		urls[n.ID] = n.URL
+	}
+	baseG := map[string]int{}
+	for id, u := range urls {
+		baseG[id] = goroutinesOf(t, u)
+	}
 	base := map[string]procUsage{}
 	for id, pid := range pids {
 		u, err := readUsage(pid)
@@ -259,7 +268,7 @@ func TestStress(t *testing.T) {
 		}
 	}
 	tr.CloseIdleConnections()
-	const fdSlack = 16
+	const fdSlack, goSlack = 16, 24
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var over []string
@@ -272,6 +281,9 @@ func TestStress(t *testing.T) {
 			after[id] = u
 			if u.fds > base[id].fds+fdSlack {
 				over = append(over, fmt.Sprintf("%s: %d fds (baseline %d)", id, u.fds, base[id].fds))
+			}
+			if g := goroutinesOf(t, urls[id]); g > baseG[id]+goSlack {
+				over = append(over, fmt.Sprintf("%s: %d goroutines (baseline %d)", id, g, baseG[id]))
 			}
 		}
 		if len(over) == 0 {
@@ -293,8 +305,29 @@ func TestStress(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("file descriptors did not return to baseline (+%d) within 20 s: %s", fdSlack, strings.Join(over, "; "))
+			t.Fatalf("file descriptors or goroutines did not return to baseline within 20 s: %s", strings.Join(over, "; "))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// goroutinesOf reads a node's etlcore_goroutines gauge from its /metrics.
+func goroutinesOf(t *testing.T, nodeURL string) int {
+	t.Helper()
+	resp, err := http.Get(nodeURL + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics of %s: %v", nodeURL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "etlcore_goroutines{") {
+			var n int
+			if _, err := fmt.Sscanf(line[strings.LastIndexByte(line, ' ')+1:], "%d", &n); err == nil {
+				return n
+			}
+		}
+	}
+	t.Fatalf("no etlcore_goroutines in the metrics of %s", nodeURL)
+	return 0
 }
