@@ -25,7 +25,7 @@ run: build
 	@bash deploy/run.sh $(SCENARIO)
 
 test: build lint
-	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	@FUZZTIME=3s GO=$(GO) bash deploy/fuzz.sh
 
 # fuzz runs every fuzz target for FUZZTIME (default 30s here).
