@@ -74,15 +74,25 @@ type CommOpts struct {
 	// ObjTimeout bounds one object, from Do until its result is read to
 	// the end (0: DefaultObjTimeout; < 0: none).
 	ObjTimeout time.Duration
-	// WSConns is the ws connection pool size (default DefaultWSConns).
+	// WSConns is how many ws connections the pool opens at Connect
+	// (default DefaultWSConns).
 	WSConns int
+	// WSMaxConns bounds the ws pool, which grows on demand: each connection
+	// carries one object at a time (default DefaultWSMaxConns; at least
+	// WSConns).
+	WSMaxConns int
 	// HTTPClient is used for hpush and hpull (and the ws handshake); nil
 	// gives a pooled client that does not follow redirects.
 	HTTPClient *http.Client
 }
 
-// DefaultWSConns is the default number of ws connections per communicator.
+// DefaultWSConns is the default number of ws connections a communicator
+// opens at Connect.
 const DefaultWSConns = 4
+
+// DefaultWSMaxConns is the default bound of a ws communicator's pool: as
+// many objects as may be in flight to one transformer at once.
+const DefaultWSMaxConns = 64
 
 // maxErrBody bounds how much of an error answer is kept as its message.
 const maxErrBody = 16 << 10
@@ -107,6 +117,10 @@ func NewCommunicator(comm, transformerURL string, opts CommOpts) (Communicator, 
 	if opts.WSConns <= 0 {
 		opts.WSConns = DefaultWSConns
 	}
+	if opts.WSMaxConns <= 0 {
+		opts.WSMaxConns = DefaultWSMaxConns
+	}
+	opts.WSMaxConns = max(opts.WSMaxConns, opts.WSConns)
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = newTransformerClient()
 	}

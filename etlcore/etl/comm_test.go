@@ -373,7 +373,7 @@ func TestCommConnRefused(t *testing.T) {
 // pool every reply goes to its own request.
 func TestWSInOrderConcurrent(t *testing.T) {
 	tt := newTestTransformer(t)
-	c := newComm(t, "ws", tt.URL(), CommOpts{WSConns: 4})
+	c := newComm(t, "ws", tt.URL(), CommOpts{WSConns: 4, WSMaxConns: 8})
 	if err := c.(Connector).Connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -418,8 +418,8 @@ func TestWSInOrderConcurrent(t *testing.T) {
 	tt.mu.Lock()
 	nconns := len(tt.wsConns)
 	tt.mu.Unlock()
-	if nconns != 4 {
-		t.Errorf("transformer has %d ws connections, want the pool of 4", nconns)
+	if nconns < 4 || nconns > 8 {
+		t.Errorf("transformer has %d ws connections, want the pool of 4 to 8", nconns)
 	}
 }
 

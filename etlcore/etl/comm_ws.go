@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,34 +20,52 @@ import (
 // The ws:// communicator keeps a pool of WebSocket connections to
 // <transformer>/ws. Per object it sends a binary control frame (api.WSCtrlMsg)
 // and, unless the transformer reads the local file, a binary data frame
-// streamed from the request body. Replies come back in order on each
-// connection; every connection keeps a FIFO of the requests it sent and a
-// reader goroutine that hands each reply to the request at its head:
+// streamed from the request body. A connection carries one object at a time:
+// the next object goes out only when the reply to the last one has been
+// read, so a reply can only belong to the object outstanding. (The ws
+// contract has no request id: with several objects in flight on one
+// connection, a transformer answering out of order would hand its results
+// to the wrong objects, undetected. With one, such a transformer stalls and
+// fails at obj_timeout.) Concurrency comes from the pool instead: it starts
+// with CommOpts.WSConns connections, dials more on demand up to
+// CommOpts.WSMaxConns, and a request finding them all busy waits for one
+// (within its obj_timeout). A reader goroutine per connection hands each
+// reply to the request outstanding:
 //   - binary reply: the result, streamed to the caller (the reader waits
 //     until the caller has read or closed it before reading the next reply);
-//   - text reply: delivered by direct put, or an error frame (api.ParseWSText).
+//   - text reply: delivered by direct put, or an error frame (api.ParseWSText);
+//   - a reply with no request outstanding: the connection is dropped.
 //
 // Better than AIStore: obj_timeout applies (a request that times out closes
-// its connection, so the FIFO can never be out of step, and fails the other
-// requests sent on it); a broken connection fails its requests at once and is
-// redialled by the next request; requests not yet sent move to another
-// connection.
+// its connection, which can then never be out of step, and is redialled by
+// a later request); a broken connection fails its request at once; a
+// request not yet sent moves to another connection.
 
 // wsComm is the ws:// communicator.
 type wsComm struct {
 	base   string // http://host:port of the transformer
 	wsURL  string // base + /ws
 	opts   CommOpts
-	slots  []*wsSlot
-	next   atomic.Uint64
+	slots  []*wsSlot       // WSMaxConns places for a connection
+	busy   chan struct{}   // one token per slot in use: a full channel means wait
 	ctx    context.Context // ends when the communicator is closed
 	cancel context.CancelFunc
 }
 
-// wsSlot holds one connection of the pool (nil or closed: dial on next use).
+// wsSlot holds one place of the pool: its connection (nil or closed: dial
+// on next use) and whether a request holds it.
 type wsSlot struct {
-	mu sync.Mutex
-	c  *wsConn
+	mu    sync.Mutex // serializes dialling
+	c     atomic.Pointer[wsConn]
+	inUse atomic.Bool
+}
+
+// live returns the slot's connection if it is open.
+func (s *wsSlot) live() *wsConn {
+	if c := s.c.Load(); c != nil && !c.isClosed() {
+		return c
+	}
+	return nil
 }
 
 // maxNotSentRetries bounds how often a request that was never sent moves to
@@ -56,7 +75,8 @@ const maxNotSentRetries = 3
 var wsBufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 func newWSComm(base string, opts CommOpts) *wsComm {
-	w := &wsComm{base: base, wsURL: base + api.PathWS, opts: opts, slots: make([]*wsSlot, opts.WSConns)}
+	n := max(opts.WSMaxConns, opts.WSConns)
+	w := &wsComm{base: base, wsURL: base + api.PathWS, opts: opts, slots: make([]*wsSlot, n), busy: make(chan struct{}, n)}
 	for i := range w.slots {
 		w.slots[i] = &wsSlot{}
 	}
@@ -64,10 +84,16 @@ func newWSComm(base string, opts CommOpts) *wsComm {
 	return w
 }
 
-// Connect dials every connection of the pool.
+// Connect dials the first WSConns connections of the pool.
 func (w *wsComm) Connect(ctx context.Context) error {
-	for i := range w.slots {
-		if _, err := w.slotConn(ctx, i); err != nil {
+	for i := range min(w.opts.WSConns, len(w.slots)) {
+		s := w.slots[i]
+		if !s.inUse.CompareAndSwap(false, true) {
+			continue
+		}
+		_, err := w.slotConn(ctx, i)
+		s.inUse.Store(false)
+		if err != nil {
 			return err
 		}
 	}
@@ -78,41 +104,66 @@ func (w *wsComm) Connect(ctx context.Context) error {
 func (w *wsComm) Close() error {
 	w.cancel()
 	for _, s := range w.slots {
-		s.mu.Lock()
-		c := s.c
-		s.mu.Unlock()
-		if c != nil {
+		if c := s.c.Load(); c != nil {
 			c.close(errors.New("communicator closed"))
 		}
 	}
 	return nil
 }
 
-// pick returns a live connection, preferring the one with the fewest
-// requests in flight; a dead slot counts as half busy, so an idle live
-// connection wins over a redial and a busy one loses to it.
-func (w *wsComm) pick(ctx context.Context) (*wsConn, error) {
+// acquire reserves a slot for one request and returns it with its
+// connection: an idle open connection if there is one, else a slot to dial
+// (or, when every slot is in use, the first to be released). release must
+// follow.
+func (w *wsComm) acquire(ctx context.Context) (int, *wsConn, error) {
 	if w.ctx.Err() != nil {
-		return nil, &ObjError{Class: ClassConnection, Msg: "ws communicator to " + w.base + " is closed"}
+		return -1, nil, &ObjError{Class: ClassConnection, Msg: "ws communicator to " + w.base + " is closed"}
 	}
-	n := len(w.slots)
-	start := int(w.next.Add(1) % uint64(n))
-	best, bestLoad := start, int64(-1)
-	for i := range n {
-		idx := (start + i) % n
-		s := w.slots[idx]
-		s.mu.Lock()
-		c := s.c
-		s.mu.Unlock()
-		load := int64(1) // dead: 0.5 in units of 2
-		if c != nil && !c.isClosed() {
-			load = 2 * c.inflight.Load()
-		}
-		if bestLoad < 0 || load < bestLoad {
-			best, bestLoad = idx, load
+	select {
+	case w.busy <- struct{}{}:
+	default:
+		select {
+		case w.busy <- struct{}{}:
+		case <-ctx.Done():
+			return -1, nil, connErr(ctx, fmt.Sprintf("ws: waiting for one of the %d connections to %s", len(w.slots), w.wsURL),
+				w.opts.ObjTimeout, context.Cause(ctx))
+		case <-w.ctx.Done():
+			return -1, nil, &ObjError{Class: ClassConnection, Msg: "ws communicator to " + w.base + " is closed"}
 		}
 	}
-	return w.slotConn(ctx, best)
+	// Holding a token, at least one slot is free (or about to be freed by
+	// a holder that has not reserved yet).
+	for {
+		for i, s := range w.slots { // an idle open connection, lowest first
+			if s.live() != nil && s.inUse.CompareAndSwap(false, true) {
+				if c := s.live(); c != nil {
+					return i, c, nil
+				}
+				s.inUse.Store(false)
+			}
+		}
+		for i, s := range w.slots { // else a place to dial
+			if s.inUse.CompareAndSwap(false, true) {
+				c, err := w.slotConn(ctx, i)
+				if err != nil {
+					w.release(i)
+					return -1, nil, err
+				}
+				return i, c, nil
+			}
+		}
+		if ctx.Err() != nil {
+			<-w.busy
+			return -1, nil, connErr(ctx, "ws: waiting for a connection to "+w.wsURL, w.opts.ObjTimeout, context.Cause(ctx))
+		}
+		runtime.Gosched()
+	}
+}
+
+// release frees slot i for the next request.
+func (w *wsComm) release(i int) {
+	w.slots[i].inUse.Store(false)
+	<-w.busy
 }
 
 // slotConn returns slot i's connection, dialling it if needed.
@@ -120,8 +171,8 @@ func (w *wsComm) slotConn(ctx context.Context, i int) (*wsConn, error) {
 	s := w.slots[i]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.c != nil && !s.c.isClosed() {
-		return s.c, nil
+	if c := s.live(); c != nil {
+		return c, nil
 	}
 	conn, _, err := websocket.Dial(ctx, w.wsURL, &websocket.DialOptions{HTTPClient: w.opts.HTTPClient})
 	if err != nil {
@@ -130,7 +181,7 @@ func (w *wsComm) slotConn(ctx context.Context, i int) (*wsConn, error) {
 	conn.SetReadLimit(-1) // replies are streamed: any size
 	c := &wsConn{comm: w, slot: i, conn: conn, sendSem: make(chan struct{}, 1)}
 	c.ctx, c.cancel = context.WithCancel(w.ctx)
-	s.c = c
+	s.c.Store(c)
 	go c.readLoop()
 	return c, nil
 }
@@ -148,7 +199,7 @@ func (w *wsComm) Do(ctx context.Context, req *ObjRequest) (*ObjResult, error) {
 		deadline = time.Now().Add(w.opts.ObjTimeout)
 	}
 	for attempt := 0; ; attempt++ {
-		c, err := w.pick(octx)
+		slot, c, err := w.acquire(octx)
 		if err != nil {
 			var oe *ObjError
 			if errors.As(err, &oe) && oe.Class == ClassTimeout {
@@ -156,7 +207,7 @@ func (w *wsComm) Do(ctx context.Context, req *ObjRequest) (*ObjResult, error) {
 			}
 			return nil, err
 		}
-		call := newWSCall(c, req, what)
+		call := newWSCall(c, slot, req, what)
 		res, err, notSent := call.run(ctx, deadline)
 		if notSent && attempt < maxNotSentRetries && ctx.Err() == nil {
 			continue
@@ -167,13 +218,12 @@ func (w *wsComm) Do(ctx context.Context, req *ObjRequest) (*ObjResult, error) {
 
 // wsConn is one connection of the pool.
 type wsConn struct {
-	comm     *wsComm
-	slot     int
-	conn     *websocket.Conn
-	ctx      context.Context // ends when the connection is closed
-	cancel   context.CancelFunc
-	sendSem  chan struct{} // one object sent at a time
-	inflight atomic.Int64
+	comm    *wsComm
+	slot    int
+	conn    *websocket.Conn
+	ctx     context.Context // ends when the connection is closed
+	cancel  context.CancelFunc
+	sendSem chan struct{} // one object sent at a time
 
 	mu       sync.Mutex
 	fifo     []*wsCall // sent (or being sent), awaiting their reply, in wire order
@@ -367,6 +417,7 @@ func (e *errReader) Read(p []byte) (int, error) {
 // wsCall is one request on one connection.
 type wsCall struct {
 	c      *wsConn
+	slot   int // the pool slot this request holds until finish
 	req    *ObjRequest
 	what   string
 	res    chan wsOutcome // one outcome, buffered
@@ -400,9 +451,8 @@ type wsOutcome struct {
 	notSent bool // the request never left: it may go to another connection
 }
 
-func newWSCall(c *wsConn, req *ObjRequest, what string) *wsCall {
-	c.inflight.Add(1)
-	return &wsCall{c: c, req: req, what: what, res: make(chan wsOutcome, 1),
+func newWSCall(c *wsConn, slot int, req *ObjRequest, what string) *wsCall {
+	return &wsCall{c: c, slot: slot, req: req, what: what, res: make(chan wsOutcome, 1),
 		sent: make(chan struct{}), gaveUp: make(chan struct{})}
 }
 
@@ -441,6 +491,9 @@ func (call *wsCall) run(ctx context.Context, deadline time.Time) (*ObjResult, er
 	if !call.sending.CompareAndSwap(sendIdle, sendCanceled) {
 		select {
 		case <-call.sent:
+			if !call.replyDone.Load() { // its reply would hold up the connection: drop it
+				call.c.close(fmt.Errorf("ws connection to %s: request %s canceled awaiting its reply", call.c.comm.wsURL, call.what))
+			}
 		default: // still sending the body, which the caller may now reuse: drop the connection
 			call.c.close(fmt.Errorf("ws connection to %s: request %s canceled while being sent", call.c.comm.wsURL, call.what))
 		}
@@ -471,7 +524,7 @@ func (call *wsCall) finish() {
 		if call.timer != nil {
 			call.timer.Stop()
 		}
-		call.c.inflight.Add(-1)
+		call.c.comm.release(call.slot)
 	})
 }
 

@@ -1,0 +1,158 @@
+package etl
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// eagerWS is a ws transformer that reads ahead: a reader goroutine takes
+// objects off the connection as soon as they arrive, and a writer answers
+// them after a delay, in order (or, with swap, in pairs, the second first).
+// It records the most objects ever outstanding on one connection.
+type eagerWS struct {
+	swap     bool
+	delay    time.Duration
+	maxOut   atomic.Int64
+	conns    atomic.Int64
+	received atomic.Int64
+}
+
+func (e *eagerWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/ws" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	e.conns.Add(1)
+	defer c.CloseNow()
+	ctx := r.Context()
+	var out atomic.Int64
+	objs := make(chan []byte, 64)
+	go func() {
+		defer close(objs)
+		for {
+			if _, _, err := c.Read(ctx); err != nil { // control frame
+				return
+			}
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			e.received.Add(1)
+			n := out.Add(1)
+			for m := e.maxOut.Load(); n > m && !e.maxOut.CompareAndSwap(m, n); m = e.maxOut.Load() {
+			}
+			objs <- data
+		}
+	}()
+	var pending [][]byte
+	for data := range objs {
+		time.Sleep(e.delay)
+		pending = append(pending, data)
+		if e.swap && len(pending) < 2 {
+			continue
+		}
+		for i := len(pending) - 1; i >= 0; i-- {
+			out.Add(-1)
+			if c.Write(ctx, websocket.MessageBinary, pending[i]) != nil {
+				return
+			}
+		}
+		pending = pending[:0]
+	}
+}
+
+// TestWSOneObjectPerConn: however many requests are concurrent, a ws
+// connection carries one object at a time, the pool grows on demand up to
+// WSMaxConns, and every reply reaches its own request.
+func TestWSOneObjectPerConn(t *testing.T) {
+	e := &eagerWS{delay: 5 * time.Millisecond}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	c := newComm(t, "ws", srv.URL, CommOpts{WSConns: 2, WSMaxConns: 6, ObjTimeout: 20 * time.Second})
+	if err := c.(Connector).Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.conns.Load(); got != 2 {
+		t.Fatalf("Connect opened %d connections, want WSConns (2)", got)
+	}
+	const n = 120
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			body := fmt.Appendf(nil, "object %03d", i)
+			res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: fmt.Sprint(i), Body: bytes.NewReader(body), Size: int64(len(body))})
+			if err != nil {
+				errs <- fmt.Errorf("object %d: %w", i, err)
+				return
+			}
+			if got := readResult(t, res); !bytes.Equal(got, body) {
+				errs <- fmt.Errorf("object %d: got %q", i, got)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if m := e.maxOut.Load(); m != 1 {
+		t.Errorf("up to %d objects were outstanding on one connection, want 1", m)
+	}
+	if got := e.conns.Load(); got != 6 {
+		t.Errorf("%d connections under %d concurrent requests, want WSMaxConns (6)", got, n)
+	}
+}
+
+// TestWSOutOfOrderTransformer: a transformer that would answer two objects
+// in swapped order never gets a second object on a connection while the
+// first is outstanding: every request fails at obj_timeout, classified as
+// a timeout, and none receives another object's result.
+func TestWSOutOfOrderTransformer(t *testing.T) {
+	e := &eagerWS{swap: true}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	c := newComm(t, "ws", srv.URL, CommOpts{WSConns: 1, WSMaxConns: 2, ObjTimeout: 500 * time.Millisecond})
+	const n = 6
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	start := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			body := fmt.Appendf(nil, "object %d", i)
+			res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: fmt.Sprint(i), Body: bytes.NewReader(body), Size: int64(len(body))})
+			if err == nil {
+				errs <- fmt.Errorf("object %d answered %q, want a timeout", i, readResult(t, res))
+				return
+			}
+			if ErrClass(err) != ClassTimeout {
+				errs <- fmt.Errorf("object %d: %v, want a timeout", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// Each request waits for a connection within its own obj_timeout.
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("%d requests took %v to fail", n, el)
+	}
+	if m := e.maxOut.Load(); m != 1 {
+		t.Errorf("up to %d objects were outstanding on one connection, want 1", m)
+	}
+}
