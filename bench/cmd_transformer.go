@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/etlbench/etlbench/etlcore/transformer"
 	"github.com/etlbench/etlbench/etlcore/transformers"
@@ -25,6 +26,7 @@ func runTransformer(args []string) error {
 	host := fs.String("host", "", "address to listen on (default: $HOST, else the SDK's default)")
 	port := fs.Int("port", 0, "port to listen on (default: $PORT, else the SDK's default)")
 	defArgs := fs.String("default-args", os.Getenv(envDefaultArgs), "etl_args for requests that carry none (default: $"+envDefaultArgs+")")
+	startDelay := fs.Duration("start-delay", 0, "wait this long before serving (a transformer slow to start, for fault tests)")
 	flagUsage := fs.Usage
 	fs.Usage = func() {
 		flagUsage()
@@ -57,8 +59,16 @@ func runTransformer(args []string) error {
 	if fs.Changed("port") {
 		cfg.Port = strconv.Itoa(*port)
 	}
+	if *startDelay < 0 {
+		return usagef("--start-delay %v is negative", *startDelay)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	select {
+	case <-time.After(*startDelay):
+	case <-ctx.Done():
+		return nil
+	}
 	srv := transformer.NewServer(cfg, transformers.WithDefaultArgs(fn, *defArgs))
 	if err := srv.ListenAndServe(ctx); err != nil {
 		return fmt.Errorf("transformer %s: %w", fs.Arg(0), err)

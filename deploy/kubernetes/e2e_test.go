@@ -56,46 +56,9 @@ func md5hex(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) 
 // pods on their targets' nodes, and a deleted transformer pod aborting the
 // ETL on every target with the pod's reason, then starting again.
 func TestKubernetesE2E(t *testing.T) {
-	if testing.Short() {
-		t.Skip("Kubernetes end-to-end test: skipped in -short mode")
-	}
-	kcfg, why := e2eKubeconfig()
-	if kcfg == "" {
-		t.Skip(why)
-	}
-	cs, _, err := Client(kcfg)
-	if err != nil {
-		t.Skipf("Kubernetes cluster of %s unusable: %v", kcfg, err)
-	}
-	if _, err := cs.Discovery().ServerVersion(); err != nil {
-		t.Skipf("Kubernetes cluster of %s not reachable (run 'make kind-up'): %v", kcfg, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	ns := "etlbench-e2e"
-	t.Cleanup(func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer ccancel()
-		if err := Undeploy(cctx, cs, ns, t.Logf); err != nil {
-			t.Errorf("undeploy: %v", err)
-		}
-	})
-	dctx, dcancel := context.WithTimeout(ctx, 5*time.Minute)
-	res, err := Deploy(dctx, cs, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath,
-		ProxyPort: 51180, TargetPort: 51181}, t.Logf)
-	dcancel()
-	if err != nil {
-		t.Fatalf("deploy: %v", err)
-	}
-	nodes := map[string]bool{}
-	for _, tg := range res.Targets {
-		nodes[tg.Node] = true
-	}
-	if len(nodes) != 3 {
-		t.Fatalf("3 targets on %d nodes: %+v", len(nodes), res.Targets)
-	}
+	ctx, cs, res := e2eDeploy(t, "etlbench-e2e", 51180, 20*time.Minute)
+	ns := res.Namespace
 	cl := api.NewClient(res.ProxyURL)
-	waitTargets(ctx, t, cl, 3)
 
 	// 500 objects of 0..8 KiB.
 	const n = 500
@@ -157,6 +120,54 @@ func TestKubernetesE2E(t *testing.T) {
 		t.Fatalf("start %s again: %v", victim, err)
 	}
 	checkInline(ctx, t, cl, victim, objs, 30)
+}
+
+// e2eDeploy deploys etlcore with 3 targets (host network, proxy on
+// proxyPort, targets on proxyPort+1) into namespace ns of the end-to-end
+// cluster, undeploys it when the test ends, and waits for the targets to
+// join. It skips the test when there is no cluster (or in -short mode).
+// The context ends after limit.
+func e2eDeploy(t *testing.T, ns string, proxyPort int, limit time.Duration) (context.Context, kubernetes.Interface, *Result) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("Kubernetes end-to-end test: skipped in -short mode")
+	}
+	kcfg, why := e2eKubeconfig()
+	if kcfg == "" {
+		t.Skip(why)
+	}
+	cs, _, err := Client(kcfg)
+	if err != nil {
+		t.Skipf("Kubernetes cluster of %s unusable: %v", kcfg, err)
+	}
+	if _, err := cs.Discovery().ServerVersion(); err != nil {
+		t.Skipf("Kubernetes cluster of %s not reachable (run 'make kind-up'): %v", kcfg, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer ccancel()
+		if err := Undeploy(cctx, cs, ns, t.Logf); err != nil {
+			t.Errorf("undeploy: %v", err)
+		}
+	})
+	dctx, dcancel := context.WithTimeout(ctx, 5*time.Minute)
+	res, err := Deploy(dctx, cs, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath,
+		ProxyPort: proxyPort, TargetPort: proxyPort + 1}, t.Logf)
+	dcancel()
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	nodes := map[string]bool{}
+	for _, tg := range res.Targets {
+		nodes[tg.Node] = true
+	}
+	if len(nodes) != 3 {
+		t.Fatalf("3 targets on %d nodes: %+v", len(nodes), res.Targets)
+	}
+	waitTargets(ctx, t, api.NewClient(res.ProxyURL), 3)
+	return ctx, cs, res
 }
 
 func waitTargets(ctx context.Context, t *testing.T, cl *api.Client, n int) {

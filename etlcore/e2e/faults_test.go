@@ -633,7 +633,7 @@ func TestFaultMisbehavingTransformers(t *testing.T) {
 	})
 	t.Run("slow-start", func(t *testing.T) {
 		const etl = "slow-start"
-		spec := fmt.Sprintf("name: %s\ninit_timeout: 2s\nruntime:\n  command: [\"sh\", \"-c\", \"sleep 30; exec \\\"$0\\\" transformer echo\", %q]\n", etl, c.Binary)
+		spec := fmt.Sprintf("name: %s\ninit_timeout: 2s\nruntime:\n  command: [%q, \"transformer\", \"echo\", \"--start-delay\", \"30s\"]\n", etl, c.Binary)
 		start := time.Now()
 		_, err := cl.ETLInit(ctx, []byte(spec))
 		el := time.Since(start)

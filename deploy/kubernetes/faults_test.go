@@ -1,0 +1,517 @@
+package kubedeploy
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/cluster"
+	"github.com/etlbench/etlbench/etlcore/runtime"
+)
+
+// faultObj is the content of object i of the fault tests: 0..2 KiB that
+// name the object.
+func faultObj(i int) []byte {
+	head := fmt.Sprintf("object %05d|", i)
+	return bytes.Repeat([]byte(head), 1+i%(2048/len(head)))
+}
+
+// TestKubernetesFaults runs the fault tests of the embedded cluster on a
+// real cluster (3 targets, one per node): a transformer pod killed during
+// an offline job of 5,000 objects, transformers that hang, close
+// connections mid-response or are slow to start, and a target pod killed
+// under mixed load, then rescheduled.
+func TestKubernetesFaults(t *testing.T) {
+	ctx, cs, res := e2eDeploy(t, "etlbench-faults", 51190, 20*time.Minute)
+	cl := api.NewClient(res.ProxyURL)
+	const n = 5000
+	name := func(i int) string { return fmt.Sprintf("in/obj-%05d", i) }
+	putFaultObjects(ctx, t, cl, "src", n, name)
+
+	t.Run("transformer-killed-mid-job", func(t *testing.T) {
+		k8sTransformerKilledMidJob(ctx, t, cs, cl, res.Namespace, n, name)
+	})
+	t.Run("hang-and-close", func(t *testing.T) {
+		k8sHangAndClose(ctx, t, cl, name(0))
+	})
+	t.Run("slow-start", func(t *testing.T) {
+		k8sSlowStart(ctx, t, cs, cl, res.Namespace)
+	})
+	t.Run("target-killed-under-load", func(t *testing.T) {
+		k8sTargetKilledUnderLoad(ctx, t, cs, cl, res, n, name)
+	})
+}
+
+// putFaultObjects creates bck and PUTs faultObj(i) as name(i), i < n.
+func putFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
+	t.Helper()
+	if err := cl.CreateBucket(ctx, bck); err != nil {
+		t.Fatal(err)
+	}
+	if err := forEach(n, 16, func(i int) error {
+		b := faultObj(i)
+		return cl.PutObject(ctx, bck, name(i), bytes.NewReader(b), int64(len(b)))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// verifyFaultObjects GETs every name(i), i < n, from bck and compares it
+// with faultObj(i).
+func verifyFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
+	t.Helper()
+	if err := forEach(n, 16, func(i int) error {
+		got, err := cl.GetObjectBytes(ctx, bck, name(i), api.GetOpts{})
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, faultObj(i)) {
+			return fmt.Errorf("%s/%s: %d bytes, want %d", bck, name(i), len(got), len(faultObj(i)))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// forEach runs f(i), i < n, on w goroutines; the first error stops it.
+func forEach(n, w int, f func(i int) error) error {
+	var next atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	for range w {
+		wg.Go(func() {
+			for first.Load() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					first.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, ok := first.Load().(error); ok {
+		return err
+	}
+	return nil
+}
+
+// k8sTransformerKilledMidJob: one transformer pod is killed (deleted with
+// no grace period: SIGKILL) while an offline job runs. The ETL is Aborted
+// on every target within 5 s, the job fails naming target, ETL and cause,
+// every destination object is complete, and after `etl start` a rerun
+// writes all n, verified.
+func k8sTransformerKilledMidJob(ctx context.Context, t *testing.T, cs kubernetes.Interface, cl *api.Client, ns string, n int, name func(int) string) {
+	const etl = "slow-echo-k8s"
+	spec := fmt.Sprintf("name: %s\ncommunication: hpush://\ninit_timeout: 3m\nruntime:\n  image: etlbench/transformer-fault\n", etl)
+	if _, err := cl.ETLInit(ctx, []byte(spec)); err != nil {
+		t.Fatal(err)
+	}
+	id, err := cl.StartETLBucket(ctx, "src", "dst", api.TCBMsg{ETLName: etl, ETLArgs: "delay=5ms", Prepend: "out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := cl.Job(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Finished() {
+			t.Fatalf("job ended before the kill: %+v", st)
+		}
+		if st.ObjsOut >= 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job made no progress: %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelETL + "=" + etl})
+	if err != nil || len(pods.Items) != 3 {
+		t.Fatalf("transformer pods of %s: %d, %v", etl, len(pods.Items), err)
+	}
+	victim := pods.Items[0].Name
+	zero := int64(0)
+	if err := cs.CoreV1().Pods(ns).Delete(ctx, victim, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	var d *api.ETLDetails
+	for {
+		d, err = cl.ETLShow(ctx, etl)
+		if err == nil && d.Info.Stage == api.StageAborted && allAborted(d) {
+			break
+		}
+		if time.Since(killed) > 5*time.Second {
+			t.Fatalf("%s not Aborted on every target 5 s after its pod %s was killed: %+v, %v", etl, victim, d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("Aborted on every target %v after the kill: %s", time.Since(killed).Round(time.Millisecond), d.Info.Reason)
+	if !strings.Contains(d.Info.Reason, etl) || !strings.Contains(d.Info.Reason, victim) {
+		t.Fatalf("abort reason %q names neither the ETL nor pod %s", d.Info.Reason, victim)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	st, err := cl.WaitJob(wctx, id, 100*time.Millisecond)
+	if err != nil {
+		t.Fatalf("job did not end after the abort: %v", err)
+	}
+	if st.State != api.JobFailed && st.State != api.JobAborted {
+		t.Fatalf("job state %s, want failed: %+v", st.State, st)
+	}
+	if !strings.Contains(st.Err, etl) || !strings.Contains(st.Err, "aborted") || !namesTarget(st.Err, d) {
+		t.Fatalf("job error %q: want the target, the ETL and the cause", st.Err)
+	}
+	if st.ObjsOut >= int64(n) || st.ObjsIn != st.ObjsOut+st.Errors {
+		t.Fatalf("job counters %+v: want fewer than %d out, in = out + errors", st.Counters, n)
+	}
+	t.Logf("job %s %s after %d of %d objects: %s", id, st.State, st.ObjsOut, n, st.Err)
+	ents, err := cl.ListAll(ctx, "dst", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(ents)) < st.ObjsOut || len(ents) >= n {
+		t.Errorf("destination holds %d objects, the job counted %d out of %d in", len(ents), st.ObjsOut, st.ObjsIn)
+	}
+	if err := forEach(len(ents), 16, func(k int) error {
+		var i int
+		if _, err := fmt.Sscanf(ents[k].Name, "out/in/obj-%05d", &i); err != nil {
+			return fmt.Errorf("unexpected destination object %q", ents[k].Name)
+		}
+		got, err := cl.GetObjectBytes(ctx, "dst", ents[k].Name, api.GetOpts{})
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, faultObj(i)) {
+			return fmt.Errorf("partial or wrong object %s: %d bytes, want %d", ents[k].Name, len(got), len(faultObj(i)))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitNoPods(ctx, t, cs, ns, etl)
+	if err := cl.ETLStart(ctx, etl); err != nil {
+		t.Fatal(err)
+	}
+	id, err = cl.StartETLBucket(ctx, "src", "dst", api.TCBMsg{ETLName: etl, Prepend: "out/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err = cl.WaitJob(ctx, id, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if st.State != api.JobFinished || st.ObjsIn != int64(n) || st.ObjsOut != int64(n) || st.Errors != 0 {
+		t.Fatalf("rerun: %s, counters %+v, want %d in and out, no errors (%s)", st.State, st.Counters, n, st.Err)
+	}
+	verifyFaultObjects(ctx, t, cl, "dst", n, func(i int) string { return "out/" + name(i) })
+	if err := cl.ETLDelete(ctx, etl); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// namesTarget reports whether msg names one of the ETL's targets.
+func namesTarget(msg string, d *api.ETLDetails) bool {
+	for id := range d.Targets {
+		if id != "" && strings.Contains(msg, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// k8sHangAndClose: in every mode, a transformer that does not answer
+// (fault sleep=60s) fails the request with 504 naming the ETL within about
+// obj_timeout (2 s), and one that closes the connection mid-response (fault
+// close) with a 500 or 502 naming it; transform-copy writes nothing, and
+// the same ETL serves the next request.
+func k8sHangAndClose(ctx context.Context, t *testing.T, cl *api.Client, obj string) {
+	for _, comm := range []string{"hpush", "hpull", "ws"} {
+		etl := "fault-k8s-" + comm
+		spec := fmt.Sprintf("name: %s\ncommunication: %s://\ninit_timeout: 3m\nobj_timeout: 2s\nruntime:\n  image: etlbench/transformer-fault\n", etl, comm)
+		if _, err := cl.ETLInit(ctx, []byte(spec)); err != nil {
+			t.Fatal(err)
+		}
+		check := func(what string, err error, el time.Duration, status ...int) {
+			t.Helper()
+			t.Logf("%s via %s: %v after %v", what, etl, err, el.Round(time.Millisecond))
+			if err == nil {
+				t.Fatalf("%s via %s: no error", what, etl)
+			}
+			if !slices.Contains(status, api.StatusOf(err)) || !strings.Contains(err.Error(), etl) {
+				t.Errorf("%s via %s: %v; want one of %v naming the ETL", what, etl, err, status)
+			}
+			if el > 5*time.Second {
+				t.Errorf("%s via %s failed after %v, want within obj_timeout (2s)", what, etl, el)
+			}
+		}
+		for _, f := range []struct {
+			args   string
+			status []int
+		}{
+			{"sleep=60s", []int{http.StatusGatewayTimeout}},
+			{"close", []int{http.StatusInternalServerError, http.StatusBadGateway}},
+		} {
+			if comm == "hpush" || (comm == "ws" && f.args != "close") {
+				// (inline hpull redirects the client to the transformer; an
+				// inline ws reply is already under way when it breaks)
+				start := time.Now()
+				_, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: etl, ETLArgs: f.args})
+				check("inline GET "+f.args, err, time.Since(start), f.status...)
+			}
+			start := time.Now()
+			err := cl.TransformCopy(ctx, "src", obj, "src", "copy/"+etl, etl, f.args)
+			check("transform-copy "+f.args, err, time.Since(start), f.status...)
+			if _, err := cl.HeadObject(ctx, "src", "copy/"+etl); !api.IsNotFound(err) {
+				t.Errorf("failed transform-copy left an object: %v", err)
+			}
+		}
+		if got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: etl}); err != nil || !bytes.Equal(got, faultObj(0)) {
+			t.Errorf("GET via %s after the faults: %d bytes, %v", etl, len(got), err)
+		}
+		if err := cl.ETLDelete(ctx, etl); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// k8sSlowStart: a transformer that starts listening only after 60 s fails
+// init at init_timeout (5 s) with a message naming the ETL and the limit,
+// and its pods are removed.
+func k8sSlowStart(ctx context.Context, t *testing.T, cs kubernetes.Interface, cl *api.Client, ns string) {
+	const etl = "slow-start-k8s"
+	spec := fmt.Sprintf("name: %s\ninit_timeout: 5s\nruntime:\n  image: etlbench/transformer-echo\n"+
+		"  command: [\"/etlbench\", \"transformer\", \"echo\", \"--start-delay\", \"60s\"]\n", etl)
+	start := time.Now()
+	_, err := cl.ETLInit(ctx, []byte(spec))
+	el := time.Since(start)
+	t.Logf("init: %v after %v", err, el.Round(time.Millisecond))
+	if err == nil || !strings.Contains(err.Error(), "init_timeout") || !strings.Contains(err.Error(), etl) {
+		t.Fatalf("init of a transformer slower than init_timeout: %v; want an error naming the ETL and init_timeout", err)
+	}
+	if el > 15*time.Second {
+		t.Errorf("init failed after %v, want about init_timeout (5s)", el)
+	}
+	waitNoPods(ctx, t, cs, ns, etl)
+	if d, err := cl.ETLShow(ctx, etl); err == nil && d.Info.Stage == api.StageRunning {
+		t.Fatalf("failed ETL is Running: %+v", d.Info)
+	}
+}
+
+// k8sTargetKilledUnderLoad: a target pod is killed (deleted with no grace
+// period) under mixed PUT and inline-ETL GET load while its node is
+// cordoned, so it stays down: every request ends within its bound, the
+// proxy marks the target down, objects of the other targets are served
+// and the victim's fail with 503 naming it. Uncordoned, the StatefulSet
+// brings the pod back on its node, it rejoins, and every object (and every
+// acknowledged PUT) is served again from its hostPath mountpath.
+func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.Interface, cl *api.Client, res *Result, n int, name func(int) string) {
+	const etl = "echo-k8s"
+	spec := fmt.Sprintf("name: %s\ncommunication: hpush://\ninit_timeout: 3m\nruntime:\n  image: etlbench/transformer-echo\n", etl)
+	if _, err := cl.ETLInit(ctx, []byte(spec)); err != nil {
+		t.Fatal(err)
+	}
+	smap, err := cl.Smap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := res.Targets[len(res.Targets)-1]
+	if cluster.Target(smap, victim.Name) == nil {
+		t.Fatalf("target pod %s is not in the cluster map %+v", victim.Name, smap)
+	}
+	cordon(ctx, t, cs, victim.Node, true)
+	t.Cleanup(func() { cordon(context.Background(), t, cs, victim.Node, false) })
+
+	const bound = 15 * time.Second
+	var (
+		mu      sync.Mutex
+		okPut   = map[string]int{}
+		errs    = map[string]int{}
+		okOps   atomic.Int64
+		slowest atomic.Int64
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := (g*7919 + k*31) % n
+				rctx, cancel := context.WithTimeout(ctx, bound)
+				start := time.Now()
+				var err error
+				if k%2 == 0 {
+					obj := fmt.Sprintf("new/g%d-%05d", g, k)
+					b := faultObj(i)
+					if err = cl.PutObject(rctx, "src", obj, bytes.NewReader(b), int64(len(b))); err == nil {
+						mu.Lock()
+						okPut[obj] = i
+						mu.Unlock()
+					}
+				} else {
+					var got []byte
+					got, err = cl.GetObjectBytes(rctx, "src", name(i), api.GetOpts{ETLName: etl})
+					if err == nil && !bytes.Equal(got, faultObj(i)) {
+						err = fmt.Errorf("wrong bytes")
+						mu.Lock()
+						errs["wrong-bytes"]++
+						mu.Unlock()
+					}
+				}
+				cancel()
+				el := int64(time.Since(start))
+				for s := slowest.Load(); el > s && !slowest.CompareAndSwap(s, el); s = slowest.Load() {
+				}
+				if err != nil {
+					class := "connection"
+					if st := api.StatusOf(err); st != 0 {
+						class = fmt.Sprint(st)
+					}
+					mu.Lock()
+					errs[class]++
+					mu.Unlock()
+					continue
+				}
+				okOps.Add(1)
+			}
+		})
+	}
+	time.Sleep(2 * time.Second)
+	before := okOps.Load()
+	zero := int64(0)
+	if err := cs.CoreV1().Pods(res.Namespace).Delete(ctx, victim.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		close(stop)
+		wg.Wait()
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	close(stop)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(bound + 5*time.Second):
+		t.Fatal("load goroutines still blocked after their requests' bound: a request hangs")
+	}
+	mu.Lock()
+	t.Logf("ops ok %d (%d before the kill), errors by class %v, slowest %v, %d PUTs acknowledged",
+		okOps.Load(), before, errs, time.Duration(slowest.Load()).Round(time.Millisecond), len(okPut))
+	mu.Unlock()
+	if errs["wrong-bytes"] != 0 {
+		t.Fatalf("%d inline GETs returned wrong bytes", errs["wrong-bytes"])
+	}
+	if len(errs) == 0 {
+		t.Fatal("no request failed although a target was killed under load")
+	}
+	if okOps.Load() <= before {
+		t.Fatal("no request succeeded after the kill: the other targets stopped serving")
+	}
+	if time.Duration(slowest.Load()) >= bound {
+		t.Fatalf("slowest request took %v: want every request bounded", time.Duration(slowest.Load()))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sm, err := cl.Smap(ctx)
+		if err == nil {
+			if tg := cluster.Target(sm, victim.Name); tg != nil && !tg.Alive {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("proxy did not mark %s down within 10 s", victim.Name)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	served, failed, owned := 0, 0, 0
+	for i := range n {
+		owner, err := cluster.Owner(smap, "src", name(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := owner.ID == victim.Name
+		if mine {
+			owned++
+		}
+		start := time.Now()
+		got, err := cl.GetObjectBytes(ctx, "src", name(i), api.GetOpts{})
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("GET %s took %v with %s down", name(i), time.Since(start), victim.Name)
+		}
+		switch {
+		case err != nil && mine && api.StatusOf(err) == http.StatusServiceUnavailable && strings.Contains(err.Error(), victim.Name):
+			failed++
+		case err != nil:
+			t.Fatalf("GET %s (on %s) with %s down: %v; want it served, or 503 naming %s if it is on the victim",
+				name(i), owner.ID, victim.Name, err, victim.Name)
+		case mine:
+			t.Fatalf("GET %s served although its target %s is down", name(i), victim.Name)
+		case !bytes.Equal(got, faultObj(i)):
+			t.Fatalf("GET %s: wrong bytes", name(i))
+		default:
+			served++
+		}
+	}
+	t.Logf("with %s down: %d served, %d (all it holds) 503", victim.Name, served, failed)
+	if failed != owned || served != n-owned || owned == 0 {
+		t.Fatalf("with %s down: served %d, failed %d; it owns %d of %d", victim.Name, served, failed, owned, n)
+	}
+	// Back: uncordoned, the pod returns on its node and rejoins.
+	cordon(ctx, t, cs, victim.Node, false)
+	deadline = time.Now().Add(3 * time.Minute)
+	for {
+		sm, err := cl.Smap(ctx)
+		if err == nil {
+			if tg := cluster.Target(sm, victim.Name); tg != nil && tg.Alive {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not rejoin within 3 min of the uncordon", victim.Name)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	p, err := cs.CoreV1().Pods(res.Namespace).Get(ctx, victim.Name, metav1.GetOptions{})
+	if err != nil || p.Spec.NodeName != victim.Node {
+		t.Fatalf("target pod %s back on node %q, want %q (%v)", victim.Name, p.Spec.NodeName, victim.Node, err)
+	}
+	verifyFaultObjects(ctx, t, cl, "src", n, name)
+	mu.Lock()
+	defer mu.Unlock()
+	for obj, i := range okPut {
+		got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{})
+		if err != nil || !bytes.Equal(got, faultObj(i)) {
+			t.Fatalf("acknowledged PUT %s lost after the restart: %v", obj, err)
+		}
+	}
+	t.Logf("after the restart: all %d objects and %d acknowledged PUTs served", n, len(okPut))
+}
+
+// cordon marks node unschedulable (or schedulable again).
+func cordon(ctx context.Context, t *testing.T, cs kubernetes.Interface, node string, on bool) {
+	t.Helper()
+	patch := fmt.Appendf(nil, `{"spec":{"unschedulable":%v}}`, on)
+	if _, err := cs.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Errorf("cordon %s (%v): %v", node, on, err)
+	}
+}
