@@ -120,11 +120,31 @@ func TestBuildEmptyDirAndErrors(t *testing.T) {
 	if uid >= ref {
 		t.Errorf("POD_UID at %d, %s at %d", uid, runtime.EnvHostPaths, ref)
 	}
-	for _, o := range []Options{
-		{Targets: -1}, {Mountpaths: 17}, {MountpathType: "nfs"}, {ProxyPort: 80, TargetPort: 80}, {PullPolicy: "Sometimes"},
+	sized, err := Build(Options{Namespace: "bench", Targets: 1, MountpathType: MountEmptyDir, MountpathSize: "2Mi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range sized.Targets.Spec.Template.Spec.Volumes {
+		if v.Name == "mp1" && (v.EmptyDir == nil || v.EmptyDir.Medium != corev1.StorageMediumMemory ||
+			v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.Value() != 2<<20) {
+			t.Errorf("mountpath of 2Mi: volume %+v, want a memory emptyDir limited to 2Mi", v.VolumeSource)
+		}
+	}
+	for _, tc := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Targets: -1}, "--targets"},
+		{Options{Mountpaths: 17}, "--mountpaths"},
+		{Options{MountpathType: "nfs"}, "--mountpath-type"},
+		{Options{ProxyPort: 80, TargetPort: 80}, "ports"},
+		{Options{PullPolicy: "Sometimes"}, "pull policy"},
+		{Options{MountpathSize: "2Mi"}, "needs --mountpath-type emptyDir"},
+		{Options{MountpathType: MountEmptyDir, MountpathSize: "lots"}, `--mountpath-size "lots"`},
+		{Options{MountpathType: MountEmptyDir, MountpathSize: "-1Mi"}, "positive"},
 	} {
-		if _, err := Build(o); err == nil {
-			t.Errorf("%+v accepted", o)
+		if _, err := Build(tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want an error saying %q", tc.o, err, tc.want)
 		}
 	}
 }

@@ -122,12 +122,20 @@ func TestKubernetesE2E(t *testing.T) {
 	checkInline(ctx, t, cl, victim, objs, 30)
 }
 
-// e2eDeploy deploys etlcore with 3 targets (host network, proxy on
-// proxyPort, targets on proxyPort+1) into namespace ns of the end-to-end
-// cluster, undeploys it when the test ends, and waits for the targets to
-// join. It skips the test when there is no cluster (or in -short mode).
-// The context ends after limit.
+// e2eDeploy deploys etlcore with 3 targets (host network, hostPath
+// mountpaths, proxy on proxyPort, targets on proxyPort+1) into namespace ns
+// of the end-to-end cluster, undeploys it when the test ends, and waits for
+// the targets to join. It skips the test when there is no cluster (or in
+// -short mode). The context ends after limit.
 func e2eDeploy(t *testing.T, ns string, proxyPort int, limit time.Duration) (context.Context, kubernetes.Interface, *Result) {
+	t.Helper()
+	return e2eDeployOpts(t, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath,
+		ProxyPort: proxyPort, TargetPort: proxyPort + 1}, limit)
+}
+
+// e2eDeployOpts is e2eDeploy with the deployment's options (each target on
+// its own node).
+func e2eDeployOpts(t *testing.T, o Options, limit time.Duration) (context.Context, kubernetes.Interface, *Result) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("Kubernetes end-to-end test: skipped in -short mode")
@@ -148,13 +156,12 @@ func e2eDeploy(t *testing.T, ns string, proxyPort int, limit time.Duration) (con
 	t.Cleanup(func() {
 		cctx, ccancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer ccancel()
-		if err := Undeploy(cctx, cs, ns, t.Logf); err != nil {
+		if err := Undeploy(cctx, cs, o.Namespace, t.Logf); err != nil {
 			t.Errorf("undeploy: %v", err)
 		}
 	})
 	dctx, dcancel := context.WithTimeout(ctx, 5*time.Minute)
-	res, err := Deploy(dctx, cs, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath,
-		ProxyPort: proxyPort, TargetPort: proxyPort + 1}, t.Logf)
+	res, err := Deploy(dctx, cs, o, t.Logf)
 	dcancel()
 	if err != nil {
 		t.Fatalf("deploy: %v", err)
@@ -163,10 +170,10 @@ func e2eDeploy(t *testing.T, ns string, proxyPort int, limit time.Duration) (con
 	for _, tg := range res.Targets {
 		nodes[tg.Node] = true
 	}
-	if len(nodes) != 3 {
-		t.Fatalf("3 targets on %d nodes: %+v", len(nodes), res.Targets)
+	if len(nodes) != o.Targets {
+		t.Fatalf("%d targets on %d nodes: %+v", o.Targets, len(nodes), res.Targets)
 	}
-	waitTargets(ctx, t, api.NewClient(res.ProxyURL), 3)
+	waitTargets(ctx, t, api.NewClient(res.ProxyURL), o.Targets)
 	return ctx, cs, res
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -513,5 +514,85 @@ func cordon(ctx context.Context, t *testing.T, cs kubernetes.Interface, node str
 	patch := fmt.Appendf(nil, `{"spec":{"unschedulable":%v}}`, on)
 	if _, err := cs.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Errorf("cordon %s (%v): %v", node, on, err)
+	}
+}
+
+// TestKubernetesDiskFull: a target whose mountpath is a 2 MiB tmpfs (a
+// memory-backed emptyDir, `deploy --mountpath-type emptyDir
+// --mountpath-size 2Mi`) answers PUTs beyond its capacity with 507 and a
+// clear message, lists only complete objects, keeps serving reads, takes
+// PUTs again once space is freed, and is not evicted.
+func TestKubernetesDiskFull(t *testing.T) {
+	ctx, cs, res := e2eDeployOpts(t, Options{Namespace: "etlbench-diskfull", Targets: 1, HostNetwork: true,
+		MountpathType: MountEmptyDir, MountpathSize: "2Mi", ProxyPort: 51196, TargetPort: 51197}, 10*time.Minute)
+	cl := api.NewClient(res.ProxyURL)
+	target, err := cs.CoreV1().Pods(res.Namespace).Get(ctx, res.Targets[0].Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.CreateBucket(ctx, "full"); err != nil {
+		t.Fatal(err)
+	}
+	const size = 300 << 10 // 300 KiB: 2 MiB holds 6
+	obj := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i%26)}, size) }
+	var stored []int
+	var full error
+	for i := 0; i < 20; i++ {
+		b := obj(i)
+		if full = cl.PutObject(ctx, "full", fmt.Sprintf("o%02d", i), bytes.NewReader(b), int64(len(b))); full != nil {
+			break
+		}
+		stored = append(stored, i)
+	}
+	if full == nil {
+		t.Fatalf("20 PUTs of %d KiB fit in a 2 MiB mountpath", size>>10)
+	}
+	t.Logf("after %d objects: %v", len(stored), full)
+	if api.StatusOf(full) != http.StatusInsufficientStorage || !strings.Contains(full.Error(), "insufficient storage") ||
+		!strings.Contains(full.Error(), "no space left on device") {
+		t.Fatalf("PUT beyond capacity: %v; want 507 saying insufficient storage: no space left on device", full)
+	}
+	if len(stored) < 3 || len(stored) > 6 {
+		t.Fatalf("%d objects of %d KiB fit in 2 MiB", len(stored), size>>10)
+	}
+	check := func() {
+		t.Helper()
+		ents, err := cl.ListAll(ctx, "full", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) != len(stored) {
+			t.Fatalf("list shows %d objects, %d were stored: %+v", len(ents), len(stored), ents)
+		}
+		for _, i := range stored {
+			got, err := cl.GetObjectBytes(ctx, "full", fmt.Sprintf("o%02d", i), api.GetOpts{})
+			if err != nil || !bytes.Equal(got, obj(i)) {
+				t.Fatalf("read o%02d on a full disk: %d bytes, %v", i, len(got), err)
+			}
+		}
+	}
+	check()
+	for i, sz := range []int{size, 1 << 20, 2 << 20} {
+		b := bytes.Repeat([]byte{'z'}, sz)
+		err := cl.PutObject(ctx, "full", fmt.Sprintf("big%d", i), bytes.NewReader(b), int64(len(b)))
+		if api.StatusOf(err) != http.StatusInsufficientStorage {
+			t.Fatalf("PUT of %d bytes on a full disk: %v; want 507", sz, err)
+		}
+	}
+	check()
+	if err := cl.DeleteObject(ctx, "full", fmt.Sprintf("o%02d", stored[0])); err != nil {
+		t.Fatal(err)
+	}
+	stored = stored[1:]
+	b := obj(99)
+	if err := cl.PutObject(ctx, "full", "after", bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatalf("PUT after freeing space: %v", err)
+	}
+	if got, err := cl.GetObjectBytes(ctx, "full", "after", api.GetOpts{}); err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read back after freeing space: %v", err)
+	}
+	now, err := cs.CoreV1().Pods(res.Namespace).Get(ctx, target.Name, metav1.GetOptions{})
+	if err != nil || now.UID != target.UID || now.Status.Phase != corev1.PodRunning {
+		t.Fatalf("target pod after filling its mountpath: %v (uid %s, was %s), %v", now.Status.Phase, now.UID, target.UID, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -49,10 +50,14 @@ const (
 
 // Options describe a deployment.
 type Options struct {
-	Namespace     string            // default "etlbench"
-	Targets       int               // number of targets, one per node (default 3)
-	Mountpaths    int               // mountpaths per target (default 1)
-	MountpathType string            // hostPath (default) or emptyDir
+	Namespace     string // default "etlbench"
+	Targets       int    // number of targets, one per node (default 3)
+	Mountpaths    int    // mountpaths per target (default 1)
+	MountpathType string // hostPath (default) or emptyDir
+	// MountpathSize, with emptyDir, makes each mountpath a tmpfs of this
+	// size (e.g. "2Mi": a memory-backed emptyDir with that sizeLimit), so a
+	// target can be filled up; "" is unbounded.
+	MountpathSize string
 	Image         string            // default "etlbench:dev"
 	PullPolicy    corev1.PullPolicy // default IfNotPresent
 	ProxyPort     int               // default 51080
@@ -105,8 +110,16 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("deploy: --mountpaths %d: want 1..16", o.Mountpaths)
 	case o.MountpathType != MountHostPath && o.MountpathType != MountEmptyDir:
 		return o, fmt.Errorf("deploy: --mountpath-type %q: want hostPath or emptyDir", o.MountpathType)
+	case o.MountpathSize != "" && o.MountpathType != MountEmptyDir:
+		return o, fmt.Errorf("deploy: --mountpath-size %s needs --mountpath-type emptyDir", o.MountpathSize)
 	case o.ProxyPort < 1 || o.ProxyPort > 65535 || o.TargetPort < 1 || o.TargetPort > 65535 || o.ProxyPort == o.TargetPort:
 		return o, fmt.Errorf("deploy: ports %d (proxy) and %d (target): want two different ports in 1..65535", o.ProxyPort, o.TargetPort)
+	}
+	if o.MountpathSize != "" {
+		q, err := resource.ParseQuantity(o.MountpathSize)
+		if err != nil || q.Sign() <= 0 {
+			return o, fmt.Errorf("deploy: --mountpath-size %q: want a positive quantity such as 64Mi", o.MountpathSize)
+		}
 	}
 	switch o.PullPolicy {
 	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
@@ -318,6 +331,10 @@ func targetsStatefulSet(o Options) *appsv1.StatefulSet {
 		args = append(args, "--mountpath", dir)
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: dir})
 		vs := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+		if o.MountpathSize != "" {
+			q := resource.MustParse(o.MountpathSize) // checked by withDefaults
+			vs.EmptyDir = &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: &q}
+		}
 		if o.MountpathType == MountHostPath {
 			vs = corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: dir, Type: &dirOrCreate}}
 		} else {
