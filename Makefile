@@ -24,8 +24,16 @@ build: deps
 run: build
 	@bash deploy/run.sh $(SCENARIO)
 
+# test: everything, with the race detector; then the stress test at its full
+# size (1,000 connections x 100,000 objects, about 5 min; without -race,
+# whose client-side cost would measure the detector; STRESS=short skips it),
+# then every fuzz target briefly.
+STRESS ?= full
 test: build lint
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@if [ "$(STRESS)" = full ]; then \
+	  echo "stress test at full size: 1,000 connections x 100,000 objects"; \
+	  ETLBENCH_STRESS=1 $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestStress$$' ./etlcore/e2e/; fi
 	@FUZZTIME=3s GO=$(GO) bash deploy/fuzz.sh
 
 # fuzz runs every fuzz target for FUZZTIME (default 30s here).

@@ -81,6 +81,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	}
 	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp(), progress: progress}
 	r.c = newLoadClient(&cfg)
+	// The workers' keep-alive connections end with the run: a library
+	// caller (etlbench run, tests) leaves no sockets open on the cluster.
+	defer r.c.HTTP.CloseIdleConnections()
 	r.ctl = api.NewClient(cfg.Proxy)
 	r.ctl.Token = cfg.Token
 	r.ctl.HTTP.Transport = r.c.HTTP.Transport // one connection pool

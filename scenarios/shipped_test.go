@@ -90,3 +90,33 @@ func TestTransformersRealisticData(t *testing.T) {
 		}
 	}
 }
+
+// TestStressShape checks what the README promises of stress.yaml: 30
+// minutes of 1,000 connections on 100,000 small objects, mixed inline
+// (ETL GET and PUT) and offline, in every mode.
+func TestStressShape(t *testing.T) {
+	s, err := Load("stress.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total time.Duration
+	seen := map[string]bool{}
+	for _, c := range s.Expand() {
+		total += s.Warmup + s.Duration
+		seen[c.Comm+"/"+c.Op] = true
+	}
+	if total < 29*time.Minute || total > 33*time.Minute {
+		t.Errorf("stress runs %v of cells, want about 30 minutes", total)
+	}
+	if s.Load.Workers != 1000 || s.Dataset.Objects != 100_000 || s.Dataset.MaxSize > 64<<10 {
+		t.Errorf("stress: %d workers, %d objects of up to %d bytes; want 1000 on 100000 small objects",
+			s.Load.Workers, s.Dataset.Objects, s.Dataset.MaxSize)
+	}
+	for _, comm := range []string{"hpush", "hpull", "ws"} {
+		for _, op := range []string{OpMixed, OpETLBucket} {
+			if !seen[comm+"/"+op] {
+				t.Errorf("stress has no %s/%s cell", comm, op)
+			}
+		}
+	}
+}

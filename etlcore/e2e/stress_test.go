@@ -6,10 +6,9 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,42 +48,6 @@ func stressObj(i int) []byte {
 }
 
 func stressName(i int) string { return fmt.Sprintf("s/%06d.bin", i) }
-
-// procUsage is what the test watches of a node process.
-type procUsage struct {
-	threads, fds int
-	rssKiB       int64
-}
-
-func readUsage(pid int) (procUsage, error) {
-	var u procUsage
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return u, fmt.Errorf("read status of %d: %w", pid, err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		switch k {
-		case "Threads":
-			u.threads, _ = strconv.Atoi(f[0])
-		case "VmRSS":
-			u.rssKiB, _ = strconv.ParseInt(f[0], 10, 64)
-		}
-	}
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		return u, fmt.Errorf("read fds of %d: %w", pid, err)
-	}
-	u.fds = len(ents)
-	return u, nil
-}
 
 // runParallel calls fn(i) for i in [0,n) on conns goroutines and returns
 // the number of failures and the first error.
@@ -146,11 +109,11 @@ func TestStress(t *testing.T) {
 	}
 	baseG := map[string]int{}
 	for id, u := range urls {
-		baseG[id] = goroutinesOf(t, u)
+		baseG[id] = testcluster.Goroutines(t, u)
 	}
-	base := map[string]procUsage{}
+	base := map[string]testcluster.Usage{}
 	for id, pid := range pids {
-		u, err := readUsage(pid)
+		u, err := testcluster.ReadUsage(pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,6 +143,7 @@ func TestStress(t *testing.T) {
 		t.Fatal(err)
 	}
 	peak := map[string]int64{}
+	series := map[string][]int64{} // RSS every 250 ms during the load
 	stopSampling := make(chan struct{})
 	var sampler sync.WaitGroup
 	sampler.Add(1)
@@ -189,8 +153,9 @@ func TestStress(t *testing.T) {
 		defer tk.Stop()
 		for {
 			for id, pid := range pids {
-				if u, err := readUsage(pid); err == nil && u.rssKiB > peak[id] {
-					peak[id] = u.rssKiB
+				if u, err := testcluster.ReadUsage(pid); err == nil {
+					peak[id] = max(peak[id], u.RSSKiB)
+					series[id] = append(series[id], u.RSSKiB)
 				}
 			}
 			select {
@@ -230,6 +195,7 @@ func TestStress(t *testing.T) {
 	wcancel()
 	close(stopSampling)
 	sampler.Wait()
+	checkRSSStable(t, series)
 	if err != nil {
 		t.Fatalf("wait job: %v", err)
 	}
@@ -272,17 +238,17 @@ func TestStress(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var over []string
-		after := map[string]procUsage{}
+		after := map[string]testcluster.Usage{}
 		for id, pid := range pids {
-			u, err := readUsage(pid)
+			u, err := testcluster.ReadUsage(pid)
 			if err != nil {
 				t.Fatal(err)
 			}
 			after[id] = u
-			if u.fds > base[id].fds+fdSlack {
-				over = append(over, fmt.Sprintf("%s: %d fds (baseline %d)", id, u.fds, base[id].fds))
+			if u.FDs > base[id].FDs+fdSlack {
+				over = append(over, fmt.Sprintf("%s: %d fds (baseline %d)", id, u.FDs, base[id].FDs))
 			}
-			if g := goroutinesOf(t, urls[id]); g > baseG[id]+goSlack {
+			if g := testcluster.Goroutines(t, urls[id]); g > baseG[id]+goSlack {
 				over = append(over, fmt.Sprintf("%s: %d goroutines (baseline %d)", id, g, baseG[id]))
 			}
 		}
@@ -290,16 +256,16 @@ func TestStress(t *testing.T) {
 			for id := range pids {
 				b, a := base[id], after[id]
 				t.Logf("%s: fds %d -> %d, threads %d -> %d, RSS %d -> %d KiB (peak %d KiB)",
-					id, b.fds, a.fds, b.threads, a.threads, b.rssKiB, a.rssKiB, peak[id])
+					id, b.FDs, a.FDs, b.Threads, a.Threads, b.RSSKiB, a.RSSKiB, peak[id])
 				// Go never gives OS threads back; they must stay bounded by
 				// the concurrency, not grow with the number of requests.
-				if a.threads > b.threads+shape.conns+64 {
-					t.Errorf("%s: %d threads after the load (baseline %d): more than the load's %d connections explain", id, a.threads, b.threads, shape.conns)
+				if a.Threads > b.Threads+shape.conns+64 {
+					t.Errorf("%s: %d threads after the load (baseline %d): more than the load's %d connections explain", id, a.Threads, b.Threads, shape.conns)
 				}
 				// Objects are streamed: RSS is bounded whatever the number
 				// of objects.
-				if limit := int64(512 << 10); peak[id] > limit || a.rssKiB > limit {
-					t.Errorf("%s: RSS peak %d KiB, after %d KiB: over %d KiB", id, peak[id], a.rssKiB, limit)
+				if limit := int64(512 << 10); peak[id] > limit || a.RSSKiB > limit {
+					t.Errorf("%s: RSS peak %d KiB, after %d KiB: over %d KiB", id, peak[id], a.RSSKiB, limit)
 				}
 			}
 			break
@@ -311,23 +277,52 @@ func TestStress(t *testing.T) {
 	}
 }
 
-// goroutinesOf reads a node's etlcore_goroutines gauge from its /metrics.
-func goroutinesOf(t *testing.T, nodeURL string) int {
+// checkRSSStable fails when a node's RSS kept growing under the steady
+// load (rssGrew).
+func checkRSSStable(t *testing.T, series map[string][]int64) {
 	t.Helper()
-	resp, err := http.Get(nodeURL + "/metrics")
-	if err != nil {
-		t.Fatalf("metrics of %s: %v", nodeURL, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "etlcore_goroutines{") {
-			var n int
-			if _, err := fmt.Sscanf(line[strings.LastIndexByte(line, ' ')+1:], "%d", &n); err == nil {
-				return n
-			}
+	for id, xs := range series {
+		if len(xs) < 8 {
+			t.Logf("%s: %d RSS samples, too few to judge stability", id, len(xs))
+			continue
+		}
+		first, second, grew := rssGrew(xs)
+		t.Logf("%s: RSS median %d KiB in the first half of the load, %d KiB in the second (%d samples)", id, first, second, len(xs))
+		if grew {
+			t.Errorf("%s: RSS grew from a median of %d KiB to %d KiB during the steady load: a leak?", id, first, second)
 		}
 	}
-	t.Fatalf("no etlcore_goroutines in the metrics of %s", nodeURL)
-	return 0
+}
+
+// rssGrew compares the medians of the first and second half of RSS samples
+// (KiB): the second may exceed the first by 25% + 16 MiB at most. A leak
+// grows with the requests; a warmed-up process stays on a plateau (medians,
+// since bursts of goroutine stacks make short peaks).
+func rssGrew(xs []int64) (first, second int64, grew bool) {
+	median := func(xs []int64) int64 {
+		s := slices.Clone(xs)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	first, second = median(xs[:len(xs)/2]), median(xs[len(xs)/2:])
+	return first, second, second > first+first/4+16<<10
+}
+
+// TestRSSGrew: a plateau with spikes is stable; a steady climb is not.
+func TestRSSGrew(t *testing.T) {
+	var plateau, climb []int64
+	for i := range 200 {
+		v := int64(80 << 10)
+		if i%17 == 0 {
+			v += 60 << 10 // a burst
+		}
+		plateau = append(plateau, v)
+		climb = append(climb, int64(40<<10+i*1024)) // +1 MiB per sample
+	}
+	if f, s, grew := rssGrew(plateau); grew {
+		t.Errorf("plateau with bursts judged growing: %d -> %d KiB", f, s)
+	}
+	if f, s, grew := rssGrew(climb); !grew {
+		t.Errorf("steady climb judged stable: %d -> %d KiB", f, s)
+	}
 }
