@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/internal/testcluster"
+	"github.com/etlbench/etlbench/loadgen"
+	"github.com/etlbench/etlbench/reports/result"
 )
 
 // smallObj is the content of object i of the fault tests: 40..300 bytes,
@@ -297,6 +300,24 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 			}
 		}(g)
 	}
+	// The loader (etlbench load) runs a mixed load of its own meanwhile.
+	if err := loadgen.Populate(ctx, cl, "lg", 60, loadgen.SizeDist{Min: 512, Max: 4 << 10}, nil); err != nil {
+		t.Fatal(err)
+	}
+	type lgOut struct {
+		res *result.Result
+		err error
+		el  time.Duration
+	}
+	lgDone := make(chan lgOut, 1)
+	const lgDuration = 5 * time.Second
+	go func() {
+		start := time.Now()
+		res, err := loadgen.Run(ctx, loadgen.Config{Proxy: c.ProxyURL, Bucket: "lg", Op: "mixed", PctPut: 30, ETLName: "echo-inline",
+			Workers: 8, Duration: lgDuration, Timeout: bound, DrainTimeout: bound, MinSize: 512, MaxSize: 4 << 10,
+			StatsInterval: time.Second, Seed: 3, Display: "none"}, io.Discard)
+		lgDone <- lgOut{res, err, time.Since(start)}
+	}()
 	time.Sleep(time.Second)
 	before := okOps.Load()
 	c.KillTarget(2)
@@ -324,6 +345,40 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 	}
 	if time.Duration(slowest.Load()) >= bound {
 		t.Fatalf("slowest request took %v: want every request bounded", time.Duration(slowest.Load()))
+	}
+	// The loader ends on time and records the failures by class.
+	var lg lgOut
+	select {
+	case lg = <-lgDone:
+	case <-time.After(lgDuration + bound + 10*time.Second):
+		t.Fatal("the loader did not end: it hangs on the killed target")
+	}
+	if lg.err != nil {
+		t.Fatalf("loader: %v", lg.err)
+	}
+	var lgOps, lgErrs int64
+	lgClasses := map[string]int64{}
+	for op, sum := range lg.res.Summary {
+		lgOps += sum.Ops
+		lgErrs += sum.Errors
+		var byClass int64
+		for class, k := range sum.ErrorsByClass {
+			if !slices.Contains(loadgen.ErrorClasses, class) {
+				t.Errorf("loader %s: unknown error class %q", op, class)
+			}
+			lgClasses[class] += k
+			byClass += k
+		}
+		if byClass != sum.Errors {
+			t.Errorf("loader %s: %d errors, %d by class %v", op, sum.Errors, byClass, sum.ErrorsByClass)
+		}
+	}
+	t.Logf("loader: %d ops ok, %d errors by class %v, ended after %v", lgOps, lgErrs, lgClasses, lg.el.Round(time.Millisecond))
+	if lgErrs == 0 || lgOps == 0 {
+		t.Fatalf("loader under a target kill: %d ops ok, %d errors; want both", lgOps, lgErrs)
+	}
+	if lgClasses[loadgen.ClassCluster5xx]+lgClasses[loadgen.ClassConnection] == 0 {
+		t.Errorf("loader errors %v: want cluster-5xx (target down) or connection errors", lgClasses)
 	}
 	// The proxy marks t2 down.
 	deadline := time.Now().Add(5 * time.Second)
