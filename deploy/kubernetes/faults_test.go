@@ -20,6 +20,7 @@ import (
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
 	"github.com/etlbench/etlbench/etlcore/runtime"
+	"github.com/etlbench/etlbench/internal/faultcheck"
 )
 
 // faultObj is the content of object i of the fault tests: 0..2 KiB that
@@ -341,96 +342,17 @@ func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.I
 	t.Cleanup(func() { cordon(context.Background(), t, cs, victim.Node, false) })
 
 	const bound = 15 * time.Second
-	var (
-		mu      sync.Mutex
-		okPut   = map[string]int{}
-		errs    = map[string]int{}
-		okOps   atomic.Int64
-		slowest atomic.Int64
-	)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := range 6 {
-		wg.Go(func() {
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				i := (g*7919 + k*31) % n
-				rctx, cancel := context.WithTimeout(ctx, bound)
-				start := time.Now()
-				var err error
-				if k%2 == 0 {
-					obj := fmt.Sprintf("new/g%d-%05d", g, k)
-					b := faultObj(i)
-					if err = cl.PutObject(rctx, "src", obj, bytes.NewReader(b), int64(len(b))); err == nil {
-						mu.Lock()
-						okPut[obj] = i
-						mu.Unlock()
-					}
-				} else {
-					var got []byte
-					got, err = cl.GetObjectBytes(rctx, "src", name(i), api.GetOpts{ETLName: etl})
-					if err == nil && !bytes.Equal(got, faultObj(i)) {
-						err = fmt.Errorf("wrong bytes")
-						mu.Lock()
-						errs["wrong-bytes"]++
-						mu.Unlock()
-					}
-				}
-				cancel()
-				el := int64(time.Since(start))
-				for s := slowest.Load(); el > s && !slowest.CompareAndSwap(s, el); s = slowest.Load() {
-				}
-				if err != nil {
-					class := "connection"
-					if st := api.StatusOf(err); st != 0 {
-						class = fmt.Sprint(st)
-					}
-					mu.Lock()
-					errs[class]++
-					mu.Unlock()
-					continue
-				}
-				okOps.Add(1)
-			}
-		})
-	}
+	load := faultcheck.StartMixedLoad(ctx, cl, "src", etl, 6, n, bound, name, faultObj)
+	loader := faultcheck.StartLoader(ctx, t, cl, res.ProxyURL, etl, 6*time.Second, bound)
 	time.Sleep(2 * time.Second)
-	before := okOps.Load()
+	before := load.OK()
 	zero := int64(0)
 	if err := cs.CoreV1().Pods(res.Namespace).Delete(ctx, victim.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
-		close(stop)
-		wg.Wait()
 		t.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)
-	close(stop)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(bound + 5*time.Second):
-		t.Fatal("load goroutines still blocked after their requests' bound: a request hangs")
-	}
-	mu.Lock()
-	t.Logf("ops ok %d (%d before the kill), errors by class %v, slowest %v, %d PUTs acknowledged",
-		okOps.Load(), before, errs, time.Duration(slowest.Load()).Round(time.Millisecond), len(okPut))
-	mu.Unlock()
-	if errs["wrong-bytes"] != 0 {
-		t.Fatalf("%d inline GETs returned wrong bytes", errs["wrong-bytes"])
-	}
-	if len(errs) == 0 {
-		t.Fatal("no request failed although a target was killed under load")
-	}
-	if okOps.Load() <= before {
-		t.Fatal("no request succeeded after the kill: the other targets stopped serving")
-	}
-	if time.Duration(slowest.Load()) >= bound {
-		t.Fatalf("slowest request took %v: want every request bounded", time.Duration(slowest.Load()))
-	}
+	load.StopAndCheck(t, before)
+	loader.Check(t)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sm, err := cl.Smap(ctx)
@@ -497,8 +419,7 @@ func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.I
 		t.Fatalf("target pod %s back on node %q, want %q (%v)", victim.Name, p.Spec.NodeName, victim.Node, err)
 	}
 	verifyFaultObjects(ctx, t, cl, "src", n, name)
-	mu.Lock()
-	defer mu.Unlock()
+	okPut := load.Acknowledged()
 	for obj, i := range okPut {
 		got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{})
 		if err != nil || !bytes.Equal(got, faultObj(i)) {
@@ -530,67 +451,7 @@ func TestKubernetesDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.CreateBucket(ctx, "full"); err != nil {
-		t.Fatal(err)
-	}
-	const size = 300 << 10 // 300 KiB: 2 MiB holds 6
-	obj := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i%26)}, size) }
-	var stored []int
-	var full error
-	for i := 0; i < 20; i++ {
-		b := obj(i)
-		if full = cl.PutObject(ctx, "full", fmt.Sprintf("o%02d", i), bytes.NewReader(b), int64(len(b))); full != nil {
-			break
-		}
-		stored = append(stored, i)
-	}
-	if full == nil {
-		t.Fatalf("20 PUTs of %d KiB fit in a 2 MiB mountpath", size>>10)
-	}
-	t.Logf("after %d objects: %v", len(stored), full)
-	if api.StatusOf(full) != http.StatusInsufficientStorage || !strings.Contains(full.Error(), "insufficient storage") ||
-		!strings.Contains(full.Error(), "no space left on device") {
-		t.Fatalf("PUT beyond capacity: %v; want 507 saying insufficient storage: no space left on device", full)
-	}
-	if len(stored) < 3 || len(stored) > 6 {
-		t.Fatalf("%d objects of %d KiB fit in 2 MiB", len(stored), size>>10)
-	}
-	check := func() {
-		t.Helper()
-		ents, err := cl.ListAll(ctx, "full", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ents) != len(stored) {
-			t.Fatalf("list shows %d objects, %d were stored: %+v", len(ents), len(stored), ents)
-		}
-		for _, i := range stored {
-			got, err := cl.GetObjectBytes(ctx, "full", fmt.Sprintf("o%02d", i), api.GetOpts{})
-			if err != nil || !bytes.Equal(got, obj(i)) {
-				t.Fatalf("read o%02d on a full disk: %d bytes, %v", i, len(got), err)
-			}
-		}
-	}
-	check()
-	for i, sz := range []int{size, 1 << 20, 2 << 20} {
-		b := bytes.Repeat([]byte{'z'}, sz)
-		err := cl.PutObject(ctx, "full", fmt.Sprintf("big%d", i), bytes.NewReader(b), int64(len(b)))
-		if api.StatusOf(err) != http.StatusInsufficientStorage {
-			t.Fatalf("PUT of %d bytes on a full disk: %v; want 507", sz, err)
-		}
-	}
-	check()
-	if err := cl.DeleteObject(ctx, "full", fmt.Sprintf("o%02d", stored[0])); err != nil {
-		t.Fatal(err)
-	}
-	stored = stored[1:]
-	b := obj(99)
-	if err := cl.PutObject(ctx, "full", "after", bytes.NewReader(b), int64(len(b))); err != nil {
-		t.Fatalf("PUT after freeing space: %v", err)
-	}
-	if got, err := cl.GetObjectBytes(ctx, "full", "after", api.GetOpts{}); err != nil || !bytes.Equal(got, b) {
-		t.Fatalf("read back after freeing space: %v", err)
-	}
+	faultcheck.DiskFull(ctx, t, cl, nil)
 	now, err := cs.CoreV1().Pods(res.Namespace).Get(ctx, target.Name, metav1.GetOptions{})
 	if err != nil || now.UID != target.UID || now.Status.Phase != corev1.PodRunning {
 		t.Fatalf("target pod after filling its mountpath: %v (uid %s, was %s), %v", now.Status.Phase, now.UID, target.UID, err)

@@ -122,6 +122,15 @@ type NodeInfo struct {
 	Alive bool   `json:"alive"`
 }
 
+// ClusterMeta is what the proxy tells a target that joins, and pushes to
+// every live target when the cluster map changes: the map and the bucket
+// set with its version (+1 per bucket create or destroy).
+type ClusterMeta struct {
+	Smap       Smap     `json:"smap"`
+	Buckets    []string `json:"buckets"`
+	BMDVersion int64    `json:"bmd_version"`
+}
+
 // Smap is the cluster map as the proxy serves it (GET /v1/cluster).
 type Smap struct {
 	Version int64      `json:"version"`

@@ -24,10 +24,13 @@ const (
 	QparamProvider    = "provider"
 	QparamUUID        = "uuid"
 	QparamPrefix      = "prefix"
-	QparamPageSize    = "pagesize"
-	QparamToken       = "continuation_token"
-	QparamProps       = "props"
-	QparamWhat        = "what"
+	// QparamBMDVersion (internal, proxy to target) is the version of the
+	// bucket set a bucket create or destroy makes.
+	QparamBMDVersion = "bmd_version"
+	QparamPageSize   = "pagesize"
+	QparamToken      = "continuation_token"
+	QparamProps      = "props"
+	QparamWhat       = "what"
 )
 
 // Headers.

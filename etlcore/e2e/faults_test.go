@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,9 +18,8 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/faultcheck"
 	"github.com/etlbench/etlbench/internal/testcluster"
-	"github.com/etlbench/etlbench/loadgen"
-	"github.com/etlbench/etlbench/reports/result"
 )
 
 // smallObj is the content of object i of the fault tests: 40..300 bytes,
@@ -235,151 +233,16 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	const bound = 10 * time.Second // per request: a request that takes longer hangs
-	var (
-		mu      sync.Mutex
-		okPut   = map[string]int{} // acknowledged PUTs: name -> smallObj index
-		errs    = map[string]int{} // error class -> count
-		okOps   atomic.Int64
-		slowest atomic.Int64
-	)
-	classify := func(err error) string {
-		if st := api.StatusOf(err); st != 0 {
-			return fmt.Sprint(st)
-		}
-		return "connection"
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := 0; g < 6; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				i := (g*7919 + k*31) % n
-				rctx, cancel := context.WithTimeout(ctx, bound)
-				start := time.Now()
-				var err error
-				if k%2 == 0 {
-					obj := fmt.Sprintf("new/g%d-%05d", g, k)
-					b := smallObj(i)
-					if err = cl.PutObject(rctx, "mix", obj, bytes.NewReader(b), int64(len(b))); err == nil {
-						mu.Lock()
-						okPut[obj] = i
-						mu.Unlock()
-					}
-				} else {
-					var got []byte
-					got, err = cl.GetObjectBytes(rctx, "mix", name(i), api.GetOpts{ETLName: "echo-inline"})
-					if err == nil && !bytes.Equal(got, smallObj(i)) {
-						err = fmt.Errorf("inline GET %s: wrong bytes", name(i))
-						mu.Lock()
-						errs["wrong-bytes"]++
-						mu.Unlock()
-					}
-				}
-				cancel()
-				el := time.Since(start)
-				for {
-					s := slowest.Load()
-					if int64(el) <= s || slowest.CompareAndSwap(s, int64(el)) {
-						break
-					}
-				}
-				if err != nil {
-					mu.Lock()
-					errs[classify(err)]++
-					mu.Unlock()
-					continue
-				}
-				okOps.Add(1)
-			}
-		}(g)
-	}
+	load := faultcheck.StartMixedLoad(ctx, cl, "mix", "echo-inline", 6, n, bound, name, smallObj)
 	// The loader (etlbench load) runs a mixed load of its own meanwhile.
-	if err := loadgen.Populate(ctx, cl, "lg", 60, loadgen.SizeDist{Min: 512, Max: 4 << 10}, nil); err != nil {
-		t.Fatal(err)
-	}
-	type lgOut struct {
-		res *result.Result
-		err error
-		el  time.Duration
-	}
-	lgDone := make(chan lgOut, 1)
-	const lgDuration = 5 * time.Second
-	go func() {
-		start := time.Now()
-		res, err := loadgen.Run(ctx, loadgen.Config{Proxy: c.ProxyURL, Bucket: "lg", Op: "mixed", PctPut: 30, ETLName: "echo-inline",
-			Workers: 8, Duration: lgDuration, Timeout: bound, DrainTimeout: bound, MinSize: 512, MaxSize: 4 << 10,
-			StatsInterval: time.Second, Seed: 3, Display: "none"}, io.Discard)
-		lgDone <- lgOut{res, err, time.Since(start)}
-	}()
+	loader := faultcheck.StartLoader(ctx, t, cl, c.ProxyURL, "echo-inline", 5*time.Second, bound)
 	time.Sleep(time.Second)
-	before := okOps.Load()
+	before := load.OK()
 	c.KillTarget(2)
 	time.Sleep(2 * time.Second)
-	close(stop)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(bound + 5*time.Second):
-		t.Fatal("load goroutines still blocked after their requests' bound: a request hangs")
-	}
-	mu.Lock()
-	t.Logf("ops ok %d (%d before the kill), errors by class %v, slowest request %v, %d PUTs acknowledged",
-		okOps.Load(), before, errs, time.Duration(slowest.Load()).Round(time.Millisecond), len(okPut))
-	mu.Unlock()
-	if errs["wrong-bytes"] != 0 {
-		t.Fatalf("%d inline GETs returned wrong bytes", errs["wrong-bytes"])
-	}
-	if len(errs) == 0 {
-		t.Fatal("no request failed although a target was killed under load")
-	}
-	if okOps.Load() <= before {
-		t.Fatal("no request succeeded after the kill: the other targets stopped serving")
-	}
-	if time.Duration(slowest.Load()) >= bound {
-		t.Fatalf("slowest request took %v: want every request bounded", time.Duration(slowest.Load()))
-	}
+	load.StopAndCheck(t, before)
 	// The loader ends on time and records the failures by class.
-	var lg lgOut
-	select {
-	case lg = <-lgDone:
-	case <-time.After(lgDuration + bound + 10*time.Second):
-		t.Fatal("the loader did not end: it hangs on the killed target")
-	}
-	if lg.err != nil {
-		t.Fatalf("loader: %v", lg.err)
-	}
-	var lgOps, lgErrs int64
-	lgClasses := map[string]int64{}
-	for op, sum := range lg.res.Summary {
-		lgOps += sum.Ops
-		lgErrs += sum.Errors
-		var byClass int64
-		for class, k := range sum.ErrorsByClass {
-			if !slices.Contains(loadgen.ErrorClasses, class) {
-				t.Errorf("loader %s: unknown error class %q", op, class)
-			}
-			lgClasses[class] += k
-			byClass += k
-		}
-		if byClass != sum.Errors {
-			t.Errorf("loader %s: %d errors, %d by class %v", op, sum.Errors, byClass, sum.ErrorsByClass)
-		}
-	}
-	t.Logf("loader: %d ops ok, %d errors by class %v, ended after %v", lgOps, lgErrs, lgClasses, lg.el.Round(time.Millisecond))
-	if lgErrs == 0 || lgOps == 0 {
-		t.Fatalf("loader under a target kill: %d ops ok, %d errors; want both", lgOps, lgErrs)
-	}
-	if lgClasses[loadgen.ClassCluster5xx]+lgClasses[loadgen.ClassConnection] == 0 {
-		t.Errorf("loader errors %v: want cluster-5xx (target down) or connection errors", lgClasses)
-	}
+	loader.Check(t)
 	// The proxy marks t2 down.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -422,6 +285,7 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 		t.Fatalf("after restart: t2 not alive in the cluster map: %+v %v", sm, err)
 	}
 	verifyAll(t, cl, "mix", n, name)
+	okPut := load.Acknowledged()
 	for obj, i := range okPut {
 		got, err := cl.GetObjectBytes(ctx, "mix", obj, api.GetOpts{})
 		if err != nil || !bytes.Equal(got, smallObj(i)) {
@@ -728,87 +592,17 @@ func TestFaultDiskFull(t *testing.T) {
 		}
 	})
 	c := testcluster.Start(t, testcluster.Options{Targets: 1, ExtraArgs: []string{"--mountpath", mp}})
-	ctx := context.Background()
-	cl := c.Client
-	if err := cl.CreateBucket(ctx, "full"); err != nil {
-		t.Fatal(err)
-	}
-	const size = 300 << 10 // 300 KiB: 2 MiB holds 6
-	obj := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i%26)}, size) }
-	var stored []int
-	var full error
-	for i := 0; i < 20 && full == nil; i++ {
-		b := obj(i)
-		err := cl.PutObject(ctx, "full", fmt.Sprintf("o%02d", i), bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			full = err
-			break
-		}
-		stored = append(stored, i)
-	}
-	if full == nil {
-		t.Fatalf("20 PUTs of %d KiB fit in a 2 MiB tmpfs", size>>10)
-	}
-	t.Logf("after %d objects: %v", len(stored), full)
-	if api.StatusOf(full) != http.StatusInsufficientStorage || !strings.Contains(full.Error(), "insufficient storage") ||
-		!strings.Contains(full.Error(), "no space left on device") {
-		t.Fatalf("PUT beyond capacity: %v; want 507 saying insufficient storage: no space left on device", full)
-	}
-	if len(stored) < 3 || len(stored) > 6 {
-		t.Fatalf("%d objects of %d KiB fit in 2 MiB", len(stored), size>>10)
-	}
-	// Nothing half-written is visible: the list holds exactly the stored
-	// objects, each complete; no work file is left on the mountpath.
-	check := func() {
-		t.Helper()
-		ents, err := cl.ListAll(ctx, "full", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ents) != len(stored) {
-			t.Fatalf("list shows %d objects, %d were stored: %+v", len(ents), len(stored), ents)
-		}
-		for _, i := range stored {
-			got, err := cl.GetObjectBytes(ctx, "full", fmt.Sprintf("o%02d", i), api.GetOpts{})
-			if err != nil || !bytes.Equal(got, obj(i)) {
-				t.Fatalf("read o%02d on a full disk: %d bytes, %v", i, len(got), err)
+	faultcheck.DiskFull(context.Background(), t, c.Client, func(stored int) {
+		// No work file is left on the mountpath: one file per object.
+		var left []string
+		_ = filepath.WalkDir(mp, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				left = append(left, strings.TrimPrefix(p, mp))
 			}
+			return nil
+		})
+		if len(left) != stored {
+			t.Errorf("mountpath holds %d files for %d objects (a work file left?): %v", len(left), stored, left)
 		}
-	}
-	check()
-	// More failing PUTs (larger than the space left) keep the store consistent.
-	for i, sz := range []int{size, 1 << 20, 2 << 20} {
-		b := bytes.Repeat([]byte{'z'}, sz)
-		err := cl.PutObject(ctx, "full", fmt.Sprintf("big%d", i), bytes.NewReader(b), int64(len(b)))
-		if err == nil {
-			t.Fatalf("PUT of %d bytes succeeded on a full disk", sz)
-		}
-		if api.StatusOf(err) != http.StatusInsufficientStorage {
-			t.Fatalf("PUT of %d bytes on a full disk: %v; want 507", sz, err)
-		}
-	}
-	check()
-	var left []string
-	_ = filepath.WalkDir(mp, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			left = append(left, strings.TrimPrefix(p, mp))
-		}
-		return nil
 	})
-	if len(left) != len(stored) {
-		t.Errorf("mountpath holds %d files for %d objects (a work file left?): %v", len(left), len(stored), left)
-	}
-	// Freeing space makes PUTs work again.
-	if err := cl.DeleteObject(ctx, "full", fmt.Sprintf("o%02d", stored[0])); err != nil {
-		t.Fatal(err)
-	}
-	stored = stored[1:]
-	b := obj(99)
-	if err := cl.PutObject(ctx, "full", "after", bytes.NewReader(b), int64(len(b))); err != nil {
-		t.Fatalf("PUT after freeing space: %v", err)
-	}
-	got, err := cl.GetObjectBytes(ctx, "full", "after", api.GetOpts{})
-	if err != nil || !bytes.Equal(got, b) {
-		t.Fatalf("read back after freeing space: %v", err)
-	}
 }

@@ -85,6 +85,11 @@ func TestWSOneObjectPerConn(t *testing.T) {
 	if err := c.(Connector).Connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// The server counts a connection once its handler runs, which may be
+	// just after Connect returns.
+	for deadline := time.Now().Add(2 * time.Second); e.conns.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if got := e.conns.Load(); got != 2 {
 		t.Fatalf("Connect opened %d connections, want WSConns (2)", got)
 	}

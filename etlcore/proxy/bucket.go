@@ -89,6 +89,8 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Proxy) createBucket(w http.ResponseWriter, r *http.Request, bck string) {
+	p.bmdMu.Lock()
+	defer p.bmdMu.Unlock()
 	targets, err := p.aliveTargets(false)
 	if err != nil {
 		api.WriteErr(w, r, http.StatusServiceUnavailable, "create bucket %q: %v", bck, err)
@@ -101,10 +103,12 @@ func (p *Proxy) createBucket(w http.ResponseWriter, r *http.Request, bck string)
 		return
 	}
 	p.buckets[bck] = true
+	p.bmdVer++
+	path := bmdPath(bck, p.bmdVer)
 	p.saveStateLocked()
 	p.mu.Unlock()
 	body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
-	if errs := failures(p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+bck, body)); len(errs) > 0 {
+	if errs := failures(p.broadcast(r.Context(), targets, http.MethodPost, path, body)); len(errs) > 0 {
 		api.WriteErr(w, r, http.StatusInternalServerError, "create bucket %q: %s", bck, strings.Join(errs, "; "))
 		return
 	}
@@ -112,6 +116,8 @@ func (p *Proxy) createBucket(w http.ResponseWriter, r *http.Request, bck string)
 }
 
 func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string) {
+	p.bmdMu.Lock()
+	defer p.bmdMu.Unlock()
 	p.mu.Lock()
 	if !p.buckets[bck] {
 		p.mu.Unlock()
@@ -119,6 +125,8 @@ func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string
 		return
 	}
 	delete(p.buckets, bck)
+	p.bmdVer++
+	path := bmdPath(bck, p.bmdVer)
 	p.saveStateLocked()
 	p.mu.Unlock()
 	targets, err := p.aliveTargets(false)
@@ -127,7 +135,7 @@ func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string
 		return
 	}
 	body, _ := json.Marshal(api.ActMsg{Action: api.ActDestroyBck})
-	if errs := failures(p.broadcast(r.Context(), targets, http.MethodDelete, api.PathBuckets+bck, body)); len(errs) > 0 {
+	if errs := failures(p.broadcast(r.Context(), targets, http.MethodDelete, path, body)); len(errs) > 0 {
 		api.WriteErr(w, r, http.StatusInternalServerError, "destroy bucket %q: %s", bck, strings.Join(errs, "; "))
 		return
 	}

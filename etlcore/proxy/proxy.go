@@ -41,6 +41,13 @@ type Proxy struct {
 	mu      sync.RWMutex
 	smap    api.Smap
 	buckets map[string]bool
+	bmdVer  int64 // version of the bucket set: +1 per create or destroy
+
+	// bmdMu orders what targets learn of the bucket set: bucket creates
+	// and destroys (with their broadcast) and cluster-map pushes (which
+	// carry the whole set) go one at a time, so each target sees the
+	// versions in order.
+	bmdMu sync.Mutex
 
 	ctl *control // ETL control plane and jobs
 }
@@ -135,8 +142,9 @@ func (p *Proxy) authorized(w http.ResponseWriter, r *http.Request) bool {
 
 // state is what the proxy persists.
 type state struct {
-	Smap    api.Smap `json:"smap"`
-	Buckets []string `json:"buckets"`
+	Smap       api.Smap `json:"smap"`
+	Buckets    []string `json:"buckets"`
+	BMDVersion int64    `json:"bmd_version"`
 }
 
 func (p *Proxy) statePath() string { return filepath.Join(p.cfg.Dir, "proxy-state.json") }
@@ -157,12 +165,16 @@ func (p *Proxy) loadState() error {
 	for _, bck := range st.Buckets {
 		p.buckets[bck] = true
 	}
+	p.bmdVer = st.BMDVersion
+	if p.bmdVer == 0 && len(st.Buckets) > 0 { // a state file from before versions
+		p.bmdVer = 1
+	}
 	return nil
 }
 
 // saveStateLocked persists the cluster map and buckets; p.mu is held.
 func (p *Proxy) saveStateLocked() {
-	st := state{Smap: p.smap}
+	st := state{Smap: p.smap, BMDVersion: p.bmdVer}
 	for b := range p.buckets {
 		st.Buckets = append(st.Buckets, b)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
@@ -56,6 +57,8 @@ func (p *Proxy) handleJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ni.Role, ni.Alive = "target", true
+	p.bmdMu.Lock() // a bucket create either sees the target or is in the reply
+	defer p.bmdMu.Unlock()
 	p.mu.Lock()
 	found := false
 	for i := range p.smap.Targets {
@@ -70,17 +73,11 @@ func (p *Proxy) handleJoin(w http.ResponseWriter, r *http.Request) {
 	}
 	p.smap.Version++
 	p.saveStateLocked()
-	reply := struct {
-		Smap    api.Smap `json:"smap"`
-		Buckets []string `json:"buckets"`
-	}{Smap: copySmap(&p.smap)}
-	for b := range p.buckets {
-		reply.Buckets = append(reply.Buckets, b)
-	}
+	reply := api.ClusterMeta{Smap: copySmap(&p.smap), Buckets: p.bucketListLocked(), BMDVersion: p.bmdVer}
 	p.mu.Unlock()
 	p.log.Printf("target %s joined at %s", ni.ID, ni.URL)
 	api.WriteJSON(w, reply)
-	go p.pushSmap()
+	go p.pushSmap() // after bmdMu is released
 }
 
 // setAlive marks a target up or down; it reports whether that changed.
@@ -131,7 +128,7 @@ func (p *Proxy) healthLoop(ctx context.Context) {
 				if ok && !t.Alive {
 					// A restarted target comes back by joining again; one
 					// that was marked down while only slow is up again.
-					if p.setAlive(t.ID, true) {
+					if p.revive(t) {
 						p.log.Printf("target %s at %s answers again", t.ID, t.URL)
 						mu.Lock()
 						changed = true
@@ -173,23 +170,71 @@ func probe(ctx context.Context, cl *http.Client, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// pushSmap sends the cluster map to every live target.
+// pushSmap sends the cluster map and the bucket set (api.ClusterMeta) to
+// every live target.
 func (p *Proxy) pushSmap() {
-	sm := p.Smap()
-	body, _ := json.Marshal(sm)
-	for _, t := range sm.Targets {
-		if !t.Alive {
-			continue
+	p.bmdMu.Lock()
+	defer p.bmdMu.Unlock()
+	var alive []api.NodeInfo
+	for _, t := range p.Smap().Targets {
+		if t.Alive {
+			alive = append(alive, t)
 		}
-		req, _ := http.NewRequest(http.MethodPut, t.URL+api.PathInternal+"smap", bytes.NewReader(body))
-		p.auth(req)
-		resp, err := p.client.Do(req)
-		if err != nil {
-			continue
-		}
-		resp.Body.Close()
 	}
+	p.pushMetaLocked(alive)
 }
+
+// revive brings a target that answers again after being marked down up to
+// date (the buckets created and destroyed meanwhile) and only then marks it
+// alive, both under bmdMu so that no bucket operation falls in between. It
+// reports whether the target is alive now.
+func (p *Proxy) revive(t api.NodeInfo) bool {
+	p.bmdMu.Lock()
+	defer p.bmdMu.Unlock()
+	if err := p.pushMetaLocked([]api.NodeInfo{t})[t.ID]; err != nil {
+		return false // still down: the next probe tries again
+	}
+	return p.setAlive(t.ID, true)
+}
+
+// pushMetaLocked sends the cluster map and the bucket set to targets, at
+// once, and returns the failures by target id; p.bmdMu is held.
+func (p *Proxy) pushMetaLocked(targets []api.NodeInfo) map[string]error {
+	p.mu.RLock()
+	meta := api.ClusterMeta{Smap: copySmap(&p.smap), Buckets: p.bucketListLocked(), BMDVersion: p.bmdVer}
+	p.mu.RUnlock()
+	body, _ := json.Marshal(meta)
+	var mu sync.Mutex
+	errs := map[string]error{}
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		wg.Go(func() {
+			// Bounded: a hung target must not hold up bucket operations.
+			ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPut, t.URL+api.PathInternal+"smap", bytes.NewReader(body))
+			p.auth(req)
+			resp, err := p.client.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			if err != nil {
+				p.log.Printf("push cluster map to %s: %v", t.ID, err)
+				mu.Lock()
+				errs[t.ID] = err
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// pushTimeout bounds one push of the cluster map to one target.
+const pushTimeout = 5 * time.Second
 
 // auth adds the cluster token to an internal request.
 func (p *Proxy) auth(req *http.Request) {

@@ -66,7 +66,7 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 		}
 		switch msg.Action {
 		case api.ActCreateBck:
-			if err := t.store.CreateBucket(bck); err != nil {
+			if err := t.bucketOp(r, func() error { return t.store.CreateBucket(bck) }); err != nil {
 				writeStoreErr(w, r, err)
 				return
 			}
@@ -78,7 +78,7 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case http.MethodDelete:
-		if err := t.store.DestroyBucket(bck); err != nil {
+		if err := t.bucketOp(r, func() error { return t.store.DestroyBucket(bck) }); err != nil {
 			writeStoreErr(w, r, err)
 			return
 		}

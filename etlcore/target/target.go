@@ -43,6 +43,7 @@ type Target struct {
 	log    *log.Logger
 	etls   etlTable
 	jobs   jobTable
+	bmd    bmdState
 }
 
 // New creates a target (its mountpaths included); Run serves it.
@@ -108,12 +109,6 @@ func (t *Target) Run(ctx context.Context, ready func(url string)) error {
 	return nil
 }
 
-// joinReply is the proxy's answer to a join.
-type joinReply struct {
-	Smap    api.Smap `json:"smap"`
-	Buckets []string `json:"buckets"`
-}
-
 // join registers with the proxy (retrying while it is not up yet) and
 // brings the local buckets in line with the proxy's.
 func (t *Target) join(ctx context.Context) error {
@@ -127,12 +122,12 @@ func (t *Target) join(ctx context.Context) error {
 		}
 		resp, err := t.client.Do(req)
 		if err == nil {
-			var jr joinReply
+			var jr api.ClusterMeta
 			derr := json.NewDecoder(resp.Body).Decode(&jr)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && derr == nil {
 				t.smap.Store(&jr.Smap)
-				t.syncBuckets(jr.Buckets)
+				t.joinBuckets(jr.Buckets)
 				return nil
 			}
 			lastErr = fmt.Errorf("join: status %d (%v)", resp.StatusCode, derr)
@@ -149,25 +144,6 @@ func (t *Target) join(ctx context.Context) error {
 		case <-ctx.Done():
 			return fmt.Errorf("target %s: join proxy %s: %w (last error: %v)", t.cfg.ID, t.cfg.ProxyURL, ctx.Err(), lastErr)
 		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-// syncBuckets creates the proxy's buckets and removes local ones the proxy
-// no longer has (destroyed while this target was down).
-func (t *Target) syncBuckets(bmd []string) {
-	want := map[string]bool{}
-	for _, b := range bmd {
-		want[b] = true
-		if err := t.store.CreateBucket(b); err != nil {
-			t.log.Printf("sync buckets: %v", err)
-		}
-	}
-	for _, b := range t.store.Buckets() {
-		if !want[b] {
-			if err := t.store.DestroyBucket(b); err != nil {
-				t.log.Printf("sync buckets: %v", err)
-			}
 		}
 	}
 }
@@ -194,14 +170,16 @@ func (t *Target) handleSmap(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusUnauthorized, "missing or wrong auth token")
 		return
 	}
-	var sm api.Smap
-	if _, err := api.ReadJSON(r, &sm); err != nil {
+	var meta api.ClusterMeta
+	if _, err := api.ReadJSON(r, &meta); err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}
+	sm := meta.Smap
 	if cur := t.smap.Load(); cur == nil || sm.Version >= cur.Version {
 		t.smap.Store(&sm)
 	}
+	t.syncBuckets(meta.Buckets, meta.BMDVersion)
 	w.WriteHeader(http.StatusOK)
 }
 
