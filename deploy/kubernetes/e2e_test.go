@@ -20,6 +20,7 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/runtime"
+	"github.com/etlbench/etlbench/internal/faultcheck"
 )
 
 // e2eKubeconfig finds the cluster of the end-to-end test: $KUBECONFIG, else
@@ -104,7 +105,7 @@ func TestKubernetesE2E(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		d, err = cl.ETLShow(ctx, victim)
-		if err == nil && d.Info.Stage == api.StageAborted && allAborted(d) {
+		if err == nil && d.Info.Stage == api.StageAborted && faultcheck.AllAborted(d) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -324,16 +325,4 @@ func waitNoPods(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns, 
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-func allAborted(d *api.ETLDetails) bool {
-	if len(d.Targets) == 0 {
-		return false
-	}
-	for _, ti := range d.Targets {
-		if ti.Stage != api.StageAborted {
-			return false
-		}
-	}
-	return true
 }

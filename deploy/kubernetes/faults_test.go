@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,7 +60,7 @@ func putFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck stri
 	if err := cl.CreateBucket(ctx, bck); err != nil {
 		t.Fatal(err)
 	}
-	if err := forEach(n, 16, func(i int) error {
+	if err := faultcheck.ForEach(n, 16, func(i int) error {
 		b := faultObj(i)
 		return cl.PutObject(ctx, bck, name(i), bytes.NewReader(b), int64(len(b)))
 	}); err != nil {
@@ -74,7 +72,7 @@ func putFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck stri
 // with faultObj(i).
 func verifyFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
 	t.Helper()
-	if err := forEach(n, 16, func(i int) error {
+	if err := faultcheck.ForEach(n, 16, func(i int) error {
 		got, err := cl.GetObjectBytes(ctx, bck, name(i), api.GetOpts{})
 		if err != nil {
 			return err
@@ -88,31 +86,6 @@ func verifyFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck s
 	}
 }
 
-// forEach runs f(i), i < n, on w goroutines; the first error stops it.
-func forEach(n, w int, f func(i int) error) error {
-	var next atomic.Int64
-	var first atomic.Value
-	var wg sync.WaitGroup
-	for range w {
-		wg.Go(func() {
-			for first.Load() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := f(i); err != nil {
-					first.CompareAndSwap(nil, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err, ok := first.Load().(error); ok {
-		return err
-	}
-	return nil
-}
-
 // k8sTransformerKilledMidJob: one transformer pod is killed (deleted with
 // no grace period: SIGKILL) while an offline job runs. The ETL is Aborted
 // on every target within 5 s, the job fails naming target, ETL and cause,
@@ -120,110 +93,32 @@ func forEach(n, w int, f func(i int) error) error {
 // writes all n, verified.
 func k8sTransformerKilledMidJob(ctx context.Context, t *testing.T, cs kubernetes.Interface, cl *api.Client, ns string, n int, name func(int) string) {
 	const etl = "slow-echo-k8s"
-	spec := fmt.Sprintf("name: %s\ncommunication: hpush://\ninit_timeout: 3m\nruntime:\n  image: etlbench/transformer-fault\n", etl)
-	if _, err := cl.ETLInit(ctx, []byte(spec)); err != nil {
-		t.Fatal(err)
-	}
-	id, err := cl.StartETLBucket(ctx, "src", "dst", api.TCBMsg{ETLName: etl, ETLArgs: "delay=5ms", Prepend: "out/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st, err := cl.Job(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Finished() {
-			t.Fatalf("job ended before the kill: %+v", st)
-		}
-		if st.ObjsOut >= 100 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job made no progress: %+v", st)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelETL + "=" + etl})
-	if err != nil || len(pods.Items) != 3 {
-		t.Fatalf("transformer pods of %s: %d, %v", etl, len(pods.Items), err)
-	}
-	victim := pods.Items[0].Name
-	zero := int64(0)
-	if err := cs.CoreV1().Pods(ns).Delete(ctx, victim, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
-		t.Fatal(err)
-	}
-	killed := time.Now()
-	var d *api.ETLDetails
-	for {
-		d, err = cl.ETLShow(ctx, etl)
-		if err == nil && d.Info.Stage == api.StageAborted && allAborted(d) {
-			break
-		}
-		if time.Since(killed) > 5*time.Second {
-			t.Fatalf("%s not Aborted on every target 5 s after its pod %s was killed: %+v, %v", etl, victim, d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Logf("Aborted on every target %v after the kill: %s", time.Since(killed).Round(time.Millisecond), d.Info.Reason)
-	if !strings.Contains(d.Info.Reason, etl) || !strings.Contains(d.Info.Reason, victim) {
-		t.Fatalf("abort reason %q names neither the ETL nor pod %s", d.Info.Reason, victim)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	st, err := cl.WaitJob(wctx, id, 100*time.Millisecond)
-	if err != nil {
-		t.Fatalf("job did not end after the abort: %v", err)
-	}
-	if st.State != api.JobFailed && st.State != api.JobAborted {
-		t.Fatalf("job state %s, want failed: %+v", st.State, st)
-	}
-	if !strings.Contains(st.Err, etl) || !strings.Contains(st.Err, "aborted") || !namesTarget(st.Err, d) {
-		t.Fatalf("job error %q: want the target, the ETL and the cause", st.Err)
-	}
-	if st.ObjsOut >= int64(n) || st.ObjsIn != st.ObjsOut+st.Errors {
-		t.Fatalf("job counters %+v: want fewer than %d out, in = out + errors", st.Counters, n)
-	}
-	t.Logf("job %s %s after %d of %d objects: %s", id, st.State, st.ObjsOut, n, st.Err)
-	ents, err := cl.ListAll(ctx, "dst", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(len(ents)) < st.ObjsOut || len(ents) >= n {
-		t.Errorf("destination holds %d objects, the job counted %d out of %d in", len(ents), st.ObjsOut, st.ObjsIn)
-	}
-	if err := forEach(len(ents), 16, func(k int) error {
-		var i int
-		if _, err := fmt.Sscanf(ents[k].Name, "out/in/obj-%05d", &i); err != nil {
-			return fmt.Errorf("unexpected destination object %q", ents[k].Name)
-		}
-		got, err := cl.GetObjectBytes(ctx, "dst", ents[k].Name, api.GetOpts{})
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(got, faultObj(i)) {
-			return fmt.Errorf("partial or wrong object %s: %d bytes, want %d", ents[k].Name, len(got), len(faultObj(i)))
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	waitNoPods(ctx, t, cs, ns, etl)
-	if err := cl.ETLStart(ctx, etl); err != nil {
-		t.Fatal(err)
-	}
-	id, err = cl.StartETLBucket(ctx, "src", "dst", api.TCBMsg{ETLName: etl, Prepend: "out/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, err = cl.WaitJob(ctx, id, 100*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	if st.State != api.JobFinished || st.ObjsIn != int64(n) || st.ObjsOut != int64(n) || st.Errors != 0 {
-		t.Fatalf("rerun: %s, counters %+v, want %d in and out, no errors (%s)", st.State, st.Counters, n, st.Err)
-	}
-	verifyFaultObjects(ctx, t, cl, "dst", n, func(i int) string { return "out/" + name(i) })
+	faultcheck.KillMidJob{
+		ETL:  etl,
+		Spec: fmt.Appendf(nil, "name: %s\ncommunication: hpush://\ninit_timeout: 3m\nruntime:\n  image: etlbench/transformer-fault\n", etl),
+		N:    n, Name: name, Obj: faultObj,
+		Kill: func() string {
+			pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelETL + "=" + etl})
+			if err != nil || len(pods.Items) != 3 {
+				t.Fatalf("transformer pods of %s: %d, %v", etl, len(pods.Items), err)
+			}
+			zero := int64(0)
+			if err := cs.CoreV1().Pods(ns).Delete(ctx, pods.Items[0].Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+				t.Fatal(err)
+			}
+			return pods.Items[0].Name
+		},
+		CheckReason: func(reason, jobErr, victim string, d *api.ETLDetails) error {
+			if !strings.Contains(reason, etl) || !strings.Contains(reason, victim) {
+				return fmt.Errorf("abort reason %q names neither the ETL nor pod %s", reason, victim)
+			}
+			if !strings.Contains(jobErr, etl) || !strings.Contains(jobErr, "aborted") || !namesTarget(jobErr, d) {
+				return fmt.Errorf("job error %q: want the target, the ETL and the cause", jobErr)
+			}
+			return nil
+		},
+		Gone: func() { waitNoPods(ctx, t, cs, ns, etl) },
+	}.Run(ctx, t, cl)
 	if err := cl.ETLDelete(ctx, etl); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/faultcheck"
 	"github.com/etlbench/etlbench/internal/testcluster"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -241,7 +242,7 @@ func TestETLBuiltins(t *testing.T) {
 				t.Fatalf("stop %s: %v", name, err)
 			}
 			d, err := cl.ETLShow(ctx, name)
-			if err != nil || d.Info.Stage != api.StageAborted || len(d.Targets) != 3 || !allAborted(d) {
+			if err != nil || d.Info.Stage != api.StageAborted || len(d.Targets) != 3 || !faultcheck.AllAborted(d) {
 				t.Fatalf("%s after stop: %+v %v, want Aborted on 3 targets", name, d, err)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/faultcheck"
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
 
@@ -254,7 +255,7 @@ func TestETLLifecycle(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		d, err = cl.ETLShow(ctx, "echo-etl")
-		if err == nil && d.Info.Stage == api.StageAborted && allAborted(d) {
+		if err == nil && d.Info.Stage == api.StageAborted && faultcheck.AllAborted(d) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -275,15 +276,6 @@ func TestETLLifecycle(t *testing.T) {
 	if n := countTransformers(c); n != 0 {
 		t.Fatalf("%d transformer processes left after delete", n)
 	}
-}
-
-func allAborted(d *api.ETLDetails) bool {
-	for _, ti := range d.Targets {
-		if ti.Stage != api.StageAborted {
-			return false
-		}
-	}
-	return len(d.Targets) > 0
 }
 
 // transformerPID finds a transformer process started by the cluster.

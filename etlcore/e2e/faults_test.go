@@ -65,125 +65,37 @@ func putMany(t *testing.T, cl *api.Client, bck string, n int, name func(int) str
 
 var targetRE = regexp.MustCompile(`target t[0-9]+`)
 
-// waitAborted waits until ETL name is Aborted on every target, by deadline.
-func waitAborted(t *testing.T, cl *api.Client, name string, deadline time.Time) *api.ETLDetails {
-	t.Helper()
-	for {
-		d, err := cl.ETLShow(context.Background(), name)
-		if err == nil && d.Info.Stage == api.StageAborted && allAborted(d) && len(d.Targets) == 3 {
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ETL %s not Aborted on all targets in time: %+v %v", name, d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestFaultTransformerKilledMidJob: kill -9 of one transformer during an
 // offline job of 5,000 objects aborts the ETL on every target within 5 s,
 // fails the job naming target, ETL and cause, leaves no partial object,
 // and after ETLStart a rerun completes with every output verified.
 func TestFaultTransformerKilledMidJob(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Targets: 3})
-	ctx := context.Background()
-	cl := c.Client
 	const n = 5000
 	name := func(i int) string { return fmt.Sprintf("in/obj-%05d", i) }
-	putMany(t, cl, "src", n, name)
+	putMany(t, c.Client, "src", n, name)
 	const etl = "slow-echo"
-	if _, err := cl.ETLInit(ctx, specYAML(etl, "hpush://", "etlbench/transformer-fault", "")); err != nil {
-		t.Fatal(err)
-	}
-	id, err := cl.StartETLBucket(ctx, "src", "dst", api.TCBMsg{ETLName: etl, ETLArgs: "delay=5ms", Prepend: "out/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Let it make some progress, then kill one transformer.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st, err := cl.Job(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Finished() {
-			t.Fatalf("job ended before the kill: %+v", st)
-		}
-		if st.ObjsOut >= 100 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job made no progress: %+v", st)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	pid := transformerPID(t, c, etl)
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	killed := time.Now()
-	d := waitAborted(t, cl, etl, killed.Add(5*time.Second))
-	t.Logf("Aborted on all targets %v after the kill: %s", time.Since(killed).Round(time.Millisecond), d.Info.Reason)
-	if !strings.Contains(d.Info.Reason, "died") || !strings.Contains(d.Info.Reason, etl) || !targetRE.MatchString(d.Info.Reason) {
-		t.Fatalf("abort reason %q: want target, ETL and 'died'", d.Info.Reason)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	st, err := cl.WaitJob(wctx, id, 50*time.Millisecond)
-	if err != nil {
-		t.Fatalf("job did not end after the abort: %v", err)
-	}
-	if st.State != api.JobFailed && st.State != api.JobAborted {
-		t.Fatalf("job state %s, want failed: %+v", st.State, st)
-	}
-	if !strings.Contains(st.Err, etl) || !targetRE.MatchString(st.Err) || !strings.Contains(st.Err, "died") {
-		t.Fatalf("job error %q: want target, ETL and cause", st.Err)
-	}
-	if st.ObjsOut >= n || st.ObjsIn != st.ObjsOut+st.Errors {
-		t.Fatalf("job counters %+v: want fewer than %d out, in = out + errors", st.Counters, n)
-	}
-	t.Logf("job %s %s after %d of %d objects: %s", id, st.State, st.ObjsOut, n, st.Err)
-	// No partial object in the destination: every one present is complete.
-	ents, err := cl.ListAll(ctx, "dst", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Every object counted out is there. A direct put may also land while its
-	// source sees the connection fail or the job end: such an object is
-	// complete (checked below) but not counted out.
-	if int64(len(ents)) < st.ObjsOut || len(ents) >= n {
-		t.Errorf("destination holds %d objects, job counted %d out of %d in", len(ents), st.ObjsOut, st.ObjsIn)
-	}
-	for _, e := range ents {
-		var i int
-		if _, err := fmt.Sscanf(e.Name, "out/in/obj-%05d", &i); err != nil {
-			t.Fatalf("unexpected destination object %q", e.Name)
-		}
-		got, err := cl.GetObjectBytes(ctx, "dst", e.Name, api.GetOpts{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, smallObj(i)) {
-			t.Fatalf("partial or wrong object %s: %d bytes, want %d", e.Name, len(got), len(smallObj(i)))
-		}
-	}
-	// Start again: the rerun completes and every output is right.
-	if err := cl.ETLStart(ctx, etl); err != nil {
-		t.Fatal(err)
-	}
-	id, err = cl.StartETLBucket(ctx, "src", "dst", api.TCBMsg{ETLName: etl, Prepend: "out/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st = waitJob(t, cl, id)
-	if st.ObjsIn != n || st.ObjsOut != n || st.Errors != 0 {
-		t.Fatalf("rerun counters %+v, want %d in and out, no errors", st.Counters, n)
-	}
-	ents, err = cl.ListAll(ctx, "dst", "")
-	if err != nil || len(ents) != n {
-		t.Fatalf("destination holds %d objects after the rerun (%v), want %d", len(ents), err, n)
-	}
-	verifyAll(t, cl, "dst", n, func(i int) string { return "out/" + name(i) })
+	faultcheck.KillMidJob{
+		ETL: etl, Spec: specYAML(etl, "hpush://", "etlbench/transformer-fault", ""), N: n, Name: name, Obj: smallObj,
+		Kill: func() string {
+			pid := transformerPID(t, c, etl)
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("transformer process %d", pid)
+		},
+		CheckReason: func(reason, jobErr, _ string, d *api.ETLDetails) error {
+			if len(d.Targets) != 3 {
+				return fmt.Errorf("ETL on %d targets, want 3", len(d.Targets))
+			}
+			for _, msg := range []string{reason, jobErr} {
+				if !strings.Contains(msg, "died") || !strings.Contains(msg, etl) || !targetRE.MatchString(msg) {
+					return fmt.Errorf("abort reason %q, job error %q: each must name target, ETL and 'died'", reason, jobErr)
+				}
+			}
+			return nil
+		},
+	}.Run(context.Background(), t, c.Client)
 }
 
 // verifyAll GETs name(i), i < n, from bck with 8 readers and compares each
