@@ -214,6 +214,13 @@ func (c *Client) PutObject(ctx context.Context, bck, obj string, r io.Reader, si
 	return c.doPut(req, bck, obj, size)
 }
 
+// ExpectContinueMin is the body size above which a PUT to the proxy asks
+// first (Expect: 100-continue). A Go server reads and drops at most 256 KiB
+// of a body its handler did not read and closes the connection beyond
+// that, which a client still writing the body may see as a broken pipe
+// instead of the proxy's redirect.
+const ExpectContinueMin = 256 << 10
+
 // doPut sends a prepared object PUT and reads its answer.
 func (c *Client) doPut(req *http.Request, bck, obj string, size int64) error {
 	req.ContentLength = size
@@ -222,6 +229,12 @@ func (c *Client) doPut(req *http.Request, bck, obj string, size int64) error {
 	}
 	if c.Token != "" {
 		req.Header.Set(HdrAuthorization, "Bearer "+c.Token)
+	}
+	if (size < 0 || size > ExpectContinueMin) && strings.HasPrefix(req.URL.String(), c.Base+"/") {
+		// The proxy answers with a redirect without reading the body: ask
+		// first, so that no byte of a large body goes to the proxy and the
+		// redirect is never lost to a broken pipe.
+		req.Header.Set("Expect", "100-continue")
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/etlbench/etlbench/etlcore/api"
@@ -16,7 +17,9 @@ func (p *Proxy) handleObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
+	case http.MethodPut:
+		drainPut(r)
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, PUT, DELETE")
 		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on objects", r.Method)
@@ -37,4 +40,22 @@ func (p *Proxy) handleObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, owner.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+}
+
+// maxDrainPut bounds the body the proxy reads and drops before answering a
+// PUT (drainPut).
+const maxDrainPut = 16 << 20
+
+// drainPut reads and drops the body of a PUT whose client sends it without
+// asking first (no Expect: 100-continue) when it is larger than what the
+// Go server drains by itself (256 KiB) and at most maxDrainPut: the proxy
+// answers every object request without using the body, and a client still
+// writing it when the server closes the connection would see a broken pipe
+// instead of the answer. Clients of this project ask first
+// (api.ExpectContinueMin) and send nothing here.
+func drainPut(r *http.Request) {
+	if r.Header.Get("Expect") != "" || r.ContentLength <= api.ExpectContinueMin || r.ContentLength > maxDrainPut {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDrainPut))
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -102,6 +103,9 @@ func Start(t testing.TB, opts Options) *Cluster {
 	}
 	c := &Cluster{ProxyURL: st.ProxyURL, Client: api.NewClient(st.ProxyURL), Dir: st.Dir, State: st, Binary: bin, t: t}
 	t.Cleanup(func() {
+		if t.Failed() {
+			c.logProblems()
+		}
 		if err := embedded.Down(st.Dir); err != nil {
 			t.Logf("testcluster: down: %v", err)
 		}
@@ -160,4 +164,28 @@ func (c *Cluster) LogTail(id string) string {
 		}
 	}
 	return ""
+}
+
+// logProblems logs, for a failed test, the lines of every node's log that
+// tell of a server-side problem (handler panics, net/http errors, fatal
+// errors), at most 20 per node, so that a failure on a CI machine shows
+// what the nodes saw.
+func (c *Cluster) logProblems() {
+	for _, n := range c.State.Nodes {
+		b, err := os.ReadFile(n.Log)
+		if err != nil {
+			continue
+		}
+		shown := 0
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, "panic") && !strings.Contains(line, "http: ") && !strings.Contains(line, "fatal") {
+				continue
+			}
+			if shown++; shown > 20 {
+				c.t.Logf("testcluster: %s: more in %s", n.ID, n.Log)
+				break
+			}
+			c.t.Logf("testcluster: %s: %s", n.ID, line)
+		}
+	}
 }
