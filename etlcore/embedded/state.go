@@ -28,6 +28,8 @@ type State struct {
 	ProxyURL string      `json:"proxy_url"`
 	Dir      string      `json:"dir"`
 	Nodes    []NodeState `json:"nodes"`
+
+	dieWithParent bool // Options.DieWithParent, for nodes restarted later
 }
 
 // LoadState reads the state recorded in dir.

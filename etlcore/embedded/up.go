@@ -29,6 +29,11 @@ type Options struct {
 	Host       string   // address to bind (default 127.0.0.1)
 	ExtraArgs  []string // more `etlbench node` flags for every node
 	Timeout    time.Duration
+	// DieWithParent kills the nodes (SIGKILL) when the process that
+	// started them dies, as tests want (a test binary killed by a signal
+	// or its timeout runs no cleanup); `cluster up` leaves it off, its
+	// nodes outlive it.
+	DieWithParent bool
 }
 
 // Up starts a proxy and the targets as background processes, waits until
@@ -67,7 +72,7 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster up: %w", err)
 	}
-	st = &State{Dir: dir}
+	st = &State{Dir: dir, dieWithParent: opts.DieWithParent}
 	defer func() {
 		if err != nil {
 			_ = st.stopNodes(5 * time.Second)
@@ -114,6 +119,9 @@ func startNode(ctx context.Context, opts Options, st *State, id, role string, ar
 	cmd := exec.Command(opts.Binary, argv...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // survives `cluster up` exiting
+	if opts.DieWithParent || st.dieWithParent {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cluster up: start %s: %w", id, err)
 	}

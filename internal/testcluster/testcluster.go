@@ -97,7 +97,7 @@ func Start(t testing.TB, opts Options) *Cluster {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	st, err := embedded.Up(ctx, embedded.Options{Dir: filepath.Join(dir, "cluster"), Targets: opts.Targets,
-		Mountpaths: opts.Mountpaths, Binary: bin, ExtraArgs: opts.ExtraArgs})
+		Mountpaths: opts.Mountpaths, Binary: bin, ExtraArgs: opts.ExtraArgs, DieWithParent: true})
 	if err != nil {
 		t.Fatalf("testcluster: %v", err)
 	}
