@@ -61,3 +61,29 @@ func logPod(ctx context.Context, t *testing.T, cs kubernetes.Interface, p *corev
 		}
 	}
 }
+
+// clearStaleState undoes what an interrupted earlier run may have left:
+// its deployment in namespace ns (whose pods would hold the host ports)
+// and nodes it cordoned.
+func clearStaleState(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns string) {
+	t.Helper()
+	if _, err := cs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err == nil {
+		t.Logf("namespace %s is left from an earlier run: undeploying it first", ns)
+		uctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		err := Undeploy(uctx, cs, ns, t.Logf)
+		cancel()
+		if err != nil {
+			t.Fatalf("undeploy the namespace left from an earlier run: %v", err)
+		}
+	}
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("list nodes: %v", err)
+	}
+	for _, n := range nodes.Items {
+		if n.Annotations[cordonedByTest] == "true" {
+			t.Logf("node %s is left cordoned by an earlier run: uncordoning it", n.Name)
+			cordon(ctx, t, cs, n.Name, false)
+		}
+	}
+}

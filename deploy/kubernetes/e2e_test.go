@@ -161,6 +161,7 @@ func e2eDeployOpts(t *testing.T, o Options, limit time.Duration) (context.Contex
 			t.Errorf("undeploy: %v", err)
 		}
 	})
+	clearStaleState(ctx, t, cs, o.Namespace)
 	logPodsOnFailure(t, cs, o.Namespace)
 	dctx, dcancel := context.WithTimeout(ctx, 5*time.Minute)
 	res, err := Deploy(dctx, cs, o, t.Logf)

@@ -324,10 +324,18 @@ func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.I
 	t.Logf("after the restart: all %d objects and %d acknowledged PUTs served", n, len(okPut))
 }
 
+// cordonedByTest marks a node a test cordoned, so that a later run can
+// uncordon it when the test was interrupted (staleState).
+const cordonedByTest = "etlbench.io/cordoned-by-test"
+
 // cordon marks node unschedulable (or schedulable again).
 func cordon(ctx context.Context, t *testing.T, cs kubernetes.Interface, node string, on bool) {
 	t.Helper()
-	patch := fmt.Appendf(nil, `{"spec":{"unschedulable":%v}}`, on)
+	mark := `"true"`
+	if !on {
+		mark = "null"
+	}
+	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%s}},"spec":{"unschedulable":%v}}`, cordonedByTest, mark, on)
 	if _, err := cs.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Errorf("cordon %s (%v): %v", node, on, err)
 	}
