@@ -23,3 +23,19 @@ func (p *Proxy) bucketListLocked() []string {
 	sort.Strings(out)
 	return out
 }
+
+// addBucketLocked adds bck to the bucket set, which makes a new version,
+// and returns the target path that creates it; ok is false when the
+// bucket exists (the path then creates it without a version, for a target
+// that lacks it). p.bmdMu is held.
+func (p *Proxy) addBucketLocked(bck string) (path string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.buckets[bck] {
+		return api.PathBuckets + url.PathEscape(bck), false
+	}
+	p.buckets[bck] = true
+	p.bmdVer++
+	p.saveStateLocked()
+	return bmdPath(bck, p.bmdVer), true
+}

@@ -96,17 +96,11 @@ func (p *Proxy) createBucket(w http.ResponseWriter, r *http.Request, bck string)
 		api.WriteErr(w, r, http.StatusServiceUnavailable, "create bucket %q: %v", bck, err)
 		return
 	}
-	p.mu.Lock()
-	if p.buckets[bck] {
-		p.mu.Unlock()
+	path, created := p.addBucketLocked(bck)
+	if !created {
 		api.WriteErr(w, r, http.StatusConflict, "bucket %q already exists", bck)
 		return
 	}
-	p.buckets[bck] = true
-	p.bmdVer++
-	path := bmdPath(bck, p.bmdVer)
-	p.saveStateLocked()
-	p.mu.Unlock()
 	body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
 	if errs := failures(p.broadcast(r.Context(), targets, http.MethodPost, path, body)); len(errs) > 0 {
 		api.WriteErr(w, r, http.StatusInternalServerError, "create bucket %q: %s", bck, strings.Join(errs, "; "))

@@ -85,12 +85,12 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 	if !m.DryRun {
 		// The destination is created on demand (as AIStore does), on every
 		// target before any object can arrive there.
-		c.p.mu.Lock()
-		c.p.buckets[dst] = true
-		c.p.saveStateLocked()
-		c.p.mu.Unlock()
+		c.p.bmdMu.Lock()
+		path, _ := c.p.addBucketLocked(dst)
 		body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
-		if errs := failures(c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathBuckets+dst, body)); len(errs) > 0 {
+		errs := failures(c.p.broadcast(r.Context(), targets, http.MethodPost, path, body))
+		c.p.bmdMu.Unlock()
+		if len(errs) > 0 {
 			api.WriteErr(w, r, http.StatusInternalServerError, "create destination bucket %q: %s", dst, strings.Join(errs, "; "))
 			return
 		}
