@@ -30,6 +30,7 @@ func runDeploy(args []string) error {
 	pull := fs.String("pull-policy", "IfNotPresent", "image pull policy: Always, IfNotPresent or Never")
 	fs.StringVar(&o.MountpathType, "mountpath-type", kubedeploy.MountHostPath, "target mountpaths: hostPath (node directory) or emptyDir")
 	fs.IntVar(&o.Mountpaths, "mountpaths", 1, "mountpaths per target")
+	fs.StringVar(&o.DataDir, "data-dir", "", "with hostPath mountpaths: the node directory that holds them (default /var/lib/etlbench-data/<namespace>; the data outlives undeploy)")
 	fs.StringVar(&o.MountpathSize, "mountpath-size", "", "with --mountpath-type emptyDir: each mountpath is a tmpfs of this size (e.g. 64Mi)")
 	fs.IntVar(&o.ProxyPort, "proxy-port", 51080, "proxy port")
 	fs.IntVar(&o.TargetPort, "target-port", 51081, "target port")

@@ -142,9 +142,26 @@ func TestBuildEmptyDirAndErrors(t *testing.T) {
 		{Options{MountpathSize: "2Mi"}, "needs --mountpath-type emptyDir"},
 		{Options{MountpathType: MountEmptyDir, MountpathSize: "lots"}, `--mountpath-size "lots"`},
 		{Options{MountpathType: MountEmptyDir, MountpathSize: "-1Mi"}, "positive"},
+		{Options{DataDir: "data"}, `--data-dir "data"`},
+		{Options{DataDir: "/srv/../etc"}, "clean absolute"},
+		{Options{DataDir: "/"}, "other than /"},
 	} {
 		if _, err := Build(tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want an error saying %q", tc.o, err, tc.want)
+		}
+	}
+	// --data-dir moves the hostPath mountpaths (and only them).
+	objs, err = Build(Options{Namespace: "bench", Targets: 1, DataDir: "/srv/run-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := objs.Targets.Spec.Template.Spec
+	if args := strings.Join(ps.Containers[0].Args, " "); !strings.Contains(args, "--mountpath /srv/run-7/mp1") {
+		t.Errorf("target args %q: want the mountpath under --data-dir", args)
+	}
+	for _, v := range ps.Volumes {
+		if v.HostPath != nil && v.HostPath.Path != "/srv/run-7/mp1" {
+			t.Errorf("hostPath volume %s at %s, want /srv/run-7/mp1", v.Name, v.HostPath.Path)
 		}
 	}
 }

@@ -131,7 +131,32 @@ func TestKubernetesE2E(t *testing.T) {
 func e2eDeploy(t *testing.T, ns string, proxyPort int, limit time.Duration) (context.Context, kubernetes.Interface, *Result) {
 	t.Helper()
 	return e2eDeployOpts(t, Options{Namespace: ns, Targets: 3, HostNetwork: true, MountpathType: MountHostPath,
-		ProxyPort: proxyPort, TargetPort: proxyPort + 1}, limit)
+		DataDir: runDataDir(ns), ProxyPort: proxyPort, TargetPort: proxyPort + 1}, limit)
+}
+
+// runDataDir is a node directory of this run's hostPath mountpaths in
+// namespace ns: data an earlier run left (hostPath outlives undeploy) is
+// never seen.
+func runDataDir(ns string) string {
+	return fmt.Sprintf("/var/lib/etlbench-data/%s-%d", ns, time.Now().UnixNano())
+}
+
+// destroyBuckets destroys every bucket of the deployment at proxyURL, so
+// that its hostPath data does not stay on the nodes.
+func destroyBuckets(t *testing.T, proxyURL string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cl := api.NewClient(proxyURL)
+	names, err := cl.ListBuckets(ctx)
+	if err != nil {
+		t.Logf("list buckets to destroy: %v", err)
+		return
+	}
+	for _, b := range names {
+		if err := cl.DestroyBucket(ctx, b); err != nil {
+			t.Logf("destroy bucket %s: %v", b, err)
+		}
+	}
 }
 
 // e2eDeployOpts is e2eDeploy with the deployment's options (each target on
@@ -169,6 +194,7 @@ func e2eDeployOpts(t *testing.T, o Options, limit time.Duration) (context.Contex
 	if err != nil {
 		t.Fatalf("deploy: %v", err)
 	}
+	t.Cleanup(func() { destroyBuckets(t, res.ProxyURL) }) // before the undeploy
 	nodes := map[string]bool{}
 	for _, tg := range res.Targets {
 		nodes[tg.Node] = true

@@ -6,6 +6,7 @@ package kubedeploy
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -58,10 +59,15 @@ type Options struct {
 	// size (e.g. "2Mi": a memory-backed emptyDir with that sizeLimit), so a
 	// target can be filled up; "" is unbounded.
 	MountpathSize string
-	Image         string            // default "etlbench:dev"
-	PullPolicy    corev1.PullPolicy // default IfNotPresent
-	ProxyPort     int               // default 51080
-	TargetPort    int               // default 51081
+	// DataDir, with hostPath, is the node directory that holds the
+	// targets' mountpaths (default /var/lib/etlbench-data/<namespace>).
+	// The data outlives the deployment: a new deployment in the same
+	// namespace finds the old objects unless it uses another DataDir.
+	DataDir    string
+	Image      string            // default "etlbench:dev"
+	PullPolicy corev1.PullPolicy // default IfNotPresent
+	ProxyPort  int               // default 51080
+	TargetPort int               // default 51081
 	// HostNetwork runs the proxy and the targets on their nodes' network
 	// (default true): clients outside the cluster reach them at the node's
 	// address, and nodes talk without a cross-node pod network.
@@ -91,6 +97,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MountpathType == "" {
 		o.MountpathType = MountHostPath
 	}
+	if o.DataDir == "" {
+		o.DataDir = dataRoot + "/" + o.Namespace
+	}
 	if o.Image == "" {
 		o.Image = runtime.DefaultImage
 	}
@@ -110,6 +119,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("deploy: --mountpaths %d: want 1..16", o.Mountpaths)
 	case o.MountpathType != MountHostPath && o.MountpathType != MountEmptyDir:
 		return o, fmt.Errorf("deploy: --mountpath-type %q: want hostPath or emptyDir", o.MountpathType)
+	case !path.IsAbs(o.DataDir) || path.Clean(o.DataDir) != o.DataDir || o.DataDir == "/":
+		return o, fmt.Errorf("deploy: --data-dir %q: want a clean absolute directory other than /", o.DataDir)
 	case o.MountpathSize != "" && o.MountpathType != MountEmptyDir:
 		return o, fmt.Errorf("deploy: --mountpath-size %s needs --mountpath-type emptyDir", o.MountpathSize)
 	case o.ProxyPort < 1 || o.ProxyPort > 65535 || o.TargetPort < 1 || o.TargetPort > 65535 || o.ProxyPort == o.TargetPort:
@@ -301,11 +312,11 @@ func proxyDeployment(o Options) *appsv1.Deployment {
 }
 
 // mountpathDir is where mountpath i of a target lives in its container.
-// With hostPath it is the same directory on the node (per namespace), so a
+// With hostPath it is the same directory on the node (DataDir), so a
 // transformer pod mounts it at the same path and etl_fqn works.
 func mountpathDir(o Options, i int) string {
 	if o.MountpathType == MountHostPath {
-		return fmt.Sprintf("%s/%s/mp%d", dataRoot, o.Namespace, i)
+		return fmt.Sprintf("%s/mp%d", o.DataDir, i)
 	}
 	return fmt.Sprintf("%s/mp%d", dataRoot, i)
 }

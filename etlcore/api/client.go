@@ -147,6 +147,15 @@ func (c *Client) DestroyBucket(ctx context.Context, bck string) error {
 	return c.doJSON(ctx, http.MethodDelete, PathBuckets+url.PathEscape(bck), nil, ActMsg{Action: ActDestroyBck}, nil)
 }
 
+// ListBuckets returns the names of the cluster's buckets, sorted.
+func (c *Client) ListBuckets(ctx context.Context) ([]string, error) {
+	var names []string
+	if err := c.doJSON(ctx, http.MethodGet, PathBuckets, nil, nil, &names); err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
 // HeadBucket reports whether bucket bck exists.
 func (c *Client) HeadBucket(ctx context.Context, bck string) (bool, error) {
 	resp, err := c.Do(ctx, http.MethodHead, PathBuckets+url.PathEscape(bck), nil, nil, nil)

@@ -68,3 +68,21 @@ func CheckToken(r *http.Request, token string) bool {
 	}
 	return r.Header.Get(HdrAuthorization) == "Bearer "+token
 }
+
+// MaxDrain bounds the request body a server reads and drops before it
+// answers a PUT without using all of it (DrainBody).
+const MaxDrain = 64 << 20
+
+// DrainBody reads and drops what is left of r's body, up to MaxDrain, so
+// that an answer given before the whole body was read (a redirect, an
+// error such as a full disk) reaches a client still sending it: a Go
+// server closes the connection when more than 256 KiB are left unread,
+// and such a client sees a broken pipe instead of the answer. Reading the
+// body of a request that asked first (Expect: 100-continue) tells the
+// client to send it: do not drain one that was never read.
+func DrainBody(r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 || r.ContentLength > MaxDrain {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, MaxDrain))
+}

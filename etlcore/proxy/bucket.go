@@ -24,12 +24,8 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 	bck, _ := api.SplitBckObj(r.URL.Path, api.PathBuckets)
 	if bck == "" && r.Method == http.MethodGet {
 		p.mu.RLock()
-		names := make([]string, 0, len(p.buckets))
-		for b := range p.buckets {
-			names = append(names, b)
-		}
+		names := p.bucketListLocked()
 		p.mu.RUnlock()
-		sort.Strings(names)
 		api.WriteJSON(w, names)
 		return
 	}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/etlbench/etlbench/etlcore/api"
@@ -42,20 +41,15 @@ func (p *Proxy) handleObject(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, owner.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 }
 
-// maxDrainPut bounds the body the proxy reads and drops before answering a
-// PUT (drainPut).
-const maxDrainPut = 16 << 20
-
-// drainPut reads and drops the body of a PUT whose client sends it without
-// asking first (no Expect: 100-continue) when it is larger than what the
-// Go server drains by itself (256 KiB) and at most maxDrainPut: the proxy
-// answers every object request without using the body, and a client still
-// writing it when the server closes the connection would see a broken pipe
-// instead of the answer. Clients of this project ask first
-// (api.ExpectContinueMin) and send nothing here.
+// drainPut reads and drops the body of a PUT larger than what the Go
+// server drains by itself (256 KiB) and at most api.MaxDrain, unless the
+// client asked first (Expect: 100-continue, as this project's client does:
+// it then sends nothing here). The proxy answers every object request
+// without using the body, and a client still writing it when the server
+// closes the connection would see a broken pipe instead of the redirect.
 func drainPut(r *http.Request) {
-	if r.Header.Get("Expect") != "" || r.ContentLength <= api.ExpectContinueMin || r.ContentLength > maxDrainPut {
+	if r.Header.Get("Expect") != "" || r.ContentLength <= api.ExpectContinueMin {
 		return
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDrainPut))
+	api.DrainBody(r)
 }

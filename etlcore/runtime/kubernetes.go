@@ -245,12 +245,12 @@ func (k *Kubernetes) Start(ctx context.Context, req StartRequest) (Instance, err
 	}
 	inst := newKubeInstance(k, created)
 	if _, err := svcs.Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		inst.cleanup(context.Background())
+		inst.cleanup()
 		return nil, fmt.Errorf("kubernetes runtime: create service %s/%s: %w", k.cfg.Namespace, svc.Name, err)
 	}
 	inst.watch()
 	if err := inst.waitRunning(ctx); err != nil {
-		inst.cleanup(context.Background())
+		inst.cleanup()
 		return nil, err
 	}
 	return inst, nil

@@ -339,9 +339,24 @@ func (i *kubeInstance) Stop(ctx context.Context) error {
 	return i.stopErr
 }
 
-// cleanup removes what a failed Start created.
-func (i *kubeInstance) cleanup(parent context.Context) {
-	ctx, cancel := context.WithTimeout(parent, 60*time.Second)
-	defer cancel()
-	_ = i.Stop(ctx)
+// cleanupWait bounds how long a failed Start waits for its pod to be gone.
+const cleanupWait = 2 * time.Second
+
+// cleanup removes what a failed Start created: the pod and the service
+// are deleted at once, and Start waits at most cleanupWait for them to be
+// gone, so that the failure is told at about init_timeout even when the
+// kubelet is slow to end a pod; the rest goes on in the background (a
+// Start of the same name waits for it).
+func (i *kubeInstance) cleanup() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		_ = i.Stop(ctx)
+	}()
+	select {
+	case <-done:
+	case <-time.After(cleanupWait):
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -244,6 +245,10 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 		DirectPut: spec.SupportDirectPut, Mountpaths: t.store.Mountpaths(), WorkDir: t.cfg.Dir,
 	})
 	if err != nil {
+		if errors.Is(ictx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			// The transformer (its pod) was not even running in time.
+			return fail(fmt.Errorf("etl %q: transformer not running within init_timeout %v: %w", name, timeout, err))
+		}
 		return fail(fmt.Errorf("etl %q: start transformer: %w", name, err))
 	}
 	e.inst = inst

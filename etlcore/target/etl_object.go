@@ -44,6 +44,7 @@ func (t *Target) handleETLObject(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPut:
 		res, err := t.store.Put(bck, obj, r.Body, r.ContentLength)
 		if err != nil {
+			api.DrainBody(r) // the client gets the answer, not a broken pipe
 			writeStoreErr(w, r, err)
 			return
 		}

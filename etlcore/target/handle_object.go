@@ -95,6 +95,7 @@ func (t *Target) getObject(w http.ResponseWriter, r *http.Request, bck, obj stri
 func (t *Target) putObject(w http.ResponseWriter, r *http.Request, bck, obj string) {
 	res, err := t.store.Put(bck, obj, r.Body, r.ContentLength)
 	if err != nil {
+		api.DrainBody(r) // the client gets the answer, not a broken pipe
 		writeStoreErr(w, r, err)
 		return
 	}
