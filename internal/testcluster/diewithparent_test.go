@@ -54,6 +54,13 @@ func TestNodesDieWithTheTest(t *testing.T) {
 			break
 		}
 	}
+	defer func() { // whatever happens here, nothing is left running
+		for _, pid := range pids {
+			if alive(pid) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}()
 	if len(pids) != 3 {
 		t.Fatalf("helper started %d nodes, want 3 (proxy and 2 targets)", len(pids))
 	}
@@ -65,7 +72,6 @@ func TestNodesDieWithTheTest(t *testing.T) {
 	for _, pid := range pids {
 		for alive(pid) {
 			if time.Now().After(deadline) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
 				t.Fatalf("node pid %d still runs 10 s after its test binary was killed", pid)
 			}
 			time.Sleep(20 * time.Millisecond)
