@@ -30,7 +30,9 @@ func TestNodesDieWithTheTest(t *testing.T) {
 	}
 	Binary(t) // build once here, not in the helper
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestNodesDieWithTheTest$", "-test.v")
-	cmd.Env = append(os.Environ(), "TESTCLUSTER_HELPER=1", "ETLBENCH_BIN="+binPath)
+	// The helper is killed before its cleanups: its temporary directories
+	// go under this test's, which is removed.
+	cmd.Env = append(os.Environ(), "TESTCLUSTER_HELPER=1", "ETLBENCH_BIN="+binPath, "TMPDIR="+t.TempDir())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
