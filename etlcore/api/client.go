@@ -239,6 +239,13 @@ func (c *Client) doPut(req *http.Request, bck, obj string, size int64) error {
 	if c.Token != "" {
 		req.Header.Set(HdrAuthorization, "Bearer "+c.Token)
 	}
+	if req.GetBody != nil {
+		// An object PUT of a body that can be sent again is idempotent:
+		// this header lets the transport resend it when a kept-alive
+		// connection turns out closed by the server as the request went
+		// out (net/http retries only such requests).
+		req.Header.Set("Idempotency-Key", url.PathEscape(bck+"/"+obj))
+	}
 	if (size < 0 || size > ExpectContinueMin) && strings.HasPrefix(req.URL.String(), c.Base+"/") {
 		// The proxy answers with a redirect without reading the body: ask
 		// first, so that no byte of a large body goes to the proxy and the

@@ -16,7 +16,7 @@ import (
 // both follow the redirect and arrive whole.
 func TestClientAsksBeforeLargeBody(t *testing.T) {
 	var mu sync.Mutex
-	var expect []string
+	var expect, keys []string
 	var sizes []int64
 	tgt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
@@ -32,6 +32,7 @@ func TestClientAsksBeforeLargeBody(t *testing.T) {
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		expect = append(expect, r.Header.Get("Expect"))
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
 		mu.Unlock()
 		http.Redirect(w, r, tgt.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 	}))
@@ -45,6 +46,11 @@ func TestClientAsksBeforeLargeBody(t *testing.T) {
 	}
 	if got := strings.Join(expect, ","); got != ",100-continue" {
 		t.Errorf("Expect at the proxy: %q, want none for %d bytes and 100-continue above", got, ExpectContinueMin)
+	}
+	// A body that can be sent again makes the PUT retryable by net/http
+	// when a kept-alive connection was closed under it.
+	if len(keys) != 2 || keys[0] != "b%2Fo" || keys[1] != "b%2Fo" {
+		t.Errorf("Idempotency-Key at the proxy: %q, want b%%2Fo on both", keys)
 	}
 	if len(sizes) != 2 || sizes[0] != ExpectContinueMin || sizes[1] != ExpectContinueMin+1 {
 		t.Errorf("the target received %v bytes, want %d and %d", sizes, ExpectContinueMin, ExpectContinueMin+1)
