@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -63,7 +64,7 @@ func Classify(op string, err error) string {
 				return ClassTimeout
 			}
 		}
-		tr := isTransformOp(op) && (strings.Contains(msg, "transformer") || strings.Contains(msg, "etl") ||
+		tr := isTransformOp(op) && (strings.Contains(msg, "transformer") || etlWord.MatchString(msg) ||
 			(he != nil && !strings.Contains(he.URL, "/v1/")))
 		switch {
 		case tr && st < 500:
@@ -95,6 +96,11 @@ func Classify(op string, err error) string {
 	// malformed answer) is a connection problem from the loader's view.
 	return ClassConnection
 }
+
+// etlWord matches "etl" as a word of an error message (`etl "md5": ...`,
+// "ETL[md5]", "etl timeout"), not inside a name or a path such as a target
+// called etlbench-target-2 or a bucket etl/x.
+var etlWord = regexp.MustCompile(`(^|[\s"'(\[:])etl($|[\s"')\[\]:])`)
 
 func isTransformOp(op string) bool {
 	return op == OpETLGet || op == OpETLCopy || op == OpETLBucket || op == OpETLMulti

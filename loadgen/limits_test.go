@@ -180,6 +180,10 @@ func TestClassify(t *testing.T) {
 		{OpGet, he(404, "object x does not exist", "http://h/v1/objects/b/x"), ClassCluster4xx},
 		{OpGet, he(503, "target t2 is down", "http://h/v1/objects/b/x"), ClassCluster5xx},
 		{OpETLGet, he(500, "etl md5: transformer failed: boom", "http://h/v1/objects/b/x"), ClassTransformer5xx},
+		{OpETLGet, he(503, "target etlbench-target-2, the owner of lg/x, is down", "http://h/v1/objects/lg/x"), ClassCluster5xx},
+		{OpETLGet, he(503, "target t1, the owner of etl/x, is down", "http://h/v1/objects/etl/x"), ClassCluster5xx},
+		{OpETLCopy, he(502, `target t1: etl "echo": b/x -> c/x: etl connection error: EOF`, "http://h/v1/objects/b/x"), ClassTransformer5xx},
+		{OpETLGet, he(500, "ETL[md5] failed", "http://h/v1/objects/b/x"), ClassTransformer5xx},
 		{OpETLGet, he(400, "bad seed", "http://127.0.0.1:4000/b/x"), ClassTransformer4xx}, // hpull: the transformer answered
 		{OpETLGet, he(504, "", "http://h/v1/objects/b/x"), ClassTimeout},
 		{OpETLGet, he(500, "object timeout (obj_timeout 1s) exceeded", "http://h/v1/objects/b/x"), ClassTimeout},
@@ -223,7 +227,25 @@ func TestConnectionErrors(t *testing.T) {
 	if s.Errors == 0 || s.ErrorsByClass[ClassConnection] != s.Errors {
 		t.Errorf("%+v", s)
 	}
-	if !strings.Contains(strings.Join(res.Notes, "\n"), "error: get:") {
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "error: get (connection):") {
 		t.Errorf("first errors not kept: %v", res.Notes)
+	}
+}
+
+// The notes keep the first distinct errors, and the first of every
+// operation and class even when many others came before it.
+func TestNoteErrKeepsEveryClass(t *testing.T) {
+	r := &runner{}
+	for i := range 3 * maxFirstErrors {
+		r.noteErr(OpGet, ClassConnection, fmt.Errorf("reset %d", i))
+	}
+	r.noteErr(OpGet, ClassConnection, errors.New("reset 0"))
+	r.noteErr(OpETLGet, ClassTransformer5xx, errors.New("transformer failed"))
+	r.noteErr(OpETLGet, ClassTransformer5xx, errors.New("transformer failed again"))
+	if len(r.firstErrs) != maxFirstErrors+1 {
+		t.Fatalf("%d notes, want %d: %q", len(r.firstErrs), maxFirstErrors+1, r.firstErrs)
+	}
+	if last := r.firstErrs[maxFirstErrors]; last != "etl-get (transformer-5xx): transformer failed" {
+		t.Errorf("last note %q, want the first transformer-5xx error", last)
 	}
 }

@@ -80,8 +80,9 @@ func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
 		id, err = r.ctl.StartETLListRange(reqCtx, cfg.Bucket, m)
 	}
 	if err != nil {
-		r.rec.AddErrors(op, Classify(op, err), 1)
-		r.noteErr(op, err)
+		class := Classify(op, err)
+		r.rec.AddErrors(op, class, 1)
+		r.noteErr(op, class, err)
 		return fmt.Errorf("start %s job: %w", op, err)
 	}
 	var prev api.JobStatus
@@ -188,8 +189,9 @@ func (r *runner) verifyJob(ctx context.Context, op string) {
 					err = fmt.Errorf("%w: %s/%s: %v", ErrWrongOutput, r.cfg.DstBucket, name, err)
 				}
 				if err != nil {
-					r.rec.AddErrors(op, Classify(op, err), 1)
-					r.noteErr(op, err)
+					class := Classify(op, err)
+					r.rec.AddErrors(op, class, 1)
+					r.noteErr(op, class, err)
 					mu.Lock()
 					bad++
 					mu.Unlock()

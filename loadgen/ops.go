@@ -94,8 +94,9 @@ func (r *runner) execute(ctx context.Context, w *worker, op string, intended tim
 			r.abortedInFlight.Add(1)
 			return
 		}
-		r.rec.Fail(op, Classify(op, err), bin, bout)
-		r.noteErr(op, err)
+		class := Classify(op, err)
+		r.rec.Fail(op, class, bin, bout)
+		r.noteErr(op, class, err)
 		return
 	}
 	r.rec.Done(op, end.Sub(intended), end.Sub(sent), bin, bout)

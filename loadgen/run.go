@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,6 +54,7 @@ type runner struct {
 
 	errMu     sync.Mutex
 	firstErrs []string
+	errKinds  map[string]bool // op and class of the errors in firstErrs
 
 	createdSrc, createdDst bool
 	intervals              []result.Interval
@@ -442,24 +444,27 @@ func (r *runner) note(format string, a ...any) {
 	r.errMu.Unlock()
 }
 
-// noteErr keeps the first distinct error messages.
-func (r *runner) noteErr(op string, err error) {
-	msg := op + ": " + err.Error()
+// noteErr keeps the first distinct error messages (up to maxFirstErrors),
+// and always the first one of each operation and class, so that every
+// class counted in the summary has an example in the notes.
+func (r *runner) noteErr(op, class string, err error) {
+	key := op + " " + class
+	msg := fmt.Sprintf("%s (%s): %v", op, class, err)
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
+	}
 	r.errMu.Lock()
 	defer r.errMu.Unlock()
-	if len(r.firstErrs) >= maxFirstErrors {
-		return
+	if r.errKinds == nil {
+		r.errKinds = map[string]bool{}
 	}
-	short := msg
-	if len(short) > 300 {
-		short = short[:300] + "..."
-	}
-	for _, e := range r.firstErrs {
-		if e == short {
+	if r.errKinds[key] {
+		if len(r.firstErrs) >= maxFirstErrors || slices.Contains(r.firstErrs, msg) {
 			return
 		}
 	}
-	r.firstErrs = append(r.firstErrs, short)
+	r.errKinds[key] = true
+	r.firstErrs = append(r.firstErrs, msg)
 }
 
 // finish writes the summary, stops the ETL, cleans up and writes the files.

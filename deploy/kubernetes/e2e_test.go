@@ -101,18 +101,7 @@ func TestKubernetesE2E(t *testing.T) {
 	if err := cs.CoreV1().Pods(ns).Delete(ctx, pods.Items[0].Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 		t.Fatal(err)
 	}
-	var d *api.ETLDetails
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		d, err = cl.ETLShow(ctx, victim)
-		if err == nil && d.Info.Stage == api.StageAborted && faultcheck.AllAborted(d) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not Aborted on all targets 30 s after its pod was deleted: %+v, %v", victim, d, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	d := faultcheck.WaitAborted(ctx, t, cl, victim, time.Now().Add(30*time.Second))
 	if !strings.Contains(d.Info.Reason, "Deleted") || !strings.Contains(d.Info.Reason, pods.Items[0].Name) {
 		t.Errorf("abort reason %q names neither the deletion nor pod %s", d.Info.Reason, pods.Items[0].Name)
 	}

@@ -180,6 +180,29 @@ func (k *Kubernetes) Name() string { return "kubernetes" }
 // Config returns the effective configuration.
 func (k *Kubernetes) Config() KubeConfig { return k.cfg }
 
+// ownerGone returns the name of pod's owner pod when that pod is gone, is
+// being deleted or was replaced by a new pod of the same name (a
+// StatefulSet's), and "" when it lives on or cannot be told.
+func (k *Kubernetes) ownerGone(pod *corev1.Pod) string {
+	for _, ref := range pod.OwnerReferences {
+		if ref.Kind != "Pod" {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), HealthTimeout)
+		owner, err := k.client.CoreV1().Pods(pod.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		cancel()
+		switch {
+		case apierrors.IsNotFound(err):
+			return ref.Name
+		case err != nil:
+			return ""
+		case owner.DeletionTimestamp != nil || owner.UID != ref.UID:
+			return ref.Name
+		}
+	}
+	return ""
+}
+
 // ownerRef resolves the owner pod once: its UID (for the owner reference)
 // and, when no image is configured, its image.
 func (k *Kubernetes) ownerRef(ctx context.Context) (*metav1.OwnerReference, error) {

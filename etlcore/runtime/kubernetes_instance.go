@@ -104,7 +104,7 @@ func (i *kubeInstance) observe(obj any) {
 		return
 	}
 	if pod.DeletionTimestamp != nil && !i.stopping.Load() {
-		i.fail("Deleted: the transformer pod is being deleted")
+		i.failDeleted(pod, "Deleted: the transformer pod is being deleted")
 		return
 	}
 	if r := PodFailure(pod); r != "" {
@@ -125,12 +125,29 @@ func (i *kubeInstance) observe(obj any) {
 }
 
 func (i *kubeInstance) deleted(obj any) {
-	if _, ok := i.mine(obj); !ok {
+	pod, ok := i.mine(obj)
+	if !ok {
 		return
 	}
 	if !i.stopping.Load() {
-		i.fail("Deleted: the transformer pod was deleted")
+		i.failDeleted(pod, "Deleted: the transformer pod was deleted")
 	}
+}
+
+// failDeleted records the deletion of the pod: a failure of the
+// transformer, or (ErrOwnerLeaving) the garbage collector's doing after
+// the target's own pod went.
+func (i *kubeInstance) failDeleted(pod *corev1.Pod, reason string) {
+	if owner := i.k.ownerGone(pod); owner != "" {
+		i.mu.Lock()
+		if i.err == nil && !i.stopping.Load() {
+			i.err = fmt.Errorf("transformer pod %s/%s on node %s: %w (pod %s)", i.ns, i.name, i.k.cfg.NodeName, ErrOwnerLeaving, owner)
+		}
+		i.mu.Unlock()
+		i.finish()
+		return
+	}
+	i.fail(reason)
 }
 
 // fail records the first failure and closes Done.

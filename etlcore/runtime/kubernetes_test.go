@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -354,8 +355,37 @@ func TestKubeDeletedPod(t *testing.T) {
 	if err := cs.CoreV1().Pods(kubeTestNS).Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := kubeWaitDone(t, inst); err == nil || !strings.Contains(err.Error(), "Deleted") {
-		t.Errorf("Err = %v", err)
+	if err := kubeWaitDone(t, inst); err == nil || !strings.Contains(err.Error(), "Deleted") || errors.Is(err, ErrOwnerLeaving) {
+		t.Errorf("Err = %v, want the transformer pod's deletion (its owner lives)", err)
+	}
+}
+
+// A transformer pod deleted with its owner (the target's pod is gone, or
+// replaced by a new pod of the same name) ends with ErrOwnerLeaving: the
+// target's shutdown, not the transformer's failure.
+func TestKubeDeletedWithOwner(t *testing.T) {
+	for _, replaced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("replaced=%v", replaced), func(t *testing.T) {
+			k, cs := newFakeKube(t, true)
+			inst := kubeStartFake(t, k)
+			ctx := context.Background()
+			pods := cs.CoreV1().Pods(kubeTestNS)
+			if err := pods.Delete(ctx, kubeTestOwner, metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if replaced {
+				if _, err := pods.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: kubeTestOwner, Namespace: kubeTestNS}}, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := pods.Delete(ctx, TransformerPodName("md5-etl", "t[1]"), metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			err := kubeWaitDone(t, inst)
+			if !errors.Is(err, ErrOwnerLeaving) || !strings.Contains(err.Error(), kubeTestOwner) {
+				t.Errorf("Err = %v, want ErrOwnerLeaving naming %s", err, kubeTestOwner)
+			}
+		})
 	}
 }
 

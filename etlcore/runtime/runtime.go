@@ -6,6 +6,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -46,6 +47,12 @@ type Instance interface {
 	// Stop stops it and frees everything it holds; idempotent.
 	Stop(ctx context.Context) error
 }
+
+// ErrOwnerLeaving is wrapped by an Instance's Err when the transformer
+// ended because the target that owns it is going away (on Kubernetes: the
+// transformer pod was deleted with its owner, the target's pod). That is
+// the target's shutdown, not the transformer's failure.
+var ErrOwnerLeaving = errors.New("deleted with its owner, the target's pod, which is going away")
 
 // Runtime starts transformers. Start returns once the instance is started
 // (not necessarily healthy); the caller waits for GET /health.

@@ -319,6 +319,13 @@ func (t *Target) watchETL(e *etlInst) {
 	if stopping {
 		return
 	}
+	if err := e.inst.Err(); errors.Is(err, runtime.ErrOwnerLeaving) {
+		// The target itself is going away: not the ETL's failure, and
+		// nothing to abort on the other targets.
+		t.leave(err.Error())
+		t.stopETL(e.name, fmt.Sprintf("target %s is shutting down: %v", t.cfg.ID, err), false)
+		return
+	}
 	reason := fmt.Sprintf("target %s: transformer of etl %q died: %v", t.cfg.ID, e.name, e.inst.Err())
 	t.log.Print(reason)
 	t.stopETL(e.name, reason, false)

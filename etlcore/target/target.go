@@ -44,6 +44,8 @@ type Target struct {
 	etls   etlTable
 	jobs   jobTable
 	bmd    bmdState
+	// leaving: the target is going away and refuses requests (leave).
+	leaving atomic.Bool
 }
 
 // New creates a target (its mountpaths included); Run serves it.
@@ -102,10 +104,15 @@ func (t *Target) Run(ctx context.Context, ready func(url string)) error {
 	case err := <-errc:
 		return fmt.Errorf("target %s: serve: %w", t.cfg.ID, err)
 	}
-	t.shutdown()
+	// Stop taking requests first and let the ones in flight finish (an
+	// inline transform needs its transformer), then stop the transformers:
+	// no request meets an ETL aborted by the shutdown.
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	t.shutdown()
 	return nil
 }
 
@@ -162,7 +169,7 @@ func (t *Target) routes() http.Handler {
 	})
 	mux.HandleFunc(api.PathInternal+"smap", t.handleSmap)
 	t.etlRoutes(mux)
-	return mux
+	return t.refuseWhileLeaving(mux)
 }
 
 func (t *Target) handleSmap(w http.ResponseWriter, r *http.Request) {

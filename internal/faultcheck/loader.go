@@ -46,7 +46,8 @@ func StartLoader(ctx context.Context, t testing.TB, cl *api.Client, proxyURL, et
 // Check waits for the loader and checks that it ended on time (it does not
 // hang on the fault), that some operations succeeded and some failed, and
 // that it recorded every failure under a known class, cluster-5xx or
-// connection among them.
+// connection among them, and none as the transformer's (the transformer
+// is healthy: a target fault is the cluster's).
 func (l *Loader) Check(t testing.TB) {
 	t.Helper()
 	var out loaderOut
@@ -76,10 +77,16 @@ func (l *Loader) Check(t testing.TB) {
 		}
 	}
 	t.Logf("loader: %d ops ok, %d errors by class %v, ended after %v", ops, errs, classes, out.el.Round(time.Millisecond))
+	for _, n := range out.res.Notes {
+		t.Logf("loader note: %s", n)
+	}
 	if errs == 0 || ops == 0 {
 		t.Fatalf("loader through the fault: %d ops ok, %d errors; want both", ops, errs)
 	}
 	if classes[loadgen.ClassCluster5xx]+classes[loadgen.ClassConnection] == 0 {
 		t.Errorf("loader errors %v: want cluster-5xx (target down) or connection errors", classes)
+	}
+	if n := classes[loadgen.ClassTransformer4xx] + classes[loadgen.ClassTransformer5xx]; n != 0 {
+		t.Errorf("loader errors %v: %d blamed on the transformer, want the target fault classed as the cluster's", classes, n)
 	}
 }

@@ -1,0 +1,31 @@
+package target
+
+import (
+	"net/http"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// leave marks the target as going away: on Kubernetes, its pod is being
+// deleted (the garbage collector took its transformer pods with it) and
+// SIGTERM is on the way. From then on it refuses new requests with 503
+// naming itself, so that clients and the proxy see the target leave, not
+// its ETLs fail.
+func (t *Target) leave(why string) {
+	if t.leaving.CompareAndSwap(false, true) {
+		t.log.Printf("leaving the cluster: %s", why)
+	}
+}
+
+// refuseWhileLeaving answers every request with 503 once the target leaves.
+func (t *Target) refuseWhileLeaving(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !t.leaving.Load() {
+			h.ServeHTTP(w, r)
+			return
+		}
+		api.DrainBody(r)
+		w.Header().Set("Connection", "close")
+		api.WriteErr(w, r, http.StatusServiceUnavailable, "target %s is shutting down", t.cfg.ID)
+	})
+}

@@ -1,0 +1,40 @@
+package target
+
+import (
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// A target that leaves (its pod is being deleted) answers every request,
+// health included, with 503 naming itself and closes the connection.
+func TestLeavingTargetRefusesRequests(t *testing.T) {
+	tg, err := New(Config{ID: "t1", Dir: t.TempDir(), Logger: log.New(io.Discard, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tg.routes()
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec
+	}
+	if rec := get(api.PathHealth); rec.Code != http.StatusOK {
+		t.Fatalf("health before leaving: %d %s", rec.Code, rec.Body)
+	}
+	tg.leave("test")
+	for _, path := range []string{api.PathHealth, api.PathObjects + "b/o"} {
+		rec := get(path)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "target t1 is shutting down") {
+			t.Errorf("GET %s while leaving: %d %s; want 503 naming the target", path, rec.Code, rec.Body)
+		}
+		if rec.Header().Get("Connection") != "close" {
+			t.Errorf("GET %s while leaving: connection kept", path)
+		}
+	}
+}
