@@ -21,13 +21,6 @@ import (
 	"github.com/etlbench/etlbench/internal/faultcheck"
 )
 
-// faultObj is the content of object i of the fault tests: 0..2 KiB that
-// name the object.
-func faultObj(i int) []byte {
-	head := fmt.Sprintf("object %05d|", i)
-	return bytes.Repeat([]byte(head), 1+i%(2048/len(head)))
-}
-
 // TestKubernetesFaults runs the fault tests of the embedded cluster on a
 // real cluster (3 targets, one per node): a transformer pod killed during
 // an offline job of 5,000 objects, transformers that hang, close
@@ -38,7 +31,9 @@ func TestKubernetesFaults(t *testing.T) {
 	cl := api.NewClient(res.ProxyURL)
 	const n = 5000
 	name := func(i int) string { return fmt.Sprintf("in/obj-%05d", i) }
-	putFaultObjects(ctx, t, cl, "src", n, name)
+	if err := faultcheck.PutObjects(ctx, cl, "src", n, name); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("transformer-killed-mid-job", func(t *testing.T) {
 		k8sTransformerKilledMidJob(ctx, t, cs, cl, res.Namespace, n, name)
@@ -54,38 +49,6 @@ func TestKubernetesFaults(t *testing.T) {
 	})
 }
 
-// putFaultObjects creates bck and PUTs faultObj(i) as name(i), i < n.
-func putFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
-	t.Helper()
-	if err := cl.CreateBucket(ctx, bck); err != nil {
-		t.Fatal(err)
-	}
-	if err := faultcheck.ForEach(n, 16, func(i int) error {
-		b := faultObj(i)
-		return cl.PutObject(ctx, bck, name(i), bytes.NewReader(b), int64(len(b)))
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// verifyFaultObjects GETs every name(i), i < n, from bck and compares it
-// with faultObj(i).
-func verifyFaultObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
-	t.Helper()
-	if err := faultcheck.ForEach(n, 16, func(i int) error {
-		got, err := cl.GetObjectBytes(ctx, bck, name(i), api.GetOpts{})
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(got, faultObj(i)) {
-			return fmt.Errorf("%s/%s: %d bytes, want %d", bck, name(i), len(got), len(faultObj(i)))
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // k8sTransformerKilledMidJob: one transformer pod is killed (deleted with
 // no grace period: SIGKILL) while an offline job runs. The ETL is Aborted
 // on every target within 5 s, the job fails naming target, ETL and cause,
@@ -96,7 +59,7 @@ func k8sTransformerKilledMidJob(ctx context.Context, t *testing.T, cs kubernetes
 	faultcheck.KillMidJob{
 		ETL:  etl,
 		Spec: fmt.Appendf(nil, "name: %s\ncommunication: hpush://\ninit_timeout: 3m\nruntime:\n  image: etlbench/transformer-fault\n", etl),
-		N:    n, Name: name, Obj: faultObj,
+		N:    n, Name: name, Obj: faultcheck.Object,
 		Kill: func() string {
 			pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runtime.LabelETL + "=" + etl})
 			if err != nil || len(pods.Items) != 3 {
@@ -180,7 +143,7 @@ func k8sHangAndClose(ctx context.Context, t *testing.T, cl *api.Client, obj stri
 				t.Errorf("failed transform-copy left an object: %v", err)
 			}
 		}
-		if got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: etl}); err != nil || !bytes.Equal(got, faultObj(0)) {
+		if got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{ETLName: etl}); err != nil || !bytes.Equal(got, faultcheck.Object(0)) {
 			t.Errorf("GET via %s after the faults: %d bytes, %v", etl, len(got), err)
 		}
 		if err := cl.ETLDelete(ctx, etl); err != nil {
@@ -237,7 +200,7 @@ func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.I
 	t.Cleanup(func() { cordon(context.Background(), t, cs, victim.Node, false) })
 
 	const bound = 15 * time.Second
-	load := faultcheck.StartMixedLoad(ctx, cl, "src", etl, 6, n, bound, name, faultObj)
+	load := faultcheck.StartMixedLoad(ctx, cl, "src", etl, 6, n, bound, name, faultcheck.Object)
 	// The loader runs well past the kill: a deleted pod's container gets
 	// SIGTERM first and the kubelet acts in its own time, so the fault
 	// shows some seconds after the delete.
@@ -288,7 +251,7 @@ func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.I
 				name(i), owner.ID, victim.Name, err, victim.Name)
 		case mine:
 			t.Fatalf("GET %s served although its target %s is down", name(i), victim.Name)
-		case !bytes.Equal(got, faultObj(i)):
+		case !bytes.Equal(got, faultcheck.Object(i)):
 			t.Fatalf("GET %s: wrong bytes", name(i))
 		default:
 			served++
@@ -317,11 +280,13 @@ func k8sTargetKilledUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.I
 	if err != nil || p.Spec.NodeName != victim.Node {
 		t.Fatalf("target pod %s back on node %q, want %q (%v)", victim.Name, p.Spec.NodeName, victim.Node, err)
 	}
-	verifyFaultObjects(ctx, t, cl, "src", n, name)
+	if err := faultcheck.VerifyObjects(ctx, cl, "src", n, name); err != nil {
+		t.Fatal(err)
+	}
 	okPut := load.Acknowledged()
 	for obj, i := range okPut {
 		got, err := cl.GetObjectBytes(ctx, "src", obj, api.GetOpts{})
-		if err != nil || !bytes.Equal(got, faultObj(i)) {
+		if err != nil || !bytes.Equal(got, faultcheck.Object(i)) {
 			t.Fatalf("acknowledged PUT %s lost after the restart: %v", obj, err)
 		}
 	}

@@ -22,47 +22,6 @@ import (
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
 
-// smallObj is the content of object i of the fault tests: 40..300 bytes,
-// different for every i.
-func smallObj(i int) []byte {
-	line := fmt.Sprintf("object %05d;", i)
-	return bytes.Repeat([]byte(line), 3+i%20)
-}
-
-// putMany PUTs objects name(i) = smallObj(i), i < n, with 8 writers.
-func putMany(t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
-	t.Helper()
-	ctx := context.Background()
-	if err := cl.CreateBucket(ctx, bck); err != nil {
-		t.Fatal(err)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				b := smallObj(i)
-				if err := cl.PutObject(ctx, bck, name(i), bytes.NewReader(b), int64(len(b))); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-}
-
 var targetRE = regexp.MustCompile(`target t[0-9]+`)
 
 // TestFaultTransformerKilledMidJob: kill -9 of one transformer during an
@@ -73,10 +32,12 @@ func TestFaultTransformerKilledMidJob(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Targets: 3})
 	const n = 5000
 	name := func(i int) string { return fmt.Sprintf("in/obj-%05d", i) }
-	putMany(t, c.Client, "src", n, name)
+	if err := faultcheck.PutObjects(context.Background(), c.Client, "src", n, name); err != nil {
+		t.Fatal(err)
+	}
 	const etl = "slow-echo"
 	faultcheck.KillMidJob{
-		ETL: etl, Spec: specYAML(etl, "hpush://", "etlbench/transformer-fault", ""), N: n, Name: name, Obj: smallObj,
+		ETL: etl, Spec: specYAML(etl, "hpush://", "etlbench/transformer-fault", ""), N: n, Name: name, Obj: faultcheck.Object,
 		Kill: func() string {
 			pid := transformerPID(t, c, etl)
 			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -98,37 +59,6 @@ func TestFaultTransformerKilledMidJob(t *testing.T) {
 	}.Run(context.Background(), t, c.Client)
 }
 
-// verifyAll GETs name(i), i < n, from bck with 8 readers and compares each
-// with smallObj(i).
-func verifyAll(t *testing.T, cl *api.Client, bck string, n int, name func(int) string) {
-	t.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var bad atomic.Value
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for bad.Load() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				got, err := cl.GetObjectBytes(context.Background(), bck, name(i), api.GetOpts{})
-				if err != nil {
-					bad.Store(err.Error())
-				} else if !bytes.Equal(got, smallObj(i)) {
-					bad.Store(fmt.Sprintf("%s/%s: %d bytes, want %d", bck, name(i), len(got), len(smallObj(i))))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if b := bad.Load(); b != nil {
-		t.Fatal(b)
-	}
-}
-
 // TestFaultTargetKilledUnderLoad: kill -9 of a target during a mixed load
 // (PUT + inline ETL GET): every request ends (with an error or not) within
 // its bound, the proxy marks the target down, the other targets' objects
@@ -140,12 +70,14 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 	cl := c.Client
 	const n = 300
 	name := func(i int) string { return fmt.Sprintf("m/%04d", i) }
-	putMany(t, cl, "mix", n, name)
+	if err := faultcheck.PutObjects(context.Background(), cl, "mix", n, name); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := cl.ETLInit(ctx, specYAML("echo-inline", "hpush://", "etlbench/transformer-echo", "")); err != nil {
 		t.Fatal(err)
 	}
 	const bound = 10 * time.Second // per request: a request that takes longer hangs
-	load := faultcheck.StartMixedLoad(ctx, cl, "mix", "echo-inline", 6, n, bound, name, smallObj)
+	load := faultcheck.StartMixedLoad(ctx, cl, "mix", "echo-inline", 6, n, bound, name, faultcheck.Object)
 	// The loader (etlbench load) runs a mixed load of its own meanwhile.
 	loader := faultcheck.StartLoader(ctx, t, cl, c.ProxyURL, "echo-inline", 5*time.Second, bound)
 	time.Sleep(time.Second)
@@ -182,7 +114,7 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 			failed++
 			continue
 		}
-		if !bytes.Equal(got, smallObj(i)) {
+		if !bytes.Equal(got, faultcheck.Object(i)) {
 			t.Fatalf("GET %s: wrong bytes", name(i))
 		}
 		served++
@@ -196,11 +128,13 @@ func TestFaultTargetKilledUnderLoad(t *testing.T) {
 	if err != nil || targetAlive(sm, "t2") != 1 {
 		t.Fatalf("after restart: t2 not alive in the cluster map: %+v %v", sm, err)
 	}
-	verifyAll(t, cl, "mix", n, name)
+	if err := faultcheck.VerifyObjects(context.Background(), cl, "mix", n, name); err != nil {
+		t.Fatal(err)
+	}
 	okPut := load.Acknowledged()
 	for obj, i := range okPut {
 		got, err := cl.GetObjectBytes(ctx, "mix", obj, api.GetOpts{})
-		if err != nil || !bytes.Equal(got, smallObj(i)) {
+		if err != nil || !bytes.Equal(got, faultcheck.Object(i)) {
 			t.Fatalf("acknowledged PUT %s lost after restart: %v", obj, err)
 		}
 	}
@@ -266,7 +200,9 @@ func TestFaultMisbehavingTransformers(t *testing.T) {
 	cl := c.Client
 	const n = 30
 	name := func(i int) string { return fmt.Sprintf("f/%03d", i) }
-	putMany(t, cl, "src", n, name)
+	if err := faultcheck.PutObjects(context.Background(), cl, "src", n, name); err != nil {
+		t.Fatal(err)
+	}
 	badws := buildBadWS(t)
 	if _, err := cl.ETLInit(ctx, specYAML("good-echo", "hpush://", "etlbench/transformer-echo", "")); err != nil {
 		t.Fatal(err)
@@ -277,7 +213,7 @@ func TestFaultMisbehavingTransformers(t *testing.T) {
 		for i := 0; i < n; i++ {
 			for _, o := range []api.GetOpts{{}, {ETLName: "good-echo"}} {
 				got, err := cl.GetObjectBytes(ctx, "src", name(i), o)
-				if err != nil || !bytes.Equal(got, smallObj(i)) {
+				if err != nil || !bytes.Equal(got, faultcheck.Object(i)) {
 					t.Fatalf("cluster stopped serving: GET %s (etl %q): %v", name(i), o.ETLName, err)
 				}
 			}
@@ -400,7 +336,7 @@ func TestFaultMisbehavingTransformers(t *testing.T) {
 			}
 			if err != nil {
 				failed++
-			} else if !bytes.Equal(got, smallObj(i)) {
+			} else if !bytes.Equal(got, faultcheck.Object(i)) {
 				wrong++
 			}
 		}
@@ -435,7 +371,7 @@ func TestFaultMisbehavingTransformers(t *testing.T) {
 					got, err := cl.GetObjectBytes(ctx, "src", name(i), api.GetOpts{ETLName: etl})
 					el := time.Since(start)
 					switch {
-					case err == nil && !bytes.Equal(got, smallObj(i)):
+					case err == nil && !bytes.Equal(got, faultcheck.Object(i)):
 						wrong.Add(1)
 					case err == nil:
 						errs <- fmt.Errorf("GET %s via %s: answered, want a timeout", name(i), etl)

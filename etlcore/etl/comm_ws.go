@@ -254,7 +254,11 @@ func (c *wsConn) close(why error) {
 	c.cancel()
 	_ = c.conn.CloseNow()
 	for _, call := range fifo {
-		call.deliver(wsOutcome{err: call.connErr(nil)})
+		// A request whose control message had not gone out when the
+		// connection closed under it (a reader saw the transformer drop it)
+		// left nothing behind, its body untouched: it may go to another
+		// connection.
+		call.deliver(wsOutcome{err: call.connErr(nil), notSent: !call.ctrlSent.Load() && !call.timedOut.Load()})
 	}
 }
 
@@ -362,6 +366,9 @@ func (c *wsConn) send(call *wsCall) {
 	if err == nil {
 		err = c.conn.Write(c.ctx, websocket.MessageBinary, ctrl)
 	}
+	if err == nil {
+		call.ctrlSent.Store(true)
+	}
 	if err != nil {
 		c.close(fmt.Errorf("ws connection to %s: send control message of %s: %w", c.comm.wsURL, call.what, err))
 		return
@@ -427,6 +434,7 @@ type wsCall struct {
 	// sending: sendIdle -> sendStarted (by send) | sendCanceled (by the caller)
 	sending atomic.Int32
 
+	ctrlSent  atomic.Bool // the control message went out (the body may follow)
 	replyDone atomic.Bool // the reply has been read (or skipped)
 	timedOut  atomic.Bool
 	timer     *time.Timer
@@ -572,6 +580,11 @@ func (b *wsBody) Read(p []byte) (int, error) {
 		b.call.replyDone.Store(true)
 		b.signal()
 	case err != nil:
+		// The connection broke mid-reply: close it now, before the caller
+		// can release its place in the pool, so that no next request is
+		// sent on it.
+		c := b.call.c
+		c.close(fmt.Errorf("ws connection to %s: read reply of %s: %w", c.comm.wsURL, b.call.what, err))
 		err = b.call.connErr(err)
 	}
 	return n, err

@@ -161,3 +161,79 @@ func TestWSOutOfOrderTransformer(t *testing.T) {
 		t.Errorf("up to %d objects were outstanding on one connection, want 1", m)
 	}
 }
+
+// breakingWS answers its connections' first object with half a reply and
+// then drops the connection (a close frame in mid-message); on a new
+// connection it echoes.
+type breakingWS struct{ conns atomic.Int64 }
+
+func (b *breakingWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/ws" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	first := b.conns.Add(1) == 1
+	ctx := r.Context()
+	for {
+		if _, _, err := c.Read(ctx); err != nil { // control frame
+			return
+		}
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if !first {
+			if c.Write(ctx, websocket.MessageBinary, data) != nil {
+				return
+			}
+			continue
+		}
+		wr, err := c.Writer(ctx, websocket.MessageBinary)
+		if err != nil {
+			return
+		}
+		_, _ = wr.Write(data[:len(data)/2])
+		_ = c.Close(websocket.StatusInternalError, "broke mid-reply")
+		return
+	}
+}
+
+// TestWSBrokenReplyClosesConnFirst: a reply broken mid-message fails its
+// request with a connection error, and the connection is closed before the
+// request gives back its place in the pool: the next request, sent right
+// after, goes to a new connection and succeeds (it never meets the broken
+// one).
+func TestWSBrokenReplyClosesConnFirst(t *testing.T) {
+	for i := range 20 {
+		b := &breakingWS{}
+		srv := httptest.NewServer(b)
+		c := newComm(t, "ws", srv.URL, CommOpts{WSConns: 1, WSMaxConns: 1, ObjTimeout: 5 * time.Second})
+		do := func(obj string) ([]byte, error) {
+			body := []byte("object " + obj + " of round " + fmt.Sprint(i))
+			res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: obj, Body: bytes.NewReader(body), Size: int64(len(body))})
+			if err != nil {
+				return nil, err
+			}
+			defer res.Body.Close()
+			var out bytes.Buffer
+			_, err = out.ReadFrom(res.Body)
+			return out.Bytes(), err
+		}
+		if got, err := do("a"); err == nil || ErrClass(err) != ClassConnection {
+			t.Fatalf("round %d: broken reply: %q, %v; want a connection error", i, got, err)
+		}
+		got, err := do("b")
+		if want := "object b of round " + fmt.Sprint(i); err != nil || string(got) != want {
+			t.Fatalf("round %d: the request after the broken reply: %q, %v; want %q", i, got, err, want)
+		}
+		if n := b.conns.Load(); n != 2 {
+			t.Fatalf("round %d: %d connections, want 2", i, n)
+		}
+		srv.Close()
+	}
+}
