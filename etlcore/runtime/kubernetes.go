@@ -182,26 +182,37 @@ func (k *Kubernetes) Config() KubeConfig { return k.cfg }
 
 // ownerGone returns the name of pod's owner pod when that pod is gone, is
 // being deleted or was replaced by a new pod of the same name (a
-// StatefulSet's), and "" when it lives on or cannot be told.
-func (k *Kubernetes) ownerGone(pod *corev1.Pod) string {
+// StatefulSet's); "" when it lives on, or, with the last error, when the
+// API did not tell within ownerCheckTime.
+func (k *Kubernetes) ownerGone(pod *corev1.Pod) (string, error) {
 	for _, ref := range pod.OwnerReferences {
 		if ref.Kind != "Pod" {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), HealthTimeout)
-		owner, err := k.client.CoreV1().Pods(pod.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
-		cancel()
-		switch {
-		case apierrors.IsNotFound(err):
-			return ref.Name
-		case err != nil:
-			return ""
-		case owner.DeletionTimestamp != nil || owner.UID != ref.UID:
-			return ref.Name
+		deadline := time.Now().Add(ownerCheckTime)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), HealthTimeout)
+			owner, err := k.client.CoreV1().Pods(pod.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+			cancel()
+			switch {
+			case apierrors.IsNotFound(err):
+				return ref.Name, nil
+			case err == nil && (owner.DeletionTimestamp != nil || owner.UID != ref.UID):
+				return ref.Name, nil
+			case err == nil:
+				return "", nil
+			}
+			if time.Now().After(deadline) {
+				return "", fmt.Errorf("owner pod %s could not be checked: %w", ref.Name, err)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	return ""
+	return "", nil
 }
+
+// ownerCheckTime bounds how long ownerGone retries the API.
+const ownerCheckTime = 10 * time.Second
 
 // ownerRef resolves the owner pod once: its UID (for the owner reference)
 // and, when no image is configured, its image.

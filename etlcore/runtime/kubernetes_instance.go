@@ -138,7 +138,11 @@ func (i *kubeInstance) deleted(obj any) {
 // transformer, or (ErrOwnerLeaving) the garbage collector's doing after
 // the target's own pod went.
 func (i *kubeInstance) failDeleted(pod *corev1.Pod, reason string) {
-	if owner := i.k.ownerGone(pod); owner != "" {
+	owner, err := i.k.ownerGone(pod)
+	if err != nil {
+		reason += " (" + err.Error() + ")"
+	}
+	if owner != "" {
 		i.mu.Lock()
 		if i.err == nil && !i.stopping.Load() {
 			i.err = fmt.Errorf("transformer pod %s/%s on node %s: %w (pod %s)", i.ns, i.name, i.k.cfg.NodeName, ErrOwnerLeaving, owner)

@@ -319,10 +319,10 @@ func (t *Target) watchETL(e *etlInst) {
 	if stopping {
 		return
 	}
-	if err := e.inst.Err(); errors.Is(err, runtime.ErrOwnerLeaving) {
+	if err := e.inst.Err(); errors.Is(err, runtime.ErrOwnerLeaving) || t.leaving.Load() {
 		// The target itself is going away: not the ETL's failure, and
 		// nothing to abort on the other targets.
-		t.leave(err.Error())
+		t.leave(fmt.Sprint(err))
 		t.stopETL(e.name, fmt.Sprintf("target %s is shutting down: %v", t.cfg.ID, err), false)
 		return
 	}

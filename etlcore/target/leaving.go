@@ -6,11 +6,12 @@ import (
 	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-// leave marks the target as going away: on Kubernetes, its pod is being
-// deleted (the garbage collector took its transformer pods with it) and
-// SIGTERM is on the way. From then on it refuses new requests with 503
-// naming itself, so that clients and the proxy see the target leave, not
-// its ETLs fail.
+// leave marks the target as going away: it is stopping (SIGTERM), or, on
+// Kubernetes, its pod is being deleted (the garbage collector took its
+// transformer pods with it) and SIGTERM is on the way. From then on it
+// refuses new requests with 503 naming itself, and a transformer that ends
+// is not reported to the proxy as failed: clients and the proxy see the
+// target leave, not its ETLs fail.
 func (t *Target) leave(why string) {
 	if t.leaving.CompareAndSwap(false, true) {
 		t.log.Printf("leaving the cluster: %s", why)

@@ -106,7 +106,9 @@ func (t *Target) Run(ctx context.Context, ready func(url string)) error {
 	}
 	// Stop taking requests first and let the ones in flight finish (an
 	// inline transform needs its transformer), then stop the transformers:
-	// no request meets an ETL aborted by the shutdown.
+	// no request meets an ETL aborted by the shutdown, and a transformer
+	// that ends meanwhile is not reported as failed.
+	t.leave("stopping")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
