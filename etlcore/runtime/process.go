@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -125,14 +127,42 @@ func (p *Process) Start(ctx context.Context, req StartRequest) (Instance, error)
 	return inst, nil
 }
 
-// freePort returns a port that was free on the loopback address a moment ago.
+// freePort returns a port that was free on the loopback address a moment
+// ago. It is picked at random below the kernel's ephemeral range, which
+// outgoing connections and port-0 listeners draw from: between our check
+// and the transformer's own listen, a busy machine would otherwise hand
+// the same port to someone else (bind: address already in use).
 func freePort() (int, error) {
+	lo, hi := transformerPorts()
+	for range 64 {
+		port := lo + rand.IntN(hi-lo)
+		l, err := net.Listen("tcp", net.JoinHostPort(loopbackHost, strconv.Itoa(port)))
+		if err == nil {
+			l.Close()
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", net.JoinHostPort(loopbackHost, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("process runtime: find a free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// transformerPorts is the range freePort draws from: the 8,192 ports below
+// the ephemeral range (/proc/sys/net/ipv4/ip_local_port_range; 32768 when
+// it cannot be read), never below 1024.
+func transformerPorts() (lo, hi int) {
+	hi = 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 1024+1024 {
+				hi = n
+			}
+		}
+	}
+	return max(1024, hi-8192), hi
 }
 
 // procInstance is one transformer process.

@@ -3,10 +3,12 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -292,5 +294,34 @@ func TestBuiltinTransformer(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("BuiltinTransformer(%q) = %q, %v; want %q", img, got, ok, want)
 		}
+	}
+}
+
+// Transformer ports come from below the ephemeral range, where neither
+// outgoing connections nor port-0 listeners can take them between the
+// check and the transformer's listen; each is free when returned.
+func TestFreePortBelowEphemeral(t *testing.T) {
+	lo, hi := transformerPorts()
+	if lo < 1024 || hi-lo < 1024 {
+		t.Fatalf("transformer ports [%d, %d): want at least 1,024 ports above 1023", lo, hi)
+	}
+	seen := map[int]bool{}
+	for range 50 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if port < lo || port >= hi {
+			t.Errorf("port %d outside [%d, %d)", port, lo, hi)
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(loopbackHost, strconv.Itoa(port)))
+		if err != nil {
+			t.Fatalf("port %d not free: %v", port, err)
+		}
+		l.Close()
+		seen[port] = true
+	}
+	if len(seen) < 40 {
+		t.Errorf("50 picks gave %d distinct ports: want them spread", len(seen))
 	}
 }

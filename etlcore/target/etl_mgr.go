@@ -240,21 +240,42 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 	timeout := time.Duration(spec.InitTimeout)
 	ictx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	inst, err := t.cfg.Runtime.Start(ictx, runtime.StartRequest{
+	req := runtime.StartRequest{
 		Spec: withObjTimeoutEnv(spec), TargetID: t.cfg.ID, TargetURL: t.url + api.PathETLObj + name + "/" + msg.Secret,
 		DirectPut: spec.SupportDirectPut, Mountpaths: t.store.Mountpaths(), WorkDir: t.cfg.Dir,
-	})
-	if err != nil {
-		if errors.Is(ictx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			// The transformer (its pod) was not even running in time.
-			return fail(fmt.Errorf("etl %q: transformer not running within init_timeout %v: %w", name, timeout, err))
-		}
-		return fail(fmt.Errorf("etl %q: start transformer: %w", name, err))
 	}
-	e.inst = inst
-	if err := waitHealthy(ictx, t.client, inst, timeout); err != nil {
+	for attempt := 1; ; attempt++ {
+		inst, err := t.cfg.Runtime.Start(ictx, req)
+		if err != nil {
+			if errors.Is(ictx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+				// The transformer (its pod) was not even running in time.
+				return fail(fmt.Errorf("etl %q: transformer not running within init_timeout %v: %w", name, timeout, err))
+			}
+			return fail(fmt.Errorf("etl %q: start transformer: %w", name, err))
+		}
+		e.mu.Lock()
+		e.inst = inst
+		e.mu.Unlock()
+		err = waitHealthy(ictx, t.client, inst, timeout)
+		if err == nil {
+			break
+		}
+		e.mu.Lock()
+		stopping, reason := e.stopping, e.reason
+		e.mu.Unlock()
+		if !stopping && attempt < maxPortRetries && portTaken(inst.Err()) {
+			// The port the runtime picked was taken before the transformer
+			// could listen on it (a local process transformer): try another.
+			t.log.Printf("etl %s: %v; starting it again on another port", name, inst.Err())
+			_ = inst.Stop(ictx) // it has exited: this frees what it held
+			continue
+		}
+		if stopping { // stopped meanwhile (stop, delete, a newer init): say by what
+			err = fmt.Errorf("%w (stopped while starting: %s)", err, reason)
+		}
 		return fail(fmt.Errorf("etl %q: %w", name, err))
 	}
+	inst := e.inst
 	comm, err := etl.NewCommunicator(spec.Communication, inst.URL(), etl.CommOpts{ObjTimeout: time.Duration(spec.ObjTimeout)})
 	if err != nil {
 		return fail(fmt.Errorf("etl %q: connect to transformer: %w", name, err))
@@ -271,6 +292,16 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 	e.mu.Unlock()
 	go t.watchETL(e)
 	return nil
+}
+
+// maxPortRetries bounds the starts of a transformer that finds its port
+// taken.
+const maxPortRetries = 3
+
+// portTaken reports whether a transformer ended because its port was in
+// use (its last output, which the runtime's error carries, says so).
+func portTaken(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "address already in use")
 }
 
 // waitHealthy polls the transformer's GET /health until it answers 200,
@@ -362,6 +393,7 @@ func (t *Target) stopETL(name, reason string, remove bool) {
 		if reason == "" {
 			reason = "stopped"
 		}
+		t.log.Printf("etl %s stopped: %s", name, reason)
 		t.failJobsUsing(name, fmt.Sprintf("target %s: etl %q aborted: %s", t.cfg.ID, name, reason))
 		if e.comm != nil {
 			_ = e.comm.Close()
