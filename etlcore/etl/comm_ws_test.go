@@ -26,13 +26,33 @@ type eagerWS struct {
 	received atomic.Int64
 }
 
-func (e *eagerWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// acceptWS answers a test transformer's health checks (any path but /ws)
+// with 200 and upgrades /ws; nil when there is no connection to serve.
+func acceptWS(w http.ResponseWriter, r *http.Request) *websocket.Conn {
 	if r.URL.Path != "/ws" {
 		w.WriteHeader(http.StatusOK)
-		return
+		return nil
 	}
 	c, err := websocket.Accept(w, r, nil)
 	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// readObject reads one object's control frame and data frame, and returns
+// the data.
+func readObject(ctx context.Context, c *websocket.Conn) ([]byte, error) {
+	if _, _, err := c.Read(ctx); err != nil {
+		return nil, err
+	}
+	_, data, err := c.Read(ctx)
+	return data, err
+}
+
+func (e *eagerWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := acceptWS(w, r)
+	if c == nil {
 		return
 	}
 	e.conns.Add(1)
@@ -43,10 +63,7 @@ func (e *eagerWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer close(objs)
 		for {
-			if _, _, err := c.Read(ctx); err != nil { // control frame
-				return
-			}
-			_, data, err := c.Read(ctx)
+			data, err := readObject(ctx, c)
 			if err != nil {
 				return
 			}
@@ -168,22 +185,15 @@ func TestWSOutOfOrderTransformer(t *testing.T) {
 type breakingWS struct{ conns atomic.Int64 }
 
 func (b *breakingWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/ws" {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	c, err := websocket.Accept(w, r, nil)
-	if err != nil {
+	c := acceptWS(w, r)
+	if c == nil {
 		return
 	}
 	defer c.CloseNow()
 	first := b.conns.Add(1) == 1
 	ctx := r.Context()
 	for {
-		if _, _, err := c.Read(ctx); err != nil { // control frame
-			return
-		}
-		_, data, err := c.Read(ctx)
+		data, err := readObject(ctx, c)
 		if err != nil {
 			return
 		}
