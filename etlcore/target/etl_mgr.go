@@ -299,9 +299,10 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 const maxPortRetries = 3
 
 // portTaken reports whether a transformer ended because its port was in
-// use (its last output, which the runtime's error carries, says so).
+// use (its last output, which the runtime's error carries, says so: Go's
+// "bind: address already in use", Python's "Address already in use").
 func portTaken(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "address already in use")
+	return err != nil && strings.Contains(strings.ToLower(err.Error()), "address already in use")
 }
 
 // waitHealthy polls the transformer's GET /health until it answers 200,
@@ -388,6 +389,7 @@ func (t *Target) stopETL(name, reason string, remove bool) {
 	if e.stage != api.StageAborted || e.reason == "" {
 		e.stage, e.reason = api.StageAborted, reason
 	}
+	inst := e.inst // set under e.mu by an init that may still run
 	e.mu.Unlock()
 	if !already {
 		if reason == "" {
@@ -398,9 +400,9 @@ func (t *Target) stopETL(name, reason string, remove bool) {
 		if e.comm != nil {
 			_ = e.comm.Close()
 		}
-		if e.inst != nil {
+		if inst != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_ = e.inst.Stop(ctx)
+			_ = inst.Stop(ctx)
 			cancel()
 		}
 	}

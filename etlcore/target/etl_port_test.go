@@ -77,3 +77,18 @@ func TestInitRetriesTakenPort(t *testing.T) {
 		t.Errorf("stage %s (%s), want Running", v.Stage, v.Reason)
 	}
 }
+
+func TestPortTaken(t *testing.T) {
+	for msg, want := range map[string]bool{
+		`transformer exited: exit status 1 (last output: "listen tcp 127.0.0.1:20001: bind: address already in use")`: true,
+		`transformer exited: exit status 1 (last output: "OSError: [Errno 98] Address already in use")`:               true,
+		`transformer exited: exit status 2 (last output: "no such file")`:                                             false,
+	} {
+		if got := portTaken(errors.New(msg)); got != want {
+			t.Errorf("portTaken(%q) = %v, want %v", msg, got, want)
+		}
+	}
+	if portTaken(nil) {
+		t.Error("portTaken(nil)")
+	}
+}

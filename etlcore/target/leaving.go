@@ -2,6 +2,7 @@ package target
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
@@ -18,10 +19,12 @@ func (t *Target) leave(why string) {
 	}
 }
 
-// refuseWhileLeaving answers every request with 503 once the target leaves.
+// refuseWhileLeaving answers every request with 503 once the target
+// leaves, except a transformer's reads of objects (PathETLObj): the
+// transforms in flight, which the target lets finish, may need them (hpull).
 func (t *Target) refuseWhileLeaving(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !t.leaving.Load() {
+		if !t.leaving.Load() || strings.HasPrefix(r.URL.Path, api.PathETLObj) {
 			h.ServeHTTP(w, r)
 			return
 		}

@@ -12,7 +12,8 @@ import (
 )
 
 // A target that leaves (its pod is being deleted) answers every request,
-// health included, with 503 naming itself and closes the connection.
+// health included, with 503 naming itself and closes the connection; only
+// transformers' reads of objects still go through.
 func TestLeavingTargetRefusesRequests(t *testing.T) {
 	tg, err := New(Config{ID: "t1", Dir: t.TempDir(), Logger: log.New(io.Discard, "", 0)})
 	if err != nil {
@@ -36,5 +37,10 @@ func TestLeavingTargetRefusesRequests(t *testing.T) {
 		if rec.Header().Get("Connection") != "close" {
 			t.Errorf("GET %s while leaving: connection kept", path)
 		}
+	}
+	// A transformer's read of an object still reaches the handler (which
+	// refuses this one for its unknown ETL, not for the shutdown).
+	if rec := get(api.PathETLObj + "md5-etl/secret/b%2Fo"); rec.Code == http.StatusServiceUnavailable {
+		t.Errorf("transformer object read while leaving: %d %s; want it served", rec.Code, rec.Body)
 	}
 }
