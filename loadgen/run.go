@@ -449,19 +449,20 @@ func (r *runner) note(format string, a ...any) {
 // class counted in the summary has an example in the notes.
 func (r *runner) noteErr(op, class string, err error) {
 	key := op + " " + class
-	msg := fmt.Sprintf("%s (%s): %v", op, class, err)
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
 	r.errMu.Lock()
 	defer r.errMu.Unlock()
 	if r.errKinds == nil {
 		r.errKinds = map[string]bool{}
 	}
-	if r.errKinds[key] {
-		if len(r.firstErrs) >= maxFirstErrors || slices.Contains(r.firstErrs, msg) {
-			return
-		}
+	if r.errKinds[key] && len(r.firstErrs) >= maxFirstErrors {
+		return // the common case under many errors: nothing to format
+	}
+	msg := fmt.Sprintf("%s (%s): %v", op, class, err)
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
+	}
+	if r.errKinds[key] && slices.Contains(r.firstErrs, msg) {
+		return
 	}
 	r.errKinds[key] = true
 	r.firstErrs = append(r.firstErrs, msg)
