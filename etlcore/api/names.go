@@ -47,8 +47,9 @@ const (
 	// RetryDirectPutTransient is the value of HdrETLRetryReason with which a
 	// transformer tells the target that a direct put failed transiently.
 	RetryDirectPutTransient = "direct-put-transient"
-	// ChecksumXXHash is the only checksum type etlcore keeps.
-	ChecksumXXHash = "xxhash64"
+	// ChecksumXXHash is the only checksum type etlcore keeps: xxhash64 with
+	// seed 0, 16 hex digits, under AIStore's name for it.
+	ChecksumXXHash = "xxhash2"
 )
 
 // Bucket and job actions (the "action" of an ActMsg).

@@ -39,6 +39,7 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusNotFound)
 			return
 		}
+		setBucketProps(w)
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet:
 		p.listObjects(w, r, bck)

@@ -41,7 +41,9 @@ type Proxy struct {
 	mu      sync.RWMutex
 	smap    api.Smap
 	buckets map[string]bool
-	bmdVer  int64 // version of the bucket set: +1 per create or destroy
+	bmdVer  int64     // version of the bucket set: +1 per create or destroy
+	uuid    string    // the cluster's id in AIStore's cluster map (persisted)
+	created time.Time // when the cluster was first started (persisted)
 
 	// bmdMu orders what targets learn of the bucket set: bucket creates
 	// and destroys (with their broadcast) and cluster-map pushes (which
@@ -71,6 +73,9 @@ func New(cfg Config) (*Proxy, error) {
 	p := &Proxy{cfg: cfg, log: cfg.Logger, client: &http.Client{Transport: tr}, buckets: map[string]bool{}}
 	if err := p.loadState(); err != nil {
 		return nil, err
+	}
+	if p.uuid == "" {
+		p.uuid, p.created = newClusterUUID(), time.Now()
 	}
 	p.ctl = newControl(p)
 	return p, nil
@@ -121,6 +126,9 @@ func (p *Proxy) routes() http.Handler {
 	mux := api.NewRouter()
 	mux.HandleFunc(api.PathObjects, p.handleObject)
 	mux.HandleFunc(api.PathBuckets, p.handleBucket)
+	mux.HandleFunc(api.PathBucketList, p.handleBucketList)
+	mux.HandleFunc(api.PathDaemon, p.handleDaemon)
+	mux.HandleFunc(api.PathReverseDaemon, p.handleDaemon)
 	mux.HandleFunc(api.PathCluster, p.handleCluster)
 	mux.HandleFunc(api.PathCluster+"/", p.handleCluster)
 	mux.HandleFunc(api.PathHealth, func(w http.ResponseWriter, r *http.Request) {
@@ -142,9 +150,11 @@ func (p *Proxy) authorized(w http.ResponseWriter, r *http.Request) bool {
 
 // state is what the proxy persists.
 type state struct {
-	Smap       api.Smap `json:"smap"`
-	Buckets    []string `json:"buckets"`
-	BMDVersion int64    `json:"bmd_version"`
+	Smap       api.Smap  `json:"smap"`
+	Buckets    []string  `json:"buckets"`
+	BMDVersion int64     `json:"bmd_version"`
+	UUID       string    `json:"uuid,omitempty"`
+	Created    time.Time `json:"created,omitzero"`
 }
 
 func (p *Proxy) statePath() string { return filepath.Join(p.cfg.Dir, "proxy-state.json") }
@@ -166,6 +176,7 @@ func (p *Proxy) loadState() error {
 		p.buckets[bck] = true
 	}
 	p.bmdVer = st.BMDVersion
+	p.uuid, p.created = st.UUID, st.Created
 	if p.bmdVer == 0 && len(st.Buckets) > 0 { // a state file from before versions
 		p.bmdVer = 1
 	}
@@ -174,7 +185,7 @@ func (p *Proxy) loadState() error {
 
 // saveStateLocked persists the cluster map and buckets; p.mu is held.
 func (p *Proxy) saveStateLocked() {
-	st := state{Smap: p.smap, BMDVersion: p.bmdVer}
+	st := state{Smap: p.smap, BMDVersion: p.bmdVer, UUID: p.uuid, Created: p.created}
 	for b := range p.buckets {
 		st.Buckets = append(st.Buckets, b)
 	}

@@ -29,12 +29,7 @@ func copySmap(s *api.Smap) api.Smap {
 func (p *Proxy) handleCluster(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == api.PathCluster || r.URL.Path == api.PathCluster+"/"):
-		if r.URL.Query().Get(api.QparamWhat) == "status" {
-			p.ctl.handleXactStatus(w, r)
-			return
-		}
-		sm := p.Smap()
-		api.WriteJSON(w, sm)
+		p.handleClusterWhat(w, r)
 	case r.Method == http.MethodPost && r.URL.Path == api.PathCluster+"/join":
 		if !p.authorized(w, r) {
 			return

@@ -1,0 +1,39 @@
+package api
+
+// AIStore's paths, query values and headers that etlcore serves so that
+// AIStore's own clients (the ais CLI, aisloader, the Go and Python SDKs)
+// work with it unchanged.
+const (
+	// PathDaemon is AIStore's node endpoint (?what=smap|node_status|...).
+	PathDaemon = "/v1/daemon"
+	// PathReverseDaemon is the same, answered for the node named by the
+	// Ais-Node-Id header.
+	PathReverseDaemon = "/v1/reverse/daemon"
+	// PathBucketList is AIStore's list-buckets path (no trailing slash).
+	PathBucketList = "/v1/buckets"
+
+	WhatSmap          = "smap"
+	WhatBMD           = "bmd"
+	WhatNodeStatus    = "node_status"
+	WhatNodeStats     = "node_stats"
+	WhatClusterConfig = "cluster_config"
+	WhatNodeConfig    = "config"
+	WhatBackends      = "backends"
+	WhatXactStatus    = "status"
+	WhatXactStatusAll = "status_all"
+	WhatXactQuery     = "qryxstats"
+	WhatXactStats     = "getxstats"
+	WhatXactRunning   = "running_all"
+	WhatBckSummary    = "summary"
+
+	HdrBucketProps = "Ais-Bucket-Props"
+	HdrBucketInfo  = "Ais-Bucket-Info"
+	HdrObjVersion  = "Ais-Version"
+	HdrObjAtime    = "Ais-Atime"
+	HdrAccept      = "Accept"
+	HdrContentType = "Content-Type"
+
+	// ContentMsgPack is the media type of a msgpack answer, which AIStore's
+	// clients ask for first when listing objects.
+	ContentMsgPack = "application/msgpack"
+)

@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/testcluster"
+)
+
+// getJSON GETs u with body and decodes a 200 answer into v.
+func getJSON(t *testing.T, u, body string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, strings.NewReader(body))
+	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d", u, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: decode: %v", u, err)
+	}
+}
+
+// TestAisClusterMapAndBuckets: AIStore's cluster map (GET
+// /v1/daemon?what=smap), list-buckets (GET /v1/buckets) and HEAD bucket
+// answer in AIStore's shapes; a target marked down stays in the map and is
+// named in ext.down; an unknown what= is a 400 naming it.
+func TestAisClusterMapAndBuckets(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Targets: 3})
+	ctx := context.Background()
+	for _, b := range []string{"src", "dst"} {
+		if err := c.Client.CreateBucket(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m api.AisSmap
+	getJSON(t, c.ProxyURL+"/v1/daemon?what=smap", "", &m)
+	if len(m.Tmap) != 3 || m.Primary == nil || m.Primary.DaeID != "p1" || m.Primary.PubNet.URL != c.ProxyURL || m.UUID == "" || m.Version == 0 {
+		t.Fatalf("cluster map: %+v", m)
+	}
+	for _, id := range []string{"t1", "t2", "t3"} {
+		n := m.Tmap[id]
+		if n == nil || n.DaeType != "target" || n.PubNet.URL != c.Target(parseIdx(id)).URL || n.PubNet.Port == "" {
+			t.Errorf("target %s in the map: %+v", id, n)
+		}
+	}
+	var again api.AisSmap
+	getJSON(t, c.ProxyURL+"/v1/cluster?what=smap", "", &again)
+	if again.UUID != m.UUID {
+		t.Errorf("cluster uuid %q then %q", m.UUID, again.UUID)
+	}
+
+	var bcks []api.AisBck
+	getJSON(t, c.ProxyURL+"/v1/buckets?provider=ais", `{"action":"list","name":""}`, &bcks)
+	if len(bcks) != 2 || bcks[0].Name != "dst" || bcks[1].Name != "src" || bcks[0].Provider != "ais" {
+		t.Errorf("list buckets: %+v", bcks)
+	}
+	getJSON(t, c.ProxyURL+"/v1/buckets?provider=aws", `{"action":"list","name":""}`, &bcks)
+	if len(bcks) != 0 {
+		t.Errorf("list aws buckets: %+v, want none", bcks)
+	}
+
+	resp, err := http.Head(c.ProxyURL + "/v1/buckets/src?provider=ais")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var props api.AisBprops
+	if err := json.Unmarshal([]byte(resp.Header.Get(api.HdrBucketProps)), &props); err != nil || props.Provider != "ais" || props.Checksum.Type != "xxhash2" {
+		t.Errorf("HEAD bucket: status %d, %s %q: %+v %v", resp.StatusCode, api.HdrBucketProps, resp.Header.Get(api.HdrBucketProps), props, err)
+	}
+
+	for _, u := range []string{"/v1/cluster?what=nonsense", "/v1/daemon?what=nonsense"} {
+		code, msg := doReq(t, http.MethodGet, c.ProxyURL+u, "", "")
+		if code != http.StatusBadRequest || !strings.Contains(msg, `"nonsense"`) {
+			t.Errorf("GET %s: %d %q, want 400 naming what=", u, code, msg)
+		}
+	}
+
+	c.KillTarget(2)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		getJSON(t, c.ProxyURL+"/v1/daemon?what=smap", "", &m)
+		if m.Ext != nil && len(m.Ext.Down) == 1 && m.Ext.Down[0] == "t2" && len(m.Tmap) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("t2 killed, map still says %+v", m.Ext)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s := m.FromAis(); s.Targets[1].Alive || !s.Targets[0].Alive {
+		t.Errorf("map read back: %+v", s.Targets)
+	}
+}
+
+func parseIdx(id string) int { return int(id[1] - '0') }
