@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/embedded"
 )
 
@@ -15,11 +17,14 @@ func init() {
 	register(&command{name: "cluster", summary: "bring the embedded cluster up or down, or show its status", run: runCluster})
 }
 
-const clusterUsage = `Usage: etlbench cluster up|down|status [flags]
+const clusterUsage = `Usage: etlbench cluster up|down|status|exec [flags]
 
-  up      start a proxy and N targets as local processes on loopback; prints the proxy URL
+  up      start a proxy and N targets as local processes (on loopback, or with
+          --net emulated each in a network namespace of its own); prints the proxy URL
   status  show every node of the recorded cluster
-  down    stop every process 'up' started and remove its state
+  exec    run a command in the cluster's client namespace (--net emulated):
+          etlbench cluster exec [--dir DIR] -- curl -s http://10.237.0.2:PORT/v1/health
+  down    stop every process 'up' started, remove its namespaces and its state
 `
 
 func runCluster(args []string) error {
@@ -33,8 +38,10 @@ func runCluster(args []string) error {
 		return clusterDown(args[1:])
 	case "status":
 		return clusterStatus(args[1:])
+	case "exec":
+		return clusterExec(args[1:])
 	default:
-		return usagef("unknown subcommand %q: want up, down or status", args[0])
+		return usagef("unknown subcommand %q: want up, down, status or exec", args[0])
 	}
 }
 
@@ -46,7 +53,14 @@ func clusterUp(args []string) error {
 	port := fs.Int("port", 0, "proxy port (0: any free port)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for every node to be ready")
 	token := fs.String("auth-token", os.Getenv("ETLBENCH_AUTH_TOKEN"), "require this bearer token on the control API")
+	netMode := fs.String("net", embedded.NetLoopback, "network: loopback, or emulated (every node in a network namespace of its own, shaped links; needs root, ip and tc)")
+	nodeLink := fs.String("node-link", "", "emulated: shape of every node's link, e.g. rate=10Gbit,delay=100us,jitter=20us,loss=0.01%")
+	clientLink := fs.String("client-link", "", "emulated: shape of the client's link, e.g. rate=1Gbit,delay=5ms")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	net, err := netSpecFlags(*netMode, *nodeLink, *clientLink, fs.Changed("node-link") || fs.Changed("client-link"))
+	if err != nil {
 		return err
 	}
 	if *targets < 1 || *targets > 64 {
@@ -60,7 +74,7 @@ func clusterUp(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	opts := embedded.Options{Dir: *dir, Targets: *targets, Mountpaths: *mps, Port: *port, Timeout: *timeout}
+	opts := embedded.Options{Dir: *dir, Targets: *targets, Mountpaths: *mps, Port: *port, Timeout: *timeout, Net: net}
 	if *token != "" {
 		opts.ExtraArgs = []string{"--auth-token", *token}
 	}
@@ -69,8 +83,67 @@ func clusterUp(args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "cluster up: proxy and %d targets running; state in %s\n", *targets, st.Dir)
+	if st.Net != nil {
+		fmt.Fprintf(os.Stderr, "cluster up: emulated network: node links %s, client link %s; client commands enter namespace %s (other programs: 'etlbench cluster exec --dir %s -- CMD')\n",
+			st.Net.Spec.NodeLink, st.Net.Spec.ClientLink, st.Net.Client, *dir)
+	}
 	fmt.Println(st.ProxyURL)
 	return nil
+}
+
+// netSpecFlags turns --net, --node-link and --client-link into the
+// cluster's network (nil: loopback).
+func netSpecFlags(mode, nodeLink, clientLink string, linksGiven bool) (*embedded.NetSpec, error) {
+	switch mode {
+	case embedded.NetLoopback:
+		if linksGiven {
+			return nil, usagef("--node-link and --client-link shape the emulated network: add --net emulated")
+		}
+		return nil, nil
+	case embedded.NetEmulated:
+	default:
+		return nil, usagef("--net %q: want loopback or emulated", mode)
+	}
+	spec := &embedded.NetSpec{Mode: embedded.NetEmulated}
+	var err error
+	if spec.NodeLink, err = embedded.ParseLink(nodeLink); err != nil {
+		return nil, usagef("--node-link: %v", err)
+	}
+	if spec.ClientLink, err = embedded.ParseLink(clientLink); err != nil {
+		return nil, usagef("--client-link: %v", err)
+	}
+	return spec, nil
+}
+
+// clusterExec runs a command in the client namespace of the recorded
+// emulated cluster (on loopback: as it is).
+func clusterExec(args []string) error {
+	fs := newFlags("cluster exec", "[--dir DIR] -- COMMAND [ARGS...]")
+	dir := fs.String("dir", defaultClusterDir, "directory the cluster is recorded in")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("cluster exec: no command (etlbench cluster exec -- COMMAND [ARGS...])")
+	}
+	st, err := embedded.LoadState(*dir)
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), api.EnvEndpoint+"="+st.ProxyURL)
+	if st.Net == nil {
+		return execCommand(fs.Args(), env)
+	}
+	return embedded.ExecInNetns(st.Net.Client, fs.Args(), append(env, embedded.EnvNetns+"="+st.Net.Client))
+}
+
+// execCommand replaces this process with argv.
+func execCommand(argv, env []string) error {
+	prog, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("cluster exec: %w", err)
+	}
+	return syscall.Exec(prog, argv, env)
 }
 
 func clusterDown(args []string) error {

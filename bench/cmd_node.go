@@ -31,6 +31,8 @@ func runNode(args []string) error {
 	nmp := fs.Int("mountpaths", 1, "number of mountpaths to create under --dir when no --mountpath is given")
 	fsync := fs.Bool("fsync", false, "fsync every object before it becomes visible")
 	rt := fs.String("runtime", "process", "where transformers run: process or kubernetes")
+	tport := fs.Int("transformer-port", 0, "process runtime: the port every transformer listens on, one per --transformer-hosts address (0: a free loopback port each)")
+	thosts := fs.StringSlice("transformer-hosts", nil, "process runtime: addresses of this node's transformers, with --transformer-port")
 	token := fs.String("auth-token", os.Getenv("ETLBENCH_AUTH_TOKEN"), "require this bearer token on the control API (default: $ETLBENCH_AUTH_TOKEN)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -73,7 +75,10 @@ func runNode(args []string) error {
 				mps = append(mps, filepath.Join(*dir, fmt.Sprintf("mp%d", i)))
 			}
 		}
-		runtime, err := newRuntime(*rt)
+		if *tport < 0 || *tport > 65535 {
+			return usagef("--transformer-port %d is out of range 0..65535", *tport)
+		}
+		runtime, err := newRuntime(*rt, *tport, *thosts)
 		if err != nil {
 			return usagef("%v", err)
 		}

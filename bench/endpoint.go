@@ -37,6 +37,11 @@ func (e *endpointFlags) url() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no cluster: pass --proxy URL, set %s, or run 'etlbench cluster up' (%w)", api.EnvEndpoint, err)
 	}
+	// An emulated cluster is reachable only from its client namespace:
+	// this process starts again there (and returns here, inside).
+	if err := embedded.EnterClientNetns(st); err != nil {
+		return "", err
+	}
 	return st.ProxyURL, nil
 }
 

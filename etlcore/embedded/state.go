@@ -1,13 +1,18 @@
-// Package embedded brings an etlcore cluster up as local processes on
-// loopback (one proxy, N targets), records it in a state directory, and
-// brings it down again, killing only the processes it started.
+// Package embedded brings an etlcore cluster up as local processes (one
+// proxy, N targets) on loopback or on an emulated network of one network
+// namespace per node (netns.go), records it in a state directory, and
+// brings it down again, killing only the processes it started and removing
+// the namespaces it created.
 package embedded
 
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+
+	"github.com/etlbench/etlbench/etlcore/api"
 )
 
 // StateFile is the name of the state file in a cluster directory.
@@ -21,6 +26,8 @@ type NodeState struct {
 	URL  string `json:"url"`
 	Dir  string `json:"dir"`
 	Log  string `json:"log"`
+	// Netns is the network namespace the node runs in (emulated network).
+	Netns string `json:"netns,omitempty"`
 }
 
 // State is what `cluster up` records.
@@ -28,6 +35,8 @@ type State struct {
 	ProxyURL string      `json:"proxy_url"`
 	Dir      string      `json:"dir"`
 	Nodes    []NodeState `json:"nodes"`
+	// Net is the emulated network the cluster runs on; nil on loopback.
+	Net *NetState `json:"net,omitempty"`
 
 	dieWithParent bool // Options.DieWithParent, for nodes restarted later
 }
@@ -43,6 +52,16 @@ func LoadState(dir string) (*State, error) {
 		return nil, fmt.Errorf("parse cluster state %s: %w", filepath.Join(dir, StateFile), err)
 	}
 	return &st, nil
+}
+
+// Client returns an API client of the cluster's proxy whose connections
+// start in the cluster's client namespace (see DialContext).
+func (st *State) Client() *api.Client {
+	c := api.NewClient(st.ProxyURL)
+	if tr, ok := c.HTTP.Transport.(*http.Transport); ok {
+		tr.DialContext = st.DialContext()
+	}
+	return c
 }
 
 // Save writes st to its directory atomically.

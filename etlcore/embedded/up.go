@@ -34,6 +34,11 @@ type Options struct {
 	// or its timeout runs no cleanup); `cluster up` leaves it off, its
 	// nodes outlive it.
 	DieWithParent bool
+	// Net is the network the nodes run on: nil or mode loopback for the
+	// host's loopback; mode emulated puts every node in a network
+	// namespace of its own (see docs/emulated-network.md). Host is then
+	// ignored.
+	Net *NetSpec
 }
 
 // Up starts a proxy and the targets as background processes, waits until
@@ -48,6 +53,17 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	}
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
+	}
+	emulated := opts.Net.Emulated()
+	if emulated {
+		if err := CheckEmulated(); err != nil {
+			return nil, fmt.Errorf("cluster up: %w", err)
+		}
+		for name, l := range map[string]LinkShape{"node link": opts.Net.NodeLink, "client link": opts.Net.ClientLink} {
+			if err := l.Validate(); err != nil {
+				return nil, fmt.Errorf("cluster up: %s: %w", name, err)
+			}
+		}
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
@@ -67,7 +83,15 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 				return nil, fmt.Errorf("cluster up: a cluster is already running in %s (proxy %s); run 'etlbench cluster down --dir %s' first", dir, old.ProxyURL, opts.Dir)
 			}
 		}
+		if old.Net != nil {
+			_ = removeNetns(ctx, old.Net.Namespaces())
+		}
 		_ = os.RemoveAll(dir)
+	}
+	if emulated || len(listNetns(clusterNetID(dir))) > 0 {
+		if _, err := RemoveLeftovers(ctx, dir); err != nil {
+			return nil, fmt.Errorf("cluster up: %w", err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster up: %w", err)
@@ -76,11 +100,24 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	defer func() {
 		if err != nil {
 			_ = st.stopNodes(5 * time.Second)
+			if st.Net != nil {
+				_ = removeNetns(context.WithoutCancel(ctx), st.Net.Namespaces())
+			}
 			_ = os.RemoveAll(dir)
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
+	if emulated {
+		if st.Net, err = setupNet(ctx, clusterNetID(dir), *opts.Net, opts.Targets); err != nil {
+			return st, fmt.Errorf("cluster up: %w", err)
+		}
+		// Recorded before any node starts, so that `cluster down` finds
+		// the namespaces even if this process is killed now.
+		if err := st.Save(); err != nil {
+			return st, err
+		}
+	}
 
 	p, err := startNode(ctx, opts, st, "p1", "proxy", "--port", fmt.Sprint(opts.Port))
 	if err != nil {
@@ -93,7 +130,7 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 			return st, err
 		}
 	}
-	if err := api.NewClient(st.ProxyURL).WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
+	if err := st.Client().WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
 		return st, fmt.Errorf("cluster up: %w", err)
 	}
 	if err := st.Save(); err != nil {
@@ -114,9 +151,24 @@ func startNode(ctx context.Context, opts Options, st *State, id, role string, ar
 		return nil, fmt.Errorf("cluster up: %w", err)
 	}
 	defer logf.Close()
-	argv := append([]string{"node", "--role", role, "--id", id, "--host", opts.Host, "--dir", ndir}, args...)
+	host, netns := opts.Host, ""
+	if st.Net != nil {
+		l, ok := st.Net.Link(id)
+		if !ok {
+			return nil, fmt.Errorf("cluster up: %s: no link in the emulated network", id)
+		}
+		host, netns = l.Addr, l.Netns
+		if role == "target" {
+			args = append(args, "--transformer-port", fmt.Sprint(TransformerPort), "--transformer-hosts", strings.Join(l.ExtraAddr, ","))
+		}
+	}
+	argv := append([]string{opts.Binary, "node", "--role", role, "--id", id, "--host", host, "--dir", ndir}, args...)
 	argv = append(argv, opts.ExtraArgs...)
-	cmd := exec.Command(opts.Binary, argv...)
+	if netns != "" {
+		// The helper enters the namespace and execs the node (same pid).
+		argv = append([]string{opts.Binary, NetnsExecCommand, netns, "--"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // survives `cluster up` exiting
 	if opts.DieWithParent || st.dieWithParent {
@@ -125,7 +177,7 @@ func startNode(ctx context.Context, opts Options, st *State, id, role string, ar
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cluster up: start %s: %w", id, err)
 	}
-	n := NodeState{ID: id, Role: role, PID: cmd.Process.Pid, Dir: ndir, Log: logPath}
+	n := NodeState{ID: id, Role: role, PID: cmd.Process.Pid, Dir: ndir, Log: logPath, Netns: netns}
 	st.Nodes = append(st.Nodes, n)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -190,6 +242,11 @@ func Down(dir string) error {
 	if err := st.stopNodes(10 * time.Second); err != nil {
 		return err
 	}
+	if st.Net != nil {
+		if err := removeNetns(context.Background(), st.Net.Namespaces()); err != nil {
+			return fmt.Errorf("cluster down: %w", err)
+		}
+	}
 	if err := os.RemoveAll(st.Dir); err != nil {
 		return fmt.Errorf("cluster down: remove %s: %w", st.Dir, err)
 	}
@@ -234,13 +291,14 @@ func Status(ctx context.Context, dir string) ([]NodeStatus, error) {
 		return nil, fmt.Errorf("cluster status: %w", err)
 	}
 	alive := map[string]bool{}
-	if sm, err := api.NewClient(st.ProxyURL).Smap(ctx); err == nil {
+	if sm, err := st.Client().Smap(ctx); err == nil {
 		alive[sm.Proxy.ID] = true
 		for _, t := range sm.Targets {
 			alive[t.ID] = t.Alive
 		}
 	}
-	cl := &http.Client{Timeout: 2 * time.Second}
+	cl := st.HTTPClient()
+	cl.Timeout = 2 * time.Second
 	out := make([]NodeStatus, 0, len(st.Nodes))
 	for _, n := range st.Nodes {
 		ns := NodeStatus{NodeState: n, Running: ownsProcess(n), Alive: alive[n.ID]}

@@ -25,6 +25,13 @@ type ProcessConfig struct {
 	// LogLimit is how many bytes of output are kept in memory per instance
 	// (DefaultLogLimit when <= 0); all output also goes to WorkDir/<etl>.log.
 	LogLimit int
+	// Port, when set, is the port every transformer listens on, as in a
+	// pod (the emulated network gives each target a namespace of its
+	// own); each transformer then gets one of Hosts to itself. Zero: each
+	// transformer gets a free port of its own on 127.0.0.1.
+	Port int
+	// Hosts are the addresses transformers listen on when Port is set.
+	Hosts []string
 }
 
 // Process is the process runtime: each transformer is a child process of
@@ -65,18 +72,18 @@ func (p *Process) Start(ctx context.Context, req StartRequest) (Instance, error)
 	if req.Spec == nil {
 		return nil, errors.New("process runtime: start: no spec")
 	}
-	port, err := freePort()
+	host, port, err := p.address()
 	if err != nil {
 		return nil, err
 	}
-	argv, err := buildCommand(req, p.cfg.SelfBinary, loopbackHost, port)
+	argv, err := buildCommand(req, p.cfg.SelfBinary, host, port)
 	if err != nil {
 		return nil, err
 	}
 
 	inst := &procInstance{
 		name: req.Spec.Name,
-		url:  "http://" + net.JoinHostPort(loopbackHost, strconv.Itoa(port)),
+		url:  "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		ring: NewLogBuf(p.cfg.LogLimit),
 		done: make(chan struct{}),
 	}
@@ -102,7 +109,7 @@ func (p *Process) Start(ctx context.Context, req StartRequest) (Instance, error)
 		return nil, fmt.Errorf("process runtime: pipe: %w", err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = buildEnv(os.Environ(), req, loopbackHost, port)
+	cmd.Env = buildEnv(os.Environ(), req, host, port)
 	cmd.Stdin = nil // /dev/null
 	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -125,6 +132,29 @@ func (p *Process) Start(ctx context.Context, req StartRequest) (Instance, error)
 	}()
 	go inst.wait()
 	return inst, nil
+}
+
+// address returns where the next transformer listens: with a fixed Port,
+// the first of Hosts on which that port is free; otherwise a free port on
+// loopback.
+func (p *Process) address() (string, int, error) {
+	if p.cfg.Port == 0 {
+		port, err := freePort()
+		return loopbackHost, port, err
+	}
+	hosts := p.cfg.Hosts
+	if len(hosts) == 0 {
+		hosts = []string{loopbackHost}
+	}
+	for _, h := range hosts {
+		l, err := net.Listen("tcp", net.JoinHostPort(h, strconv.Itoa(p.cfg.Port)))
+		if err == nil {
+			l.Close()
+			return h, p.cfg.Port, nil
+		}
+	}
+	return "", 0, fmt.Errorf("process runtime: port %d is taken on all %d transformer addresses (%s): too many transformers on this target",
+		p.cfg.Port, len(hosts), strings.Join(hosts, ", "))
 }
 
 // freePort returns a port that was free on the loopback address a moment
@@ -185,7 +215,7 @@ type procInstance struct {
 	stopErr  error
 }
 
-// URL returns http://127.0.0.1:<port>.
+// URL returns http://<host>:<port> of the transformer.
 func (pi *procInstance) URL() string { return pi.url }
 
 // PID returns the transformer's process id (also its process group id).

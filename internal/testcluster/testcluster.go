@@ -25,6 +25,22 @@ type Options struct {
 	Targets    int      // default 3
 	Mountpaths int      // default 1
 	ExtraArgs  []string // more `etlbench node` flags (e.g. --auth-token)
+	// Net, when emulated, runs the cluster on the emulated network (needs
+	// root, ip and tc: see SkipUnlessEmulated). The test process itself
+	// stays in its namespace; Client dials from the client namespace.
+	Net *embedded.NetSpec
+}
+
+// SkipUnlessEmulated skips the test, saying why, where the emulated
+// network cannot run (not root, no ip or tc) or with -short.
+func SkipUnlessEmulated(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("emulated network: skipped with -short")
+	}
+	if err := embedded.CheckEmulated(); err != nil {
+		t.Skipf("skipped: %v", err)
+	}
 }
 
 // Cluster is a running test cluster.
@@ -97,11 +113,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	st, err := embedded.Up(ctx, embedded.Options{Dir: filepath.Join(dir, "cluster"), Targets: opts.Targets,
-		Mountpaths: opts.Mountpaths, Binary: bin, ExtraArgs: opts.ExtraArgs, DieWithParent: true})
+		Mountpaths: opts.Mountpaths, Binary: bin, ExtraArgs: opts.ExtraArgs, DieWithParent: true, Net: opts.Net})
 	if err != nil {
 		t.Fatalf("testcluster: %v", err)
 	}
-	c := &Cluster{ProxyURL: st.ProxyURL, Client: api.NewClient(st.ProxyURL), Dir: st.Dir, State: st, Binary: bin, t: t}
+	c := &Cluster{ProxyURL: st.ProxyURL, Client: st.Client(), Dir: st.Dir, State: st, Binary: bin, t: t}
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.logProblems()
