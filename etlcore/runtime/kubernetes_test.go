@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -227,15 +229,40 @@ func TestTransformerPodName(t *testing.T) {
 	}
 }
 
-func kubeStartFake(t *testing.T, k *Kubernetes) Instance {
+// kubeStartFake starts the transformer and returns once its informer
+// watches the pod. The informer lists the pod, then watches from the
+// list's resource version; a real API server sends that watch every
+// change made since the list, deletions included, but the fake one sends
+// only the objects that exist when the watch opens. A deletion made
+// between the two reads would never reach the informer, so the test
+// waits for the watch before it changes the pod.
+func kubeStartFake(t *testing.T, k *Kubernetes, cs *fake.Clientset) Instance {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	watching := make(chan struct{})
+	var once sync.Once
+	cs.PrependWatchReactor("pods", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		wa, ok := a.(k8stesting.WatchActionImpl)
+		if !ok || wa.ListOptions.ResourceVersion == "" {
+			return false, nil, nil // not an informer's watch (those go on from a list)
+		}
+		w, err := cs.Tracker().Watch(a.GetResource(), a.GetNamespace(), wa.ListOptions)
+		if err == nil {
+			once.Do(func() { close(watching) })
+		}
+		return true, w, err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	inst, err := k.Start(ctx, kubeTestReq())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = inst.Stop(context.Background()) })
+	select {
+	case <-watching:
+	case <-ctx.Done():
+		t.Fatal("the informer did not watch the transformer pod")
+	}
 	return inst
 }
 
@@ -244,7 +271,7 @@ func kubeWaitDone(t *testing.T, inst Instance) error {
 	select {
 	case <-inst.Done():
 		return inst.Err()
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("Done not closed")
 	}
 	return nil
@@ -252,7 +279,7 @@ func kubeWaitDone(t *testing.T, inst Instance) error {
 
 func TestKubeStartStop(t *testing.T) {
 	k, cs := newFakeKube(t, true)
-	inst := kubeStartFake(t, k)
+	inst := kubeStartFake(t, k, cs)
 	if inst.URL() != "http://10.244.2.1:8000" {
 		t.Errorf("URL %q", inst.URL())
 	}
@@ -320,7 +347,7 @@ func TestKubeFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			k, cs := newFakeKube(t, true)
-			inst := kubeStartFake(t, k)
+			inst := kubeStartFake(t, k, cs)
 			ctx := context.Background()
 			pods := cs.CoreV1().Pods(kubeTestNS)
 			pod, err := pods.Get(ctx, TransformerPodName("md5-etl", "t[1]"), metav1.GetOptions{})
@@ -350,7 +377,7 @@ func TestKubeFailures(t *testing.T) {
 
 func TestKubeDeletedPod(t *testing.T) {
 	k, cs := newFakeKube(t, true)
-	inst := kubeStartFake(t, k)
+	inst := kubeStartFake(t, k, cs)
 	name := TransformerPodName("md5-etl", "t[1]")
 	if err := cs.CoreV1().Pods(kubeTestNS).Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
@@ -367,7 +394,7 @@ func TestKubeDeletedWithOwner(t *testing.T) {
 	for _, replaced := range []bool{false, true} {
 		t.Run(fmt.Sprintf("replaced=%v", replaced), func(t *testing.T) {
 			k, cs := newFakeKube(t, true)
-			inst := kubeStartFake(t, k)
+			inst := kubeStartFake(t, k, cs)
 			ctx := context.Background()
 			pods := cs.CoreV1().Pods(kubeTestNS)
 			if err := pods.Delete(ctx, kubeTestOwner, metav1.DeleteOptions{}); err != nil {
@@ -393,9 +420,11 @@ func TestKubeStartFailsAndCleansUp(t *testing.T) {
 	k, cs := newFakeKube(t, false)
 	name := TransformerPodName("md5-etl", "t[1]")
 	ctx := context.Background()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	// The "kubelet": the image cannot be pulled.
 	go func() {
-		for i := 0; i < 200; i++ {
+		for sctx.Err() == nil {
 			pod, err := cs.CoreV1().Pods(kubeTestNS).Get(ctx, name, metav1.GetOptions{})
 			if err == nil {
 				pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "transformer", State: corev1.ContainerState{
@@ -407,8 +436,6 @@ func TestKubeStartFailsAndCleansUp(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	if _, err := k.Start(sctx, kubeTestReq()); err == nil || !strings.Contains(err.Error(), "ErrImageNeverPull") {
 		t.Fatalf("start: %v", err)
 	}
