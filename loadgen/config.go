@@ -152,6 +152,9 @@ type Config struct {
 	// the cluster in the result when the caller knows them.
 	ClusterKind string
 	Mountpaths  int
+	// LinkCounters, when set, reads the emulated network's per-link byte
+	// counters for the result's costs.
+	LinkCounters LinkCounterFunc
 }
 
 // Normalize fills the defaults of c and checks every setting, returning an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/netcount"
 	"github.com/etlbench/etlbench/reports/result"
 )
 
@@ -33,6 +35,10 @@ type runner struct {
 	disp    display
 	hlog    *hlogSet
 	res     *result.Result
+	// net counts the bytes of the loader's connections; costs samples
+	// the cost counters of the cluster and the loader (costs.go).
+	net   netcount.Counter
+	costs *costCollector
 	// progress gets set-up messages (plain text modes only).
 	progress io.Writer
 
@@ -82,7 +88,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 		cfg.ObjPrefix = fmt.Sprintf("lg-%x/", uint64(cfg.Seed))
 	}
 	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp(), progress: progress}
-	r.c = newLoadClient(&cfg)
+	r.c = newLoadClient(&cfg, &r.net)
 	// The workers' keep-alive connections end with the run: a library
 	// caller (etlbench run, tests) leaves no sockets open on the cluster.
 	defer r.c.HTTP.CloseIdleConnections()
@@ -105,10 +111,12 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 
 // newLoadClient returns an API client tuned for load: enough idle
 // connections for every worker, the request timeout.
-func newLoadClient(cfg *Config) *api.Client {
+func newLoadClient(cfg *Config, nc *netcount.Counter) *api.Client {
 	c := api.NewClient(cfg.Proxy)
 	c.Token = cfg.Token
+	c.Dial = nc.DialContext(netcount.Client, &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second})
 	if tr, ok := c.HTTP.Transport.(*http.Transport); ok {
+		tr.DialContext = c.Dial
 		n := cfg.Workers + 16
 		if n < 256 {
 			n = 256
@@ -140,6 +148,7 @@ func (r *runner) setup(ctx context.Context) error {
 		}
 	}
 	r.res.Cluster.Targets = len(smap.Targets)
+	r.costs = newCostCollector(cfg, smap, &r.net)
 	if alive < len(smap.Targets) {
 		r.note("%d of %d targets are down at the start", len(smap.Targets)-alive, len(smap.Targets))
 	}
@@ -275,6 +284,11 @@ func (r *runner) load(ctx context.Context) {
 	reqCtx, reqCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer reqCancel()
 
+	warm := cfg.Warmup
+	if cfg.Offline() {
+		warm = 0
+	}
+	r.costs.begin(ctx, time.Now().Add(warm))
 	r.t0 = time.Now()
 	r.warmEnd = r.t0.Add(cfg.Warmup)
 	if cfg.Offline() && cfg.Warmup > 0 {
@@ -341,6 +355,7 @@ func (r *runner) load(ctx context.Context) {
 		reqCancel()
 		<-drained
 	}
+	r.costs.end(context.WithoutCancel(ctx))
 	close(finish)
 	start := <-lastStart
 	r.rotate(start, time.Now())
@@ -508,6 +523,7 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 		}
 	}
 	res.Loader = selfStats(int(r.peakGoroutines.Load()))
+	res.Costs = r.costs.costs(r.windowWork())
 	if progress != nil {
 		writeSummary(progress, res, cfg.JSON)
 	}

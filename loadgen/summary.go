@@ -203,6 +203,7 @@ func writeSummary(w io.Writer, res *result.Result, asJSON bool) {
 		fmt.Fprintf(&sb, "note: %s\n", n)
 	}
 	fmt.Fprintf(&sb, "loader: peak RSS %s, CPU %.2fs, goroutines %d\n", fmtBytes(res.Loader.PeakRSSBytes), res.Loader.CPUSeconds, res.Loader.Goroutines)
+	writeCosts(&sb, res.Costs)
 	_, _ = io.WriteString(w, sb.String())
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,6 +22,9 @@ type Client struct {
 	HTTP *http.Client
 	// Token, when set, is sent as a bearer token to the control API.
 	Token string
+	// Dial, when set, dials WorkerConn's connections (HTTP's transport
+	// has its own DialContext).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // NewClient returns a client of the proxy at base with a pooled transport.

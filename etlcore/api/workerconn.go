@@ -107,7 +107,11 @@ func (w *WorkerConn) roundTrip(ctx context.Context, u *url.URL, rng string) (*ht
 		if wc != nil {
 			delete(w.conns, host) // busy until its body is closed
 		} else {
-			nc, err := (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext(ctx, "tcp", host)
+			dial := (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+			if w.c.Dial != nil {
+				dial = w.c.Dial
+			}
+			nc, err := dial(ctx, "tcp", host)
 			if err != nil {
 				return nil, err
 			}

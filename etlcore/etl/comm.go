@@ -84,6 +84,9 @@ type CommOpts struct {
 	// HTTPClient is used for hpush and hpull (and the ws handshake); nil
 	// gives a pooled client that does not follow redirects.
 	HTTPClient *http.Client
+	// DialContext, when set, dials the connections of that default client
+	// (a node counts their bytes).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // DefaultWSConns is the default number of ws connections a communicator
@@ -122,7 +125,7 @@ func NewCommunicator(comm, transformerURL string, opts CommOpts) (Communicator, 
 	}
 	opts.WSMaxConns = max(opts.WSMaxConns, opts.WSConns)
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = newTransformerClient()
+		opts.HTTPClient = newTransformerClient(opts.DialContext)
 	}
 	switch canonicalComm(comm) {
 	case api.CommHPUSH:
@@ -153,8 +156,11 @@ func canonicalComm(comm string) string {
 
 // newTransformerClient returns an HTTP client for loopback transformers:
 // pooled keep-alive connections, no transparent decompression, no redirects.
-func newTransformerClient() *http.Client {
+func newTransformerClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if dial != nil {
+		tr.DialContext = dial
+	}
 	tr.MaxIdleConns = 512
 	tr.MaxIdleConnsPerHost = 128
 	tr.DisableCompression = true

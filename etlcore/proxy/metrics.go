@@ -37,4 +37,5 @@ func (p *Proxy) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprintf(w, "# HELP etlcore_jobs_total Offline jobs started.\n# TYPE etlcore_jobs_total counter\netlcore_jobs_total %d\n", jobs)
 	fmt.Fprintf(w, "# HELP etlcore_goroutines Goroutines of the proxy process.\n# TYPE etlcore_goroutines gauge\netlcore_goroutines{proxy=%q} %d\n", p.cfg.ID, goruntime.NumGoroutine())
+	p.writeCostMetrics(w)
 }

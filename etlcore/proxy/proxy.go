@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/netcount"
 )
 
 // Config configures a proxy.
@@ -52,6 +53,8 @@ type Proxy struct {
 	bmdMu sync.Mutex
 
 	ctl *control // ETL control plane and jobs
+	// net counts the bytes of the proxy's connections (netcount.go).
+	net netcount.Counter
 }
 
 // New creates a proxy, loading the state it persisted before (if any).
@@ -70,7 +73,8 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
-	p := &Proxy{cfg: cfg, log: cfg.Logger, client: &http.Client{Transport: tr}, buckets: map[string]bool{}}
+	p := &Proxy{cfg: cfg, log: cfg.Logger, buckets: map[string]bool{}}
+	p.client = &http.Client{Transport: p.net.PeerTransport(tr, cfg.ID)}
 	if err := p.loadState(); err != nil {
 		return nil, err
 	}
@@ -101,7 +105,7 @@ func (p *Proxy) Run(ctx context.Context, ready func(url string)) error {
 		p.smap.Targets[i].Alive = false
 	}
 	p.mu.Unlock()
-	srv := &http.Server{Handler: p.routes(), ReadHeaderTimeout: 10 * time.Second}
+	ln, srv := p.countedServer(ln, p.routes())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	hctx, cancel := context.WithCancel(ctx)

@@ -276,7 +276,7 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 		return fail(fmt.Errorf("etl %q: %w", name, err))
 	}
 	inst := e.inst
-	comm, err := etl.NewCommunicator(spec.Communication, inst.URL(), etl.CommOpts{ObjTimeout: time.Duration(spec.ObjTimeout)})
+	comm, err := etl.NewCommunicator(spec.Communication, inst.URL(), etl.CommOpts{ObjTimeout: time.Duration(spec.ObjTimeout), DialContext: t.transformerDial()})
 	if err != nil {
 		return fail(fmt.Errorf("etl %q: connect to transformer: %w", name, err))
 	}

@@ -49,4 +49,5 @@ func (t *Target) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprintf(w, "etlcore_etl_running{target=%q,etl=%q} %d\n", t.cfg.ID, v.Name, up)
 	}
+	t.writeCostMetrics(w, r)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/netcount"
 	"github.com/etlbench/etlbench/etlcore/runtime"
 )
 
@@ -46,6 +47,8 @@ type Target struct {
 	bmd    bmdState
 	// leaving: the target is going away and refuses requests (leave).
 	leaving atomic.Bool
+	// net counts the bytes of the target's connections (netcount.go).
+	net netcount.Counter
 }
 
 // New creates a target (its mountpaths included); Run serves it.
@@ -65,7 +68,8 @@ func New(cfg Config) (*Target, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
-	t := &Target{cfg: cfg, store: st, log: cfg.Logger, client: &http.Client{Transport: tr}}
+	t := &Target{cfg: cfg, store: st, log: cfg.Logger}
+	t.client = &http.Client{Transport: t.net.PeerTransport(tr, cfg.ID)}
 	t.etls.etls = map[string]*etlInst{}
 	t.jobs.jobs = map[string]*tjob{}
 	t.jobs.recv = map[string]*[2]atomic.Int64{}
@@ -89,7 +93,7 @@ func (t *Target) Run(ctx context.Context, ready func(url string)) error {
 	if t.url == "" {
 		t.url = "http://" + ln.Addr().String()
 	}
-	srv := &http.Server{Handler: t.routes(), ReadHeaderTimeout: 10 * time.Second}
+	ln, srv := t.countedServer(ln, t.routes())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if err := t.join(ctx); err != nil {

@@ -19,6 +19,11 @@ const (
 	OpETLCopy   = "etl-copy"
 	OpETLBucket = "etl-bucket"
 	OpETLMulti  = "etl-multi" // offline multi-object (list/range) job
+	// OpClientETLGet and OpClientETLCopy are the client-side baselines:
+	// GET the raw object and transform it in the loader (and PUT the
+	// result to the destination bucket).
+	OpClientETLGet  = "client-etl-get"
+	OpClientETLCopy = "client-etl-copy"
 	// OpMixed is a load of PUTs and (ETL) GETs; its results are keyed by those.
 	OpMixed = "mixed"
 )
@@ -129,5 +134,8 @@ type Result struct {
 	Jobs   []json.RawMessage `json:"jobs,omitempty"`
 	Server json.RawMessage   `json:"server,omitempty"` // server-side ETL stats at the end
 	Loader LoaderStats       `json:"loader"`
-	Notes  []string          `json:"notes,omitempty"`
+	// Costs are the run's CPU, memory and network bytes per process role
+	// over the measured window.
+	Costs *Costs   `json:"costs,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }

@@ -1,0 +1,171 @@
+package loadgen
+
+import (
+	"sort"
+
+	"github.com/etlbench/etlbench/etlcore/netcount"
+	"github.com/etlbench/etlbench/reports/result"
+)
+
+// roleOrder sorts the roles: proxy, targets, transformers, loader.
+var roleOrder = map[string]int{result.RoleProxy: 0, result.RoleTarget: 1, result.RoleTransformer: 2, result.RoleLoader: 3}
+
+// costs computes the window's costs from the collector's snapshots, for
+// objects operations moving mib MiB; runStart is the result's Start.
+func (cc *costCollector) costs(objects int64, mib float64, res *result.Result) *result.Costs {
+	cc.mu.Lock()
+	base, last, peak := cc.base, cc.last, cc.peak
+	cc.mu.Unlock()
+	c := &result.Costs{Network: "nodes", Objects: objects, MiB: mib}
+	if cc.links != nil {
+		c.Network = "links"
+	}
+	if base == nil || last == nil {
+		c.NotAvailable = append(c.NotAvailable, "the measured window did not start (the run ended in its warm-up)")
+		return c
+	}
+	c.WindowStartSec = base.at.Sub(res.Start).Seconds()
+	c.WindowSec = last.at.Sub(base.at).Seconds()
+	seen := map[string]bool{}
+	for _, n := range append(base.notes, last.notes...) {
+		if !seen[n] {
+			seen[n] = true
+			c.NotAvailable = append(c.NotAvailable, n)
+		}
+	}
+	for k, p := range last.procs {
+		rc := result.RoleCost{Role: p.role, ID: p.id}
+		b, inBase := base.procs[k]
+		switch {
+		case p.err != "":
+			rc.NotAvailable = p.err
+		case inBase && b.err != "":
+			rc.NotAvailable = "at the window's start: " + b.err
+		default:
+			// A process missing at the start (a transformer started in
+			// the window) counts from zero.
+			rc.CPUSeconds = max(p.cpu-b.cpu, 0)
+			rc.PeakRSSBytes = peak[k]
+			for cl, nb := range p.net {
+				if cl == netcount.Monitor.String() {
+					continue // the collector's own polling
+				}
+				d := result.NetBytes{Rx: nb.Rx - b.net[cl].Rx, Tx: nb.Tx - b.net[cl].Tx}
+				if rc.Net == nil {
+					rc.Net = map[string]result.NetBytes{}
+				}
+				rc.Net[cl] = d
+			}
+			if objects > 0 {
+				rc.CPUUSPerObject = rc.CPUSeconds * 1e6 / float64(objects)
+			}
+			if mib > 0 {
+				rc.CPUUSPerMiB = rc.CPUSeconds * 1e6 / mib
+			}
+		}
+		if rc.NotAvailable != "" {
+			c.NotAvailable = append(c.NotAvailable, p.role+" "+p.id+": "+rc.NotAvailable)
+		}
+		c.Roles = append(c.Roles, rc)
+	}
+	for k, p := range base.procs {
+		if _, ok := last.procs[k]; !ok {
+			rc := result.RoleCost{Role: p.role, ID: p.id, NotAvailable: "gone before the window's end"}
+			c.NotAvailable = append(c.NotAvailable, p.role+" "+p.id+": "+rc.NotAvailable)
+			c.Roles = append(c.Roles, rc)
+		}
+	}
+	sort.Slice(c.Roles, func(i, j int) bool {
+		a, b := c.Roles[i], c.Roles[j]
+		if roleOrder[a.Role] != roleOrder[b.Role] {
+			return roleOrder[a.Role] < roleOrder[b.Role]
+		}
+		return a.ID < b.ID
+	})
+	if last.linkErr != "" || base.linkErr != "" {
+		c.NotAvailable = append(c.NotAvailable, "link counters: "+last.linkErr+base.linkErr)
+	} else if last.links != nil {
+		for name, l := range last.links {
+			b := base.links[name]
+			c.Links = append(c.Links, result.LinkBytes{Link: name, Rx: l.Rx - b.Rx, Tx: l.Tx - b.Tx})
+		}
+		sort.Slice(c.Links, func(i, j int) bool {
+			if (c.Links[i].Link == "client") != (c.Links[j].Link == "client") {
+				return c.Links[i].Link == "client"
+			}
+			return c.Links[i].Link < c.Links[j].Link
+		})
+	}
+	c.PerObject = perObject(c)
+	return c
+}
+
+// perObject divides the window's totals by its objects (and MiB).
+func perObject(c *result.Costs) result.CostPerObject {
+	po := result.CostPerObject{CPUUS: map[string]float64{}, CPUUSPerMiB: map[string]float64{}}
+	cpu := map[string]float64{}
+	var clientBytes, nodeBytes, tfBytes float64
+	for _, r := range c.Roles {
+		if r.NotAvailable != "" {
+			continue
+		}
+		switch r.Role {
+		case result.RoleProxy:
+			cpu[result.RoleProxy] += r.CPUSeconds
+			cpu[result.GroupCluster] += r.CPUSeconds
+			nodeBytes += float64(r.Net[netcount.Intra.String()].Tx)
+		case result.RoleTarget:
+			cpu[result.GroupTargets] += r.CPUSeconds
+			cpu[result.GroupCluster] += r.CPUSeconds
+			nodeBytes += float64(r.Net[netcount.Intra.String()].Tx)
+			t := r.Net[netcount.Transformer.String()]
+			tfBytes += float64(t.Rx + t.Tx)
+		case result.RoleTransformer:
+			cpu[result.GroupTransformers] += r.CPUSeconds
+			cpu[result.GroupCluster] += r.CPUSeconds
+		case result.RoleLoader:
+			cpu[result.RoleLoader] += r.CPUSeconds
+			l := r.Net[netcount.Client.String()]
+			clientBytes += float64(l.Rx + l.Tx)
+		}
+	}
+	if len(c.Links) > 0 {
+		var client, nodes float64
+		for _, l := range c.Links {
+			if l.Link == "client" {
+				client += float64(l.Rx + l.Tx)
+			} else {
+				nodes += float64(l.Rx + l.Tx)
+			}
+		}
+		clientBytes = client
+		nodeBytes = max(nodes-client, 0) / 2
+	}
+	if c.Objects > 0 {
+		n := float64(c.Objects)
+		for g, v := range cpu {
+			po.CPUUS[g] = v * 1e6 / n
+		}
+		po.ClientLinkBytes = clientBytes / n
+		po.NodeLinkBytes = nodeBytes / n
+		po.TransformerBytes = tfBytes / n
+	}
+	if c.MiB > 0 {
+		for g, v := range cpu {
+			po.CPUUSPerMiB[g] = v * 1e6 / c.MiB
+		}
+	}
+	return po
+}
+
+// windowWork is the objects and MiB of the measured window: every
+// operation's count and payload (the larger of bytes sent and received).
+func (r *runner) windowWork() (int64, float64, *result.Result) {
+	var n int64
+	var b float64
+	for _, s := range r.res.Summary {
+		n += s.Ops
+		b += float64(max(s.BytesIn, s.BytesOut)) / (1 << 20)
+	}
+	return n, b, r.res
+}
