@@ -78,7 +78,7 @@ func runLoad(args []string) error {
 	cfg.MaxLag, cfg.DrainTimeout = loadgen.DefaultMaxLag, loadgen.DefaultDrainTimeout
 	fs.StringVar(&cfg.Bucket, "bucket", "", "source bucket (created when missing) (required)")
 	fs.StringVar(&cfg.DstBucket, "dst-bucket", "", "destination of etl-copy and offline jobs (default <bucket>-out)")
-	fs.StringVar(&cfg.Op, "op", loadgen.OpGet, "operation: get, put, etl-get, etl-copy, etl-bucket, etl-multi or mixed (--pctput PUTs, the rest etl-get with --etl, else get)")
+	fs.StringVar(&cfg.Op, "op", loadgen.OpGet, "operation: get, put, etl-get, etl-copy, etl-bucket, etl-multi, mixed (--pctput PUTs, the rest etl-get with --etl, else get), client-etl-get or client-etl-copy (GET raw, run the built-in --etl in the loader, and for copy PUT the result to --dst-bucket)")
 	fs.Var(secondsOrDuration{&cfg.Duration}, "duration", "how long to measure (0: until --maxputs, --totalputsize or --epochs; offline ops: one job unless given)")
 	fs.Var(secondsOrDuration{&cfg.Warmup}, "warmup", "run this long before measuring (kept in the result, not in the summary)")
 	fs.Var(secondsOrDuration{&cfg.StatsInterval}, "statsinterval", "stats interval: one histogram per operation per interval, one progress line")

@@ -23,7 +23,7 @@ const (
 )
 
 // Ops lists the accepted values of Config.Op.
-var Ops = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed}
+var Ops = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed, OpClientETLGet, OpClientETLCopy}
 
 // Communication modes (Config.Comm).
 var Comms = []string{"hpush", "hpull", "ws"}
@@ -184,7 +184,7 @@ func (c *Config) Normalize() error {
 	if err := checkBucketName(c.DstBucket); err != nil {
 		return fmt.Errorf("destination bucket: %w", err)
 	}
-	if c.DstBucket == c.Bucket && (c.Op == OpETLCopy || c.Op == OpETLBucket || c.Op == OpETLMulti) {
+	if c.DstBucket == c.Bucket && (c.Op == OpETLCopy || c.Op == OpETLBucket || c.Op == OpETLMulti || c.Op == OpClientETLCopy) {
 		return fmt.Errorf("destination bucket %q is the source bucket", c.DstBucket)
 	}
 	if c.Duration < 0 || c.Warmup < 0 || c.StatsInterval < 0 || c.MaxLag < 0 || c.Timeout < 0 || c.DrainTimeout < 0 || c.JobPoll < 0 {
@@ -274,6 +274,20 @@ func (c *Config) Normalize() error {
 	if needETL && c.ETLName == "" && len(c.ETLSpec) == 0 {
 		return fmt.Errorf("--op %s needs an ETL: pass --etl NAME or --etl-spec FILE", c.Op)
 	}
+	if IsClientOp(c.Op) {
+		if len(c.ETLSpec) > 0 || len(c.Pipeline) > 0 {
+			return fmt.Errorf("--op %s runs one built-in transformer in the loader: --etl-spec and --pipeline do not apply", c.Op)
+		}
+		if c.ETLName == "" {
+			return fmt.Errorf("--op %s needs --etl naming the built-in transformer to run in the loader (%s)", c.Op, builtinNames())
+		}
+		if !isBuiltin(c.ETLName) {
+			return fmt.Errorf("--op %s --etl %q: not a built-in transformer (%s)", c.Op, c.ETLName, builtinNames())
+		}
+		if c.Verify {
+			return fmt.Errorf("--op %s computes the transform locally: --verify does not apply", c.Op)
+		}
+	}
 	if c.Verify && c.ETLName == "" && len(c.ETLSpec) == 0 {
 		return fmt.Errorf("--verify checks transformed objects: it needs --etl")
 	}
@@ -314,7 +328,7 @@ func (c *Config) SizeDist() SizeDist {
 // readOp is the non-PUT operation of c's mix ("" when c is all PUT or offline).
 func (c *Config) readOp() string {
 	switch c.Op {
-	case OpGet, OpETLGet, OpETLCopy:
+	case OpGet, OpETLGet, OpETLCopy, OpClientETLGet, OpClientETLCopy:
 		return c.Op
 	case OpMixed:
 		if c.ETLName != "" || len(c.ETLSpec) > 0 {

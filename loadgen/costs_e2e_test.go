@@ -1,10 +1,12 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
 
+	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/internal/testcluster"
 	"github.com/etlbench/etlbench/reports/result"
 )
@@ -109,6 +111,47 @@ func TestCostsE2E(t *testing.T) {
 		// md5 answers 32 bytes: the client link carries little per object.
 		if po := c.PerObject; po.ClientLinkBytes <= 32 || po.ClientLinkBytes > 16<<10 || po.TransformerBytes <= 32 {
 			t.Errorf("per object %+v", po)
+		}
+	})
+
+	// The client-side baselines move the whole object over the client link.
+	t.Run("client-etl-get", func(t *testing.T) {
+		cfg := base("costs-src")
+		cfg.Op, cfg.ETLName = OpClientETLGet, "md5"
+		res, err := Run(ctx, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := res.Summary[OpClientETLGet]
+		if g.Ops == 0 || g.Errors != 0 || g.BytesOut != g.Ops*(128<<10) {
+			t.Fatalf("client-etl-get %+v notes %v", g, res.Notes)
+		}
+		if po := res.Costs.PerObject; po.ClientLinkBytes < 128<<10 || po.TransformerBytes != 0 {
+			t.Errorf("per object %+v: want the whole object over the client link, nothing to transformers", po)
+		}
+	})
+	t.Run("client-etl-copy", func(t *testing.T) {
+		cfg := base("costs-src")
+		cfg.Op, cfg.ETLName, cfg.DstBucket, cfg.Epochs, cfg.Duration = OpClientETLCopy, "echo", "costs-copy", 1, 0
+		res, err := Run(ctx, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := res.Summary[OpClientETLCopy]
+		if g.Ops != 40 || g.Errors != 0 || g.BytesIn != 40*(128<<10) {
+			t.Fatalf("client-etl-copy %+v notes %v", g, res.Notes)
+		}
+		l, err := tc.Client.ListAll(ctx, "costs-copy", "")
+		if err != nil || len(l) != 40 {
+			t.Fatalf("destination holds %d objects (%v), want 40", len(l), err)
+		}
+		a, err1 := tc.Client.GetObjectBytes(ctx, "costs-src", l[0].Name, api.GetOpts{})
+		b, err2 := tc.Client.GetObjectBytes(ctx, "costs-copy", l[0].Name, api.GetOpts{})
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Errorf("echo copy of %s differs from its source (%v, %v)", l[0].Name, err1, err2)
+		}
+		if po := res.Costs.PerObject; po.ClientLinkBytes < 2*(128<<10) {
+			t.Errorf("per object %+v: want the object over the client link twice (GET, PUT)", po)
 		}
 	})
 }

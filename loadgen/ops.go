@@ -81,6 +81,10 @@ func (r *runner) execute(ctx context.Context, w *worker, op string, intended tim
 		bin, bout, err = r.get(ctx, w, obj, api.GetOpts{ETLName: r.etl.name, ETLArgs: r.cfg.ETLArgs, Pipeline: r.cfg.Pipeline})
 	case OpETLCopy:
 		bin, err = r.copy(ctx, obj)
+	case OpClientETLGet:
+		bin, bout, err = r.clientETL(ctx, w, obj, false)
+	case OpClientETLCopy:
+		bin, bout, err = r.clientETL(ctx, w, obj, true)
 	default:
 		err = fmt.Errorf("unknown operation %q", op)
 	}

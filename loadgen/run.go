@@ -16,6 +16,7 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/netcount"
+	"github.com/etlbench/etlbench/etlcore/transformer"
 	"github.com/etlbench/etlbench/reports/result"
 )
 
@@ -30,11 +31,13 @@ type runner struct {
 	sizes   SizeDist
 	etl     *etlSession
 	verify  func([]byte) ([]byte, error)
-	readOp  string
-	pacer   Pacer
-	disp    display
-	hlog    *hlogSet
-	res     *result.Result
+	// clientFn is the transform of the client-side ops (clientetl.go).
+	clientFn transformer.Transform
+	readOp   string
+	pacer    Pacer
+	disp     display
+	hlog     *hlogSet
+	res      *result.Result
 	// net counts the bytes of the loader's connections; costs samples
 	// the cost counters of the cluster and the loader (costs.go).
 	net   netcount.Counter
@@ -156,13 +159,18 @@ func (r *runner) setup(ctx context.Context) error {
 	if r.createdSrc, err = ensureBucket(ctx, r.ctl, cfg.Bucket); err != nil {
 		return err
 	}
-	if cfg.Op == OpETLCopy || cfg.Offline() {
+	if cfg.Op == OpETLCopy || cfg.Op == OpClientETLCopy || cfg.Offline() {
 		if r.createdDst, err = ensureBucket(ctx, r.ctl, cfg.DstBucket); err != nil {
 			return err
 		}
 	}
 
-	if cfg.ETLName != "" || len(cfg.ETLSpec) > 0 {
+	if IsClientOp(cfg.Op) {
+		if r.clientFn, err = clientTransform(cfg.ETLName); err != nil {
+			return err
+		}
+		r.res.Config["etl-name"] = ""
+	} else if cfg.ETLName != "" || len(cfg.ETLSpec) > 0 {
 		what := cfg.ETLName
 		if len(cfg.ETLSpec) > 0 {
 			what = "from the spec"

@@ -51,8 +51,9 @@ type Cell struct {
 	Data DataKey
 }
 
-// UsesETL reports whether the cell inits an ETL.
-func (c *Cell) UsesETL() bool { return c.Transformer != nil }
+// UsesETL reports whether the cell inits an ETL (a client-side op has a
+// transformer but runs it in the loader).
+func (c *Cell) UsesETL() bool { return c.Transformer != nil && !IsClientOp(c.Op) }
 
 // NeedsData reports whether the dataset must be populated before the cell runs.
 func (c *Cell) NeedsData() bool { return c.Op != OpPut }
@@ -186,6 +187,13 @@ func (s *Scenario) points() []Cell {
 					}
 				}
 			}
+		} else if IsClientOp(op) {
+			etls = nil
+			for _, name := range m.Transformer {
+				if t, ok := s.LookupTransformer(name); ok {
+					etls = append(etls, etlPoint{t: &t})
+				}
+			}
 		}
 		opModels, opWorkers := models, workers
 		if IsOfflineOp(op) {
@@ -244,8 +252,10 @@ func (s *Scenario) dataKey(t *Transformer, sz Size) DataKey {
 func (s *Scenario) axes(c *Cell, sz Size) map[string]string {
 	a := map[string]string{AxisOp: c.Op}
 	if c.Transformer != nil {
-		a[AxisComm] = c.Comm
-		a[AxisDirectPut] = strconv.FormatBool(c.DirectPut)
+		if !IsClientOp(c.Op) {
+			a[AxisComm] = c.Comm
+			a[AxisDirectPut] = strconv.FormatBool(c.DirectPut)
+		}
 		a[AxisTransformer] = c.Transformer.Name
 	}
 	if sz > 0 {

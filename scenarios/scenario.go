@@ -128,6 +128,10 @@ const (
 	OpETLBucket = result.OpETLBucket
 	OpETLMulti  = result.OpETLMulti
 	OpMixed     = result.OpMixed
+	// The client-side baselines: GET raw, transform in the loader (and
+	// PUT the result to the destination bucket).
+	OpClientETLGet  = result.OpClientETLGet
+	OpClientETLCopy = result.OpClientETLCopy
 )
 
 // Communication modes, as matrix.comm spells them.

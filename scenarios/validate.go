@@ -46,7 +46,7 @@ var (
 
 var (
 	commModes = []string{CommHPush, CommHPull, CommWS}
-	ops       = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed}
+	ops       = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed, OpClientETLGet, OpClientETLCopy}
 	models    = []string{ModelClosed, ModelOpen}
 	contents  = []string{ContentRandom, ContentText, ContentJPEG, ContentWAV}
 )
@@ -60,6 +60,11 @@ func IsETLOp(op string) bool {
 	}
 	return false
 }
+
+// IsClientOp reports whether op is a client-side baseline: it runs the
+// transformer in the loader, so it has the transformer axis but no ETL
+// (no comm or direct_put).
+func IsClientOp(op string) bool { return op == OpClientETLGet || op == OpClientETLCopy }
 
 // IsOfflineOp reports whether op runs offline jobs (back to back for the
 // duration): the load model, workers and rate do not apply to it.
@@ -238,6 +243,8 @@ func (s *Scenario) countRuns() float64 {
 		cells := n1(len(m.Size))
 		if IsETLOp(op) {
 			cells *= n1(len(m.Comm)) * n1(len(m.DirectPut)) * n1(len(m.Transformer))
+		} else if IsClientOp(op) {
+			cells *= n1(len(m.Transformer))
 		}
 		if !IsOfflineOp(op) {
 			cells *= perModel * n1(len(m.Workers))
@@ -514,6 +521,9 @@ func (v *validator) matrix() {
 			v.errf(p, "%q is repeated", name)
 		}
 		seenT[name] = true
+		if _, ok := LookupBuiltin(t.Builtin); !ok && v.hasClientOp() {
+			v.errf(p, "transformer %q is not a built-in: the client-side ops (%s, %s) run a built-in transformer in the loader", name, OpClientETLGet, OpClientETLCopy)
+		}
 		if b, ok := LookupBuiltin(t.Builtin); ok && b.Content != "" && !v.definedTransformer(name) {
 			if c := s.ContentFor(t); c != b.Content {
 				v.errf(p, "transformer %q needs %s input, but the dataset content is %s; define it under transformers with content: %s", name, b.Content, c, b.Content)
@@ -554,6 +564,16 @@ func (v *validator) matrix() {
 			}
 		}
 	}
+}
+
+// hasClientOp reports whether the matrix has a client-side op.
+func (v *validator) hasClientOp() bool {
+	for _, op := range v.s.Matrix.Op {
+		if IsClientOp(op) {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *validator) definedTransformer(name string) bool {

@@ -153,8 +153,12 @@ func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config
 	case scenarios.OpETLBucket, scenarios.OpETLMulti:
 		cfg.DstBucket = bucket + "-out"
 		cfg.Warmup = 0 // offline jobs have no warm-up: each job is measured whole
-	case scenarios.OpETLCopy:
+	case scenarios.OpETLCopy, scenarios.OpClientETLCopy:
 		cfg.DstBucket = bucket + "-out"
+	}
+	if scenarios.IsClientOp(c.Op) {
+		cfg.ETLName = c.Transformer.Builtin // run in the loader
+		cfg.ETLArgs = c.Transformer.Args
 	}
 	if c.UsesETL() {
 		cfg.ETLName = etlName
@@ -171,7 +175,7 @@ func (r *runState) dropWritten(c *scenarios.Cell, cfg *loadgen.Config) {
 	switch c.Op {
 	case scenarios.OpPut:
 		b = cfg.Bucket
-	case scenarios.OpETLCopy, scenarios.OpETLBucket, scenarios.OpETLMulti:
+	case scenarios.OpETLCopy, scenarios.OpETLBucket, scenarios.OpETLMulti, scenarios.OpClientETLCopy:
 		b = cfg.DstBucket
 	default:
 		return
