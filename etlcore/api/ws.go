@@ -17,7 +17,11 @@ import (
 //
 //  1. one BINARY frame holding a JSON WSCtrlMsg, e.g.
 //     {"path":"dir/obj.bin","fqn":"%2Fmnt%2Fmp1%2F...","etl_args":"x","pipeline":"http://h:p/b/o?uuid=j"}
-//     (every field optional, omitted when empty; AIStore's field names);
+//     (AIStore's field names). A target sends all four fields in every
+//     message, "" where unused: AIStore's Go framework decodes every message
+//     into one reused struct, where a field left out would keep the previous
+//     object's value (its fqn, or its direct-put destination). Decoders
+//     accept any field missing;
 //  2. only when "fqn" is empty, one BINARY frame with the object's bytes.
 //
 // The transformer answers strictly in order, exactly one reply per object:
@@ -46,21 +50,24 @@ const (
 )
 
 // WSCtrlMsg is the control message that precedes every object on a ws://
-// connection: AIStore's etl.WebsocketCtrlMsg, field for field.
+// connection: AIStore's etl.WebsocketCtrlMsg, field for field (same JSON
+// names). Its four fields are always encoded, empty ones too (see above);
+// AIStore's own tags omit empty ones.
 type WSCtrlMsg struct {
 	// Path is the object name (AIStore sends lom.ObjName: no bucket).
-	Path string `json:"path,omitempty"`
+	Path string `json:"path"`
 	// FQN, when set, is the path-escaped (url.PathEscape) local file of the
 	// object; no data frame follows. Use LocalFQN to unescape it.
-	FQN string `json:"fqn,omitempty"`
+	FQN string `json:"fqn"`
 	// ETLArgs is passed verbatim to the transform.
-	ETLArgs string `json:"etl_args,omitempty"`
+	ETLArgs string `json:"etl_args"`
 	// Pipeline is the comma-separated list of where the result goes next
 	// (the ws form of the Ais-Node-Url header): a URL with a path is a
 	// destination target (direct put); one without is the next transformer.
-	Pipeline string `json:"pipeline,omitempty"`
+	Pipeline string `json:"pipeline"`
 	// DstAddr is the direct-put address of older AIStore versions
 	// ("dst_addr"); decoders treat it as Pipeline when Pipeline is empty.
+	// A target never sets it (so it is left out).
 	DstAddr string `json:"dst_addr,omitempty"`
 }
 

@@ -157,13 +157,17 @@ func targetAlive(sm *api.Smap, id string) int {
 
 // buildBadWS builds testdata/badws (a ws transformer that breaks the
 // contract) into a temporary directory.
-func buildBadWS(t *testing.T) string {
+func buildBadWS(t *testing.T) string { return buildTestdata(t, "badws") }
+
+// buildTestdata builds the command testdata/<name> into a temporary
+// directory and returns its path.
+func buildTestdata(t *testing.T, name string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "badws")
-	cmd := exec.Command("go", "build", "-o", out, "./testdata/badws")
+	out := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-o", out, "./testdata/"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build badws: %v\n%s", err, b)
+		t.Fatalf("build %s: %v\n%s", name, err, b)
 	}
 	return out
 }

@@ -167,7 +167,15 @@ type xfer struct {
 	directPut bool
 	dryRun    bool
 	uuid      string
+	// claims, when set (a job), collects the results reported delivered
+	// by direct put, to verify at the end (job_verify.go); without it (a
+	// transform-copy), one is verified before one returns.
+	claims *claimSet
 }
+
+// errClaimed is what one returns when it added a claim to x.claims: the
+// object counts once its destination's owner confirms it.
+var errClaimed = errors.New("reported delivered by direct put; counted when verified")
 
 // one transforms bck/obj into dstBck/dstObj and returns the bytes read and written.
 // The result is stored locally when this target owns the destination,
@@ -182,6 +190,7 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 	f.Close()
 	req := &etl.ObjRequest{Bck: bck, ObjName: obj, FQN: fqn, Size: fi.Size(), Args: x.args, NodeURLs: x.pipeline}
 	var owner *api.NodeInfo
+	asked := false // whether the request names a direct-put destination
 	if !x.dryRun {
 		sm := t.smap.Load()
 		if sm != nil && len(sm.Targets) > 0 {
@@ -197,6 +206,7 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 		if owner != nil && x.directPut {
 			dst := owner.URL + "/" + url.PathEscape(etl.Uname(dstBck, dstObj)) + "?" + api.QparamUUID + "=" + url.QueryEscape(x.uuid)
 			req.NodeURLs = append(append([]string(nil), x.pipeline...), dst)
+			asked = true
 		}
 	}
 	start := time.Now()
@@ -209,7 +219,27 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 	var n int64
 	switch {
 	case res.Body == nil:
-		n = res.DirectPutLength
+		if !asked {
+			// The request named no destination: the result belongs here
+			// (or nowhere, dry run), so whatever the transformer delivered
+			// went elsewhere or nowhere.
+			err = &etl.ObjError{Class: etl.ClassTransformer, Status: http.StatusBadGateway,
+				Msg: fmt.Sprintf("%s/%s: the transformer answered \"delivered by direct put\" to a request that named no direct-put destination; its result is not in %s/%s", bck, obj, dstBck, dstObj)}
+			e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
+			return 0, 0, err
+		}
+		c := &dpClaim{src: obj, dst: dstBck + "/" + dstObj, in: fi.Size(), out: res.DirectPutLength}
+		if x.claims != nil {
+			x.claims.add(owner, c)
+			return 0, 0, errClaimed
+		}
+		_ = t.verifyClaims(ctx, owner, x.uuid, []*dpClaim{c}, true)
+		if c.badMsg != "" {
+			e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), http.StatusBadGateway, c.badMsg)
+			return 0, 0, &etl.ObjError{Class: etl.ClassDirectPut, Status: http.StatusBadGateway, Msg: c.badMsg}
+		}
+		e.stats.Add(c.in, c.out)
+		return c.in, c.out, nil
 	case x.dryRun:
 		n, err = io.Copy(io.Discard, res.Body)
 	case owner == nil:

@@ -49,7 +49,7 @@ func (t *Target) handleETLObject(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if id := r.URL.Query().Get(api.QparamUUID); id != "" {
-			t.jobs.received(id, res.Size)
+			t.jobs.recordDirectPut(id, bck+"/"+obj, res.Size)
 		}
 		w.Header().Set(api.HdrChecksumValue, res.Checksum)
 		w.Header().Set(api.HdrObjSize, strconv.FormatInt(res.Size, 10))

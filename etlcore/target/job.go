@@ -56,7 +56,8 @@ type tjob struct {
 type jobTable struct {
 	mu     sync.Mutex
 	jobs   map[string]*tjob
-	recv   map[string]*[2]atomic.Int64 // direct puts received per job id: count, bytes
+	recv   map[string]*[2]atomic.Int64   // direct puts received per job id: count, bytes
+	names  map[string]map[string]*dpRecv // direct puts received per job id and name, until claimed (job_verify.go)
 	recvMu sync.Mutex
 }
 
@@ -120,6 +121,8 @@ func (t *Target) handleJobInternal(w http.ResponseWriter, r *http.Request) {
 			api.WriteErr(w, r, st, "target %s: %v", t.cfg.ID, err)
 			return
 		}
+	case op == "verify" && r.Method == http.MethodPost:
+		t.handleJobVerify(w, r, id)
 	case op == "abort" && r.Method == http.MethodPost:
 		t.jobs.mu.Lock()
 		j := t.jobs.jobs[id]
@@ -272,6 +275,7 @@ func dstName(m *api.TCOMsg, name string) string {
 func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
 	m := &j.msg.Msg
 	names := make(chan string, 256)
+	x.claims = new(claimSet)
 	var wg sync.WaitGroup
 	nw := t.numWorkers(m.NumWorkers)
 	for i := 0; i < nw; i++ {
@@ -283,6 +287,9 @@ func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
 					continue
 				}
 				in, out, err := x.one(ctx, j.msg.SrcBck, name, j.msg.DstBck, dstName(m, name))
+				if err == errClaimed {
+					continue // counted when verified, at the end
+				}
 				if err != nil {
 					if ctx.Err() != nil {
 						return
@@ -310,6 +317,12 @@ func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
 	wg.Wait()
 	if err != nil && ctx.Err() == nil {
 		j.finish(api.JobFailed, fmt.Sprintf("target %s: %v", t.cfg.ID, err))
+	}
+	if ctx.Err() == nil {
+		if bad := t.checkClaims(ctx, j, x); len(bad) > 0 && !m.ContOnErr {
+			j.finish(api.JobFailed, fmt.Sprintf("target %s: %d objects reported delivered by direct put are not (only) in their destination: %s",
+				t.cfg.ID, len(bad), namesList(bad)))
+		}
 	}
 	j.finish(api.JobFinished, "")
 }
