@@ -43,6 +43,7 @@ type nodeRef struct{ role, id, url string }
 // peak memory) and one at its end.
 type costCollector struct {
 	nodes     []nodeRef
+	smap      *api.Smap
 	hc        *http.Client
 	token     string
 	loaderNet *netcount.Counter
@@ -64,6 +65,7 @@ func newCostCollector(cfg *Config, smap *api.Smap, loaderNet *netcount.Counter) 
 		links:     cfg.LinkCounters,
 		period:    min(max(cfg.StatsInterval, 250*time.Millisecond), 2*time.Second),
 		peak:      map[string]int64{},
+		smap:      smap,
 	}
 	pid := smap.Proxy.ID
 	if pid == "" {

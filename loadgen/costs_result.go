@@ -3,6 +3,7 @@ package loadgen
 import (
 	"sort"
 
+	"github.com/etlbench/etlbench/etlcore/cluster"
 	"github.com/etlbench/etlbench/etlcore/netcount"
 	"github.com/etlbench/etlbench/reports/result"
 )
@@ -113,11 +114,11 @@ func perObject(c *result.Costs) result.CostPerObject {
 		case result.RoleProxy:
 			cpu[result.RoleProxy] += r.CPUSeconds
 			cpu[result.GroupCluster] += r.CPUSeconds
-			nodeBytes += float64(r.Net[netcount.Intra.String()].Tx)
+			nodeBytes += float64(r.Net[netcount.Intra.String()].Rx)
 		case result.RoleTarget:
 			cpu[result.GroupTargets] += r.CPUSeconds
 			cpu[result.GroupCluster] += r.CPUSeconds
-			nodeBytes += float64(r.Net[netcount.Intra.String()].Tx)
+			nodeBytes += float64(r.Net[netcount.Intra.String()].Rx)
 			t := r.Net[netcount.Transformer.String()]
 			tfBytes += float64(t.Rx + t.Tx)
 		case result.RoleTransformer:
@@ -168,4 +169,28 @@ func (r *runner) windowWork() (int64, float64, *result.Result) {
 		b += float64(max(s.BytesIn, s.BytesOut)) / (1 << 20)
 	}
 	return n, b, r.res
+}
+
+// remoteShare is the share of the source objects whose destination (the
+// same name in the destination bucket) another target owns, by etlcore's
+// placement: the objects a transform-copy or an offline job must send
+// over a node link. Nil for other operations.
+func (r *runner) remoteShare() *float64 {
+	op := r.cfg.Op
+	if op != OpETLCopy && op != OpClientETLCopy && !r.cfg.Offline() || r.costs == nil || r.costs.smap == nil || len(r.pool.listed) == 0 {
+		return nil
+	}
+	remote := 0
+	for _, e := range r.pool.listed {
+		src, err1 := cluster.Owner(r.costs.smap, r.cfg.Bucket, e.Name)
+		dst, err2 := cluster.Owner(r.costs.smap, r.cfg.DstBucket, e.Name)
+		if err1 != nil || err2 != nil {
+			return nil
+		}
+		if src.ID != dst.ID {
+			remote++
+		}
+	}
+	v := float64(remote) / float64(len(r.pool.listed))
+	return &v
 }

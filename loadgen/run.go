@@ -532,6 +532,7 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 	}
 	res.Loader = selfStats(int(r.peakGoroutines.Load()))
 	res.Costs = r.costs.costs(r.windowWork())
+	res.Costs.DstRemoteShare = r.remoteShare()
 	if progress != nil {
 		writeSummary(progress, res, cfg.JSON)
 	}

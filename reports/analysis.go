@@ -28,6 +28,8 @@ type SeriesStats struct {
 	LatencySource string             `json:"latency_source"`
 	Ops           int64              `json:"ops"`    // summed over repeats
 	Errors        int64              `json:"errors"` // summed over repeats
+	// Costs are CPU, memory and bytes per object (results with costs).
+	Costs *CostStats `json:"costs,omitempty"`
 }
 
 // Latency sources.
@@ -71,6 +73,8 @@ type analysis struct {
 	hists    []*hdr.Histogram // merged latency histogram per series (nil when none)
 	speedups []Speedup
 	costs    []ETLCost
+	nearData []NearData
+	dpCosts  []DirectPutCost
 	notes    []string
 }
 
@@ -119,6 +123,8 @@ func analyze(results []*result.Result, so statsOptions) (*analysis, error) {
 	if a.costs, err = etlCosts(a, so); err != nil {
 		return nil, err
 	}
+	a.nearData = nearData(a, so)
+	a.dpCosts = directPutCosts(a, so)
 	single := 0
 	for _, st := range a.stats {
 		if st.Repeats < 2 {
@@ -149,6 +155,7 @@ func seriesStats(s *series, so statsOptions) (SeriesStats, *hdr.Histogram, error
 	seed := s.seed(so.seed)
 	st.OpsPerSec = estimate(ops, so.level, so.resamples, seed)
 	st.MiBPerSec = estimate(mibs, so.level, so.resamples, seed+1)
+	st.Costs = seriesCosts(s, so)
 	h := newHist()
 	found := false
 	for _, r := range s.results {

@@ -28,7 +28,7 @@ var axisOrder = []string{AxisComm, AxisDirectPut, AxisSize, AxisTransformer, Axi
 var configIgnored = map[string]bool{"seed": true, "out": true, "repeat": true}
 
 // opOrder is the display order of operations.
-var opOrder = []string{result.OpGet, result.OpPut, result.OpETLGet, result.OpETLCopy, result.OpETLBucket}
+var opOrder = []string{result.OpGet, result.OpPut, result.OpETLGet, result.OpClientETLGet, result.OpETLCopy, result.OpETLBucket, result.OpETLMulti, result.OpClientETLCopy}
 
 // CellKey returns the key that groups r with the other repeats of its cell:
 // r.CellID, else a stable key of r.Cell, else of r.Config without seed, out

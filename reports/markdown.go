@@ -65,6 +65,8 @@ func writeMarkdown(w io.Writer, rep *Report, results []*result.Result) error {
 		fmt.Fprintln(bw)
 	}
 
+	writeCostSections(bw, rep, pct)
+
 	if len(rep.Plots) > 0 {
 		fmt.Fprintf(bw, "## Plots\n\n")
 		writePlotSection(bw, rep.Plots, "throughput", "Throughput by mode and direct put",

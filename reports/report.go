@@ -42,8 +42,12 @@ type Report struct {
 	Series    []SeriesStats `json:"series"`
 	Speedups  []Speedup     `json:"direct_put_speedups,omitempty"`
 	ETLCosts  []ETLCost     `json:"etl_costs,omitempty"`
-	Plots     []PlotFile    `json:"plots,omitempty"`
-	Notes     []string      `json:"notes,omitempty"`
+	// NearData compares near-data ETL with its client-side twin.
+	NearData []NearData `json:"near_data,omitempty"`
+	// DirectPutCosts are bytes and CPU per object with direct put on and off.
+	DirectPutCosts []DirectPutCost `json:"direct_put_costs,omitempty"`
+	Plots          []PlotFile      `json:"plots,omitempty"`
+	Notes          []string        `json:"notes,omitempty"`
 	// Dir is the output directory; Files the files written there.
 	Dir   string   `json:"-"`
 	Files []string `json:"-"`
@@ -64,6 +68,7 @@ func Write(results []*result.Result, outDir string, opts Options) (*Report, erro
 	rep := &Report{
 		Schema: ReportSchema, Title: opts.Title, Results: len(results), Level: so.level,
 		Scenarios: scenarios(results), Series: a.stats, Speedups: a.speedups, ETLCosts: a.costs,
+		NearData: a.nearData, DirectPutCosts: a.dpCosts,
 		Notes: a.notes, Dir: outDir,
 	}
 	if rep.Title == "" {

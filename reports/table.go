@@ -24,11 +24,16 @@ func PrintTable(w io.Writer, results []*result.Result) error {
 
 func printStats(w io.Writer, stats []SeriesStats) error {
 	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-	t.Header("cell", "op", "n", "ops/s [95% CI]", "MiB/s [95% CI]", "p50", "p90", "p99", "p99.9", "errors")
+	t.Header("cell", "op", "n", "ops/s [95% CI]", "MiB/s [95% CI]", "p50", "p90", "p99", "p99.9", "errors", "target CPU/obj", "transformer CPU/obj", "client B/obj", "node B/obj")
 	for _, s := range stats {
 		lat := s.LatencyUS
+		tgt, tf, cl, nd := "n/a", "n/a", "n/a", "n/a"
+		if c := s.Costs; c != nil {
+			tgt, tf = fmtCostUS(c.CPUUSPerObject[result.GroupTargets]), fmtCostUS(c.CPUUSPerObject[result.GroupTransformers])
+			cl, nd = fmtBytesEst(c.ClientLinkBytes), fmtBytesEst(c.NodeLinkBytes)
+		}
 		if err := t.Append(s.Cell, s.Op, strconv.Itoa(s.Repeats), fmtEst(s.OpsPerSec), fmtEst(s.MiBPerSec),
-			fmtLat(lat.P50), fmtLat(lat.P90), fmtLat(lat.P99), fmtLat(lat.P999), strconv.FormatInt(s.Errors, 10)); err != nil {
+			fmtLat(lat.P50), fmtLat(lat.P90), fmtLat(lat.P99), fmtLat(lat.P999), strconv.FormatInt(s.Errors, 10), tgt, tf, cl, nd); err != nil {
 			return fmt.Errorf("report table: %w", err)
 		}
 	}

@@ -30,8 +30,12 @@ type Costs struct {
 	MiB     float64    `json:"mib"`
 	Roles   []RoleCost `json:"roles"`
 	// Links are the emulated network's per-link byte counts (emulated mode).
-	Links     []LinkBytes   `json:"links,omitempty"`
-	PerObject CostPerObject `json:"per_object"`
+	Links []LinkBytes `json:"links,omitempty"`
+	// DstRemoteShare is the share of the source objects whose destination
+	// another target owns (etlcore's placement): what a copy or an
+	// offline job must send over a node link. Set for those operations.
+	DstRemoteShare *float64      `json:"dst_remote_share,omitempty"`
+	PerObject      CostPerObject `json:"per_object"`
 	// NotAvailable says what could not be measured, and why.
 	NotAvailable []string `json:"not_available,omitempty"`
 }
@@ -85,8 +89,9 @@ type CostPerObject struct {
 	// NodeLinkBytes went from one node to another (both directions
 	// counted once): in emulated mode from the node links' counters (what
 	// they carried beyond the client's traffic, halved: each such byte
-	// crosses two node links), else the sum of what the nodes sent on
-	// their intra-cluster connections.
+	// crosses two node links), else the sum of what the nodes received on
+	// their intra-cluster connections (a direct put is counted by the
+	// destination target it reaches; its sender is a transformer).
 	NodeLinkBytes float64 `json:"node_link_bytes"`
 	// TransformerBytes went between targets and their own transformers
 	// (both directions), which stays inside a node.
