@@ -171,7 +171,7 @@ func runLoad(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg.Proxy, cfg.Token = proxy, ep.token
+	cfg.Proxy, cfg.Token, cfg.Network = proxy, ep.token, ep.network
 	check := cfg
 	if err := check.Normalize(); err != nil {
 		return usagef("%v", err)

@@ -91,6 +91,12 @@ func runRun(args []string) error {
 		opts.ProxyURL = v
 	}
 
+	if opts.ProxyURL == "" {
+		if err := enterEmulated(sc, &opts); err != nil {
+			return err
+		}
+	}
+
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
@@ -125,7 +131,8 @@ func printPlan(w io.Writer, sc *scenarios.Scenario) {
 	if sc.Load.Rate > 0 {
 		fmt.Fprintf(w, ", %g ops/s", sc.Load.Rate)
 	}
-	fmt.Fprintf(w, "; warm-up %v, duration %v per run\n\n", sc.Warmup, sc.Duration)
+	fmt.Fprintf(w, "; warm-up %v, duration %v per run\n", sc.Warmup, sc.Duration)
+	fmt.Fprintf(w, "network: %s\n\n", sc.Cluster.Network.String())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tREPEAT\tCELL\tDATASET\tETL")
 	for _, c := range runs {

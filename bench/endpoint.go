@@ -17,6 +17,9 @@ type endpointFlags struct {
 	proxy string
 	dir   string
 	token string
+	// network describes the recorded cluster's emulated network, once
+	// url resolved it (empty on loopback).
+	network string
 }
 
 func (e *endpointFlags) add(fs *pflag.FlagSet) {
@@ -41,6 +44,9 @@ func (e *endpointFlags) url() (string, error) {
 	// this process starts again there (and returns here, inside).
 	if err := embedded.EnterClientNetns(st); err != nil {
 		return "", err
+	}
+	if st.Net != nil {
+		e.network = st.Net.Spec.String()
 	}
 	return st.ProxyURL, nil
 }

@@ -155,6 +155,8 @@ type Config struct {
 	// LinkCounters, when set, reads the emulated network's per-link byte
 	// counters for the result's costs.
 	LinkCounters LinkCounterFunc
+	// Network describes the cluster's emulated network (result.ClusterInfo.Network).
+	Network string
 }
 
 // Normalize fills the defaults of c and checks every setting, returning an

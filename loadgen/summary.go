@@ -26,7 +26,7 @@ func newResult(cfg *Config) *result.Result {
 		CellID:   cfg.CellID,
 		Repeat:   cfg.Repeat,
 		Config:   cfg.Map(),
-		Cluster:  result.ClusterInfo{Kind: cfg.ClusterKind, Proxy: cfg.Proxy, Mountpaths: cfg.Mountpaths},
+		Cluster:  result.ClusterInfo{Kind: cfg.ClusterKind, Proxy: cfg.Proxy, Mountpaths: cfg.Mountpaths, Network: cfg.Network},
 		Seed:     cfg.Seed,
 		Model:    "closed",
 		Workers:  cfg.Workers,

@@ -71,6 +71,7 @@ func comparableConfig(r *result.Result, ignored map[string]bool) map[string]stri
 		"cluster.kind":       r.Cluster.Kind,
 		"cluster.targets":    fmt.Sprint(r.Cluster.Targets),
 		"cluster.mountpaths": fmt.Sprint(r.Cluster.Mountpaths),
+		"cluster.network":    r.Cluster.Network,
 		"model":              r.Model,
 		"workers":            fmt.Sprint(r.Workers),
 		"rate":               fmt.Sprintf("%g", r.Rate),

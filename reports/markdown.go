@@ -152,7 +152,11 @@ func writeSetup(w io.Writer, rep *Report, results []*result.Result) {
 			end = r.End
 		}
 		if r.Cluster.Kind != "" {
-			kinds[fmt.Sprintf("%s, %d targets", r.Cluster.Kind, r.Cluster.Targets)] = true
+			k := fmt.Sprintf("%s, %d targets", r.Cluster.Kind, r.Cluster.Targets)
+			if r.Cluster.Network != "" {
+				k += "; network " + r.Cluster.Network
+			}
+			kinds[k] = true
 		}
 		if r.Tool.Version != "" {
 			tools[fmt.Sprintf("etlbench %s (%s, %s/%s, %d CPUs)", r.Tool.Version, r.Tool.GoVersion, r.Tool.OS, r.Tool.Arch, r.Tool.CPUs)] = true

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/etlbench/etlbench/etlcore/embedded"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -304,6 +305,45 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 		{"kind", func(n *yaml.Node, p string) { d.str(n, p, &c.Kind) }},
 		{"targets", func(n *yaml.Node, p string) { d.intf(n, p, &c.Targets) }},
 		{"mountpaths", func(n *yaml.Node, p string) { d.intf(n, p, &c.Mountpaths) }},
+		{"network", func(n *yaml.Node, p string) { d.network(n, p, &c.Network) }},
+	})
+}
+
+func (d *decoder) network(n *yaml.Node, path string, ns *embedded.NetSpec) {
+	d.mapping(n, path, []field{
+		{"mode", func(n *yaml.Node, p string) { d.str(n, p, &ns.Mode) }},
+		{"node_link", func(n *yaml.Node, p string) { d.link(n, p, &ns.NodeLink) }},
+		{"client_link", func(n *yaml.Node, p string) { d.link(n, p, &ns.ClientLink) }},
+	})
+}
+
+// link reads a link shape: {rate: 1Gbit, delay: 1ms, jitter: 100us, loss: 0.1%}.
+func (d *decoder) link(n *yaml.Node, path string, l *embedded.LinkShape) {
+	d.mapping(n, path, []field{
+		{"rate", func(n *yaml.Node, p string) {
+			if !d.scalar(n, p, "a rate") {
+				return
+			}
+			v, err := embedded.ParseRate(n.Value)
+			if err != nil {
+				d.errf(n, p, "%v", err)
+				return
+			}
+			l.Rate = v
+		}},
+		{"delay", func(n *yaml.Node, p string) { d.durationf(n, p, &l.Delay) }},
+		{"jitter", func(n *yaml.Node, p string) { d.durationf(n, p, &l.Jitter) }},
+		{"loss", func(n *yaml.Node, p string) {
+			if !d.scalar(n, p, "a percentage") {
+				return
+			}
+			v, err := embedded.ParseLoss(n.Value)
+			if err != nil {
+				d.errf(n, p, "%v", err)
+				return
+			}
+			l.Loss = v
+		}},
 	})
 }
 

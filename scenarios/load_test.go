@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/etlbench/etlbench/etlcore/embedded"
 )
 
 func TestLoadFull(t *testing.T) {
@@ -17,7 +19,10 @@ func TestLoadFull(t *testing.T) {
 	if s.Name != "full" || s.Seed != 42 || s.Repeats != 2 || s.Warmup != time.Second || s.Duration != 3*time.Second {
 		t.Errorf("top fields: %+v", s)
 	}
-	if s.Cluster != (Cluster{Kind: "embedded", Targets: 2, Mountpaths: 2}) {
+	net := embedded.NetSpec{Mode: embedded.NetEmulated,
+		NodeLink:   embedded.LinkShape{Rate: 10e9, Delay: 100 * time.Microsecond, Jitter: 20 * time.Microsecond, Loss: 0.01},
+		ClientLink: embedded.LinkShape{Rate: 100e6, Delay: 5 * time.Millisecond}}
+	if s.Cluster != (Cluster{Kind: "embedded", Targets: 2, Mountpaths: 2, Network: net}) {
 		t.Errorf("cluster: %+v", s.Cluster)
 	}
 	if s.Dataset.Objects != 20 || s.Dataset.Content != "text" || s.Dataset.Bucket != "fulltest" {

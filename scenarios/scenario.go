@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/etlbench/etlbench/etlcore/embedded"
 	"github.com/etlbench/etlbench/reports/result"
 	"time"
 
@@ -47,6 +48,9 @@ type Cluster struct {
 	Kind       string // embedded (default) | kubernetes
 	Targets    int    // default 3
 	Mountpaths int    // per target, default 1
+	// Network is the network of an embedded cluster the run brings up:
+	// loopback (default) or emulated, with shaped node and client links.
+	Network embedded.NetSpec
 }
 
 // Content kinds of generated objects.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/etlbench/etlbench/etlcore/embedded"
 	"github.com/etlbench/etlbench/scenarios/dataset"
 	"sigs.k8s.io/yaml"
 )
@@ -117,6 +118,9 @@ func (v *validator) defaults() {
 	}
 	if s.Cluster.Mountpaths == 0 && !v.has("cluster.mountpaths") {
 		s.Cluster.Mountpaths = 1
+	}
+	if s.Cluster.Network.Mode == "" {
+		s.Cluster.Network.Mode = embedded.NetLoopback
 	}
 	if s.Dataset.Objects == 0 && !v.has("dataset.objects") {
 		s.Dataset.Objects = DefaultObjects
@@ -264,6 +268,25 @@ func (v *validator) cluster() {
 	}
 	if c.Mountpaths < 1 || c.Mountpaths > MaxMountpaths {
 		v.errf("cluster.mountpaths", "%d mountpaths: want 1..%d per target", c.Mountpaths, MaxMountpaths)
+	}
+	switch c.Network.Mode {
+	case embedded.NetLoopback:
+		for _, l := range []string{"node_link", "client_link"} {
+			if v.has("cluster.network." + l) {
+				v.errf("cluster.network."+l, "%s shapes the emulated network: set cluster.network.mode: emulated", l)
+			}
+		}
+	case embedded.NetEmulated:
+		if c.Kind != ClusterEmbedded {
+			v.errf("cluster.network.mode", "the emulated network is for the embedded cluster, not %s", c.Kind)
+		}
+		for name, l := range map[string]embedded.LinkShape{"node_link": c.Network.NodeLink, "client_link": c.Network.ClientLink} {
+			if err := l.Validate(); err != nil {
+				v.errf("cluster.network."+name, "%v", err)
+			}
+		}
+	default:
+		v.errf("cluster.network.mode", "unknown network mode %q; want loopback or emulated", c.Network.Mode)
 	}
 }
 

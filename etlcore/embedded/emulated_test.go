@@ -1,9 +1,12 @@
 package embedded_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -240,5 +243,168 @@ func TestEmulatedRefusedWithoutRootOrTools(t *testing.T) {
 	out = run(cmd)
 	if !strings.Contains(out, "root") || !strings.Contains(out, "--net emulated") {
 		t.Errorf("without root: %q does not name root and --net emulated", out)
+	}
+}
+
+// killScenario is a scenario on the emulated network whose one cell runs
+// long enough to be killed in the middle.
+const killScenario = `name: emulated-kill
+seed: 1
+cluster:
+  targets: 1
+  network:
+    mode: emulated
+    node_link: {rate: 1Gbit}
+    client_link: {rate: 100Mbit, loss: 0.01%}
+dataset:
+  objects: 8
+  sizes: [64KiB]
+matrix:
+  op: [get]
+load: {model: closed, workers: 2}
+repeats: 1
+duration: 60s
+`
+
+// TestEmulatedKilledRunCleanedUp kills `etlbench run` (SIGKILL) in the
+// middle of a cell on the emulated network: `cluster down` then removes
+// every namespace, veth and bridge. And a cluster whose processes all
+// died is cleaned up by the next `cluster up` in its directory.
+func TestEmulatedKilledRunCleanedUp(t *testing.T) {
+	testcluster.SkipUnlessEmulated(t)
+	bin := testcluster.Binary(t)
+	before := rootLinks(t)
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "cluster")
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Join(dir, embedded.StateFile)); err == nil {
+			_ = embedded.Down(dir)
+		}
+	})
+	scen := filepath.Join(tmp, "kill.yaml")
+	if err := os.WriteFile(scen, []byte(killScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "-s", scen, "--cluster-dir", dir, "-o", filepath.Join(tmp, "out"), "--display", "lines", "--no-plots")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	running := make(chan bool, 1)
+	var seen bytes.Buffer
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			seen.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "load running") {
+				running <- true
+				break
+			}
+		}
+		close(running)
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case ok := <-running:
+		if !ok {
+			_ = cmd.Wait()
+			t.Fatalf("etlbench run ended before its cell ran: %s", seen.String())
+		}
+	case <-time.After(3 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the cell did not start in 3 minutes")
+	}
+	time.Sleep(time.Second) // in the middle of the cell
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	st, err := embedded.LoadState(dir)
+	if err != nil || st.Net == nil {
+		t.Fatalf("after the kill: state %+v, %v", st, err)
+	}
+	if got := etlbNetns(t, embedded.NetnsPrefix+st.Net.ID+"-"); len(got) != 4 {
+		t.Fatalf("after the kill: namespaces %v, want the cluster's 4", got)
+	}
+	etlbench(t, bin, "cluster", "down", "--dir", dir)
+	checkNothingLeft(t, st, before)
+	for _, n := range st.Nodes {
+		if syscall.Kill(n.PID, 0) == nil {
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", n.PID)); bytes.Contains(b, []byte(n.Dir)) {
+				t.Errorf("node %s (pid %d) still runs after cluster down", n.ID, n.PID)
+			}
+		}
+	}
+
+	// Every process of a cluster dies; the next up cleans up after it.
+	etlbench(t, bin, "cluster", "up", "--dir", dir, "--targets", "1", "--net", "emulated", "--node-link", "rate=1Gbit")
+	if st, err = embedded.LoadState(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range st.Nodes {
+		_ = syscall.Kill(n.PID, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for st.Running() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	etlbench(t, bin, "cluster", "up", "--dir", dir, "--targets", "1", "--net", "emulated")
+	if got := etlbNetns(t, embedded.NetnsPrefix+st.Net.ID+"-"); len(got) != 4 {
+		t.Errorf("after the second up: namespaces %v, want one cluster's 4", got)
+	}
+	etlbench(t, bin, "cluster", "down", "--dir", dir)
+	checkNothingLeft(t, st, before)
+}
+
+// TestEmulatedDelay: a client link delay of 20 ms holds every request
+// and its answer 20 ms each way. On a kernel without netem, asking for a
+// delay fails at once naming netem and leaves nothing behind.
+func TestEmulatedDelay(t *testing.T) {
+	testcluster.SkipUnlessEmulated(t)
+	bin := testcluster.Binary(t)
+	before := rootLinks(t)
+	dir := filepath.Join(t.TempDir(), "cluster")
+	out, err := exec.Command(bin, "cluster", "up", "--dir", dir, "--targets", "1", "--net", "emulated",
+		"--client-link", "rate=1Gbit,delay=20ms,jitter=1ms").CombinedOutput()
+	if err != nil {
+		if !strings.Contains(string(out), "netem") {
+			t.Fatalf("cluster up with a delay: %v: %s", err, out)
+		}
+		if left := etlbNetns(t, embedded.NetnsPrefix+embedded.NetID(dir)+"-"); len(left) > 0 {
+			t.Errorf("namespaces left after the refused delay: %v", left)
+		}
+		if after := rootLinks(t); strings.Join(after, ",") != strings.Join(before, ",") {
+			t.Errorf("host links changed: before %v, after %v", before, after)
+		}
+		t.Skipf("this kernel has no netem (the refusal names it and leaves nothing): %s", strings.TrimSpace(string(out)))
+	}
+	st, err := embedded.LoadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := embedded.Down(dir); err != nil {
+			t.Error(err)
+		}
+		checkNothingLeft(t, st, before)
+	}()
+	cl := st.HTTPClient()
+	best := time.Hour
+	for range 5 {
+		start := time.Now()
+		resp, err := cl.Get(st.ProxyURL + "/v1/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		best = min(best, time.Since(start))
+	}
+	// A kept-alive connection: one round trip over the client link.
+	if best < 38*time.Millisecond {
+		t.Errorf("fastest health request took %v over a link delayed 20ms each way; want at least 38ms", best)
 	}
 }

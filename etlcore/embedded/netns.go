@@ -73,9 +73,10 @@ func (n *NetState) Link(name string) (LinkState, bool) {
 	return LinkState{}, false
 }
 
-// clusterNetID names a cluster directory's namespaces: the same directory
-// always gets the same id, so its leftovers are found again.
-func clusterNetID(dir string) string {
+// NetID names the namespaces of the cluster in directory dir (an
+// absolute path): the same directory always gets the same id, so its
+// leftovers are found again.
+func NetID(dir string) string {
 	h := sha256.Sum256([]byte(dir))
 	return hex.EncodeToString(h[:])[:6]
 }
@@ -247,7 +248,7 @@ func RemoveLeftovers(ctx context.Context, dir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulated network: %w", err)
 	}
-	own := clusterNetID(abs)
+	own := NetID(abs)
 	byID := map[string][]string{}
 	for _, name := range listNetns("") {
 		rest := strings.TrimPrefix(name, NetnsPrefix)

@@ -28,6 +28,15 @@ type NetSpec struct {
 	ClientLink LinkShape `json:"client_link"`
 }
 
+// String describes s in one line: "loopback", or "emulated: node links
+// rate=10Gbit; client link rate=1Gbit,delay=5ms".
+func (s *NetSpec) String() string {
+	if !s.Emulated() {
+		return NetLoopback
+	}
+	return fmt.Sprintf("%s: node links %s; client link %s", NetEmulated, s.NodeLink, s.ClientLink)
+}
+
 // Emulated reports whether s asks for the emulated network.
 func (s *NetSpec) Emulated() bool { return s != nil && s.Mode == NetEmulated }
 

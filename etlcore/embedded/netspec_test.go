@@ -69,8 +69,8 @@ func TestLossBytecode(t *testing.T) {
 }
 
 func TestClusterNetID(t *testing.T) {
-	a, b := clusterNetID("/tmp/a"), clusterNetID("/tmp/b")
-	if a == b || len(a) != 6 || clusterNetID("/tmp/a") != a {
+	a, b := NetID("/tmp/a"), NetID("/tmp/b")
+	if a == b || len(a) != 6 || NetID("/tmp/a") != a {
 		t.Fatalf("ids %q %q: want 6 hex characters, stable and distinct per directory", a, b)
 	}
 	// Interface and namespace names must fit the kernel's limits.

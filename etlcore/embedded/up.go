@@ -88,7 +88,7 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 		}
 		_ = os.RemoveAll(dir)
 	}
-	if emulated || len(listNetns(clusterNetID(dir))) > 0 {
+	if emulated || len(listNetns(NetID(dir))) > 0 {
 		if _, err := RemoveLeftovers(ctx, dir); err != nil {
 			return nil, fmt.Errorf("cluster up: %w", err)
 		}
@@ -109,7 +109,7 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	if emulated {
-		if st.Net, err = setupNet(ctx, clusterNetID(dir), *opts.Net, opts.Targets); err != nil {
+		if st.Net, err = setupNet(ctx, NetID(dir), *opts.Net, opts.Targets); err != nil {
 			return st, fmt.Errorf("cluster up: %w", err)
 		}
 		// Recorded before any node starts, so that `cluster down` finds
@@ -227,6 +227,16 @@ func ownsProcess(n NodeState) bool {
 		}
 	}
 	return strings.Contains(cmd, "node\x00") && strings.Contains(cmd, n.Dir)
+}
+
+// Running reports whether any node process recorded in st still runs.
+func (st *State) Running() bool {
+	for _, n := range st.Nodes {
+		if ownsProcess(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Down stops every process recorded in dir (and nothing else) and removes

@@ -86,6 +86,9 @@ type ClusterInfo struct {
 	Targets    int    `json:"targets"`
 	Mountpaths int    `json:"mountpaths,omitempty"`
 	Version    string `json:"version,omitempty"`
+	// Network describes an emulated network, e.g. "emulated: node links
+	// rate=10Gbit; client link rate=1Gbit,delay=5ms"; empty on loopback.
+	Network string `json:"network,omitempty"`
 }
 
 // ToolInfo describes the loader's build and machine.

@@ -131,6 +131,7 @@ func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config
 		CellID:        c.ID,
 		Repeat:        c.Repeat,
 		ClusterKind:   r.cl.Kind,
+		Network:       r.cl.Network,
 		Mountpaths:    r.cl.Mountpaths,
 	}
 	if c.Model == scenarios.ModelOpen {

@@ -21,6 +21,7 @@ type cluster struct {
 	Mountpaths int
 	Started    bool   // the run brought it up: bring it down at the end
 	Dir        string // embedded: its state directory
+	Network    string // embedded on the emulated network: its description
 	Client     *api.Client
 }
 
@@ -47,11 +48,22 @@ func ensureCluster(ctx context.Context, sc *scenarios.Scenario, opts *RunOptions
 	cl.Dir = dir
 	if st, err := embedded.LoadState(dir); err == nil {
 		cl.URL = st.ProxyURL
+		if st.Net != nil {
+			cl.Network = st.Net.Spec.String()
+		}
 		if err := cl.connect(ctx, opts.Token); err == nil {
+			cl.Started = opts.ClusterStarted
 			say("using the embedded cluster in %s (proxy %s, %d targets)", dir, cl.URL, cl.Targets)
 			return cl, nil
 		}
+		if st.Net != nil && st.Running() {
+			return nil, fmt.Errorf("the emulated-network cluster recorded in %s does not answer from this process (run by 'etlbench run', which enters its client namespace, or bring it down with 'etlbench cluster down --dir %s')", dir, dir)
+		}
 		say("the cluster recorded in %s does not answer; starting a new one", dir)
+	}
+	if sc.Cluster.Network.Emulated() {
+		// 'etlbench run' brings an emulated cluster up itself, then enters its client namespace.
+		return nil, fmt.Errorf("scenario %s runs on the emulated network: run it with 'etlbench run', or bring the cluster up with 'etlbench cluster up --net emulated --dir %s'", sc.Name, dir)
 	}
 	say("starting an embedded cluster: %d targets, %d mountpaths each, in %s", sc.Cluster.Targets, sc.Cluster.Mountpaths, dir)
 	start := time.Now()
@@ -66,6 +78,14 @@ func ensureCluster(ctx context.Context, sc *scenarios.Scenario, opts *RunOptions
 	}
 	say("cluster up in %.1fs: proxy %s", time.Since(start).Seconds(), cl.URL)
 	return cl, nil
+}
+
+// networkOrLoopback is the network the cluster runs on, as NetSpec.String.
+func (c *cluster) networkOrLoopback() string {
+	if c.Network == "" {
+		return embedded.NetLoopback
+	}
+	return c.Network
 }
 
 // connect makes the client and counts the live targets.

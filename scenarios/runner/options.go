@@ -35,6 +35,10 @@ type RunOptions struct {
 	ProxyURL string
 	// ClusterDir is where an embedded cluster is recorded (default .etlbench/cluster).
 	ClusterDir string
+	// ClusterStarted says the embedded cluster in ClusterDir was brought
+	// up for this run (by `etlbench run` before it entered the emulated
+	// network's client namespace): the run brings it down at the end.
+	ClusterStarted bool
 	// Binary is the etlbench binary that runs the nodes of a cluster the
 	// run brings up (default: this executable).
 	Binary string

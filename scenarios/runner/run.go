@@ -45,6 +45,8 @@ type ClusterRecord struct {
 	Targets    int    `json:"targets"`
 	Mountpaths int    `json:"mountpaths"`
 	Started    bool   `json:"started_by_run"`
+	// Network describes the emulated network; empty on loopback.
+	Network string `json:"network,omitempty"`
 }
 
 // CellRecord is one cell run in run.json.
@@ -155,7 +157,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 			fmt.Fprintf(opts.Stderr, "cluster in %s is down\n", r.cl.Dir)
 		}
 	}()
-	r.rec.Cluster = ClusterRecord{Kind: r.cl.Kind, Proxy: r.cl.URL, Targets: r.cl.Targets, Mountpaths: r.cl.Mountpaths, Started: r.cl.Started}
+	r.rec.Cluster = ClusterRecord{Kind: r.cl.Kind, Proxy: r.cl.URL, Targets: r.cl.Targets, Mountpaths: r.cl.Mountpaths, Started: r.cl.Started, Network: r.cl.Network}
+	if want := sc.Cluster.Network.String(); r.cl.Kind == scenarios.ClusterEmbedded && want != r.cl.networkOrLoopback() {
+		r.prog.say("note: the scenario asks for network %s, the cluster runs on %s", want, r.cl.networkOrLoopback())
+	}
 	if r.cl.Targets != sc.Cluster.Targets {
 		r.prog.say("note: the scenario asks for %d targets, the cluster has %d", sc.Cluster.Targets, r.cl.Targets)
 	}
