@@ -268,8 +268,9 @@ duration: 60s
 
 // TestEmulatedKilledRunCleanedUp kills `etlbench run` (SIGKILL) in the
 // middle of a cell on the emulated network: `cluster down` then removes
-// every namespace, veth and bridge. And a cluster whose processes all
-// died is cleaned up by the next `cluster up` in its directory.
+// every namespace, veth and bridge. A cluster whose processes all died is
+// cleaned up by the next `cluster up` in its directory. And a run
+// interrupted (Ctrl-C) mid-cell removes everything itself.
 func TestEmulatedKilledRunCleanedUp(t *testing.T) {
 	testcluster.SkipUnlessEmulated(t)
 	bin := testcluster.Binary(t)
@@ -285,39 +286,7 @@ func TestEmulatedKilledRunCleanedUp(t *testing.T) {
 	if err := os.WriteFile(scen, []byte(killScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "-s", scen, "--cluster-dir", dir, "-o", filepath.Join(tmp, "out"), "--display", "lines", "--no-plots")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	running := make(chan bool, 1)
-	var seen bytes.Buffer
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			seen.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "load running") {
-				running <- true
-				break
-			}
-		}
-		close(running)
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case ok := <-running:
-		if !ok {
-			_ = cmd.Wait()
-			t.Fatalf("etlbench run ended before its cell ran: %s", seen.String())
-		}
-	case <-time.After(3 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the cell did not start in 3 minutes")
-	}
-	time.Sleep(time.Second) // in the middle of the cell
+	cmd := startRunMidCell(t, bin, scen, dir, filepath.Join(tmp, "out"))
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -357,6 +326,65 @@ func TestEmulatedKilledRunCleanedUp(t *testing.T) {
 	}
 	etlbench(t, bin, "cluster", "down", "--dir", dir)
 	checkNothingLeft(t, st, before)
+
+	// Ctrl-C: the run drains, brings its cluster down and removes it all.
+	cmd = startRunMidCell(t, bin, scen, dir, filepath.Join(tmp, "out2"))
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("etlbench run did not end within 2 minutes of an interrupt")
+	}
+	if _, err := os.Stat(filepath.Join(dir, embedded.StateFile)); err == nil {
+		t.Errorf("the interrupted run left its cluster recorded in %s", dir)
+	}
+	checkNothingLeft(t, st, before)
+}
+
+// startRunMidCell starts `etlbench run` of scen and returns once its cell
+// has been measuring for a second.
+func startRunMidCell(t *testing.T, bin, scen, dir, out string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "run", "-s", scen, "--cluster-dir", dir, "-o", out, "--display", "lines", "--no-plots")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	running := make(chan bool, 1)
+	var seen bytes.Buffer
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			seen.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "load running") {
+				running <- true
+				break
+			}
+		}
+		close(running)
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case ok := <-running:
+		if !ok {
+			_ = cmd.Wait()
+			t.Fatalf("etlbench run ended before its cell ran: %s", seen.String())
+		}
+	case <-time.After(3 * time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("the cell did not start in 3 minutes")
+	}
+	time.Sleep(time.Second) // in the middle of the cell
+	return cmd
 }
 
 // TestEmulatedDelay: a client link delay of 20 ms holds every request
