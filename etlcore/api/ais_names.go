@@ -11,6 +11,9 @@ const (
 	PathReverseDaemon = "/v1/reverse/daemon"
 	// PathBucketList is AIStore's list-buckets path (no trailing slash).
 	PathBucketList = "/v1/buckets"
+	// PathDownload and PathSort list AIStore's downloader and dsort jobs.
+	PathDownload = "/v1/download"
+	PathSort     = "/v1/sort"
 
 	WhatSmap          = "smap"
 	WhatBMD           = "bmd"

@@ -17,17 +17,22 @@ type ListMsg struct {
 	Props             string `json:"props,omitempty"`
 }
 
-// ListEntry is one object of a listing.
+// ListEntry is one object of a listing (AIStore's cmn.LsoEnt: the size
+// is a JSON string).
 type ListEntry struct {
 	Name     string `json:"name"`
-	Size     int64  `json:"size"`
+	Size     int64  `json:"size,string"`
 	Checksum string `json:"checksum,omitempty"`
+	Flags    uint16 `json:"flags,omitempty"` // AIStore's entry flags (EntryIsCached)
 }
 
-// ListResult is one page of a listing; an empty token means the last page.
+// ListResult is one page of a listing; an empty token means the last page
+// (AIStore's cmn.LsoRes).
 type ListResult struct {
-	Entries           []ListEntry `json:"entries"`
+	UUID              string      `json:"uuid"`
 	ContinuationToken string      `json:"continuation_token"`
+	Entries           []ListEntry `json:"entries"`
+	Flags             uint32      `json:"flags"`
 }
 
 // TCBMsg is the value of "etl-bck" (offline bucket-to-bucket transform) and,

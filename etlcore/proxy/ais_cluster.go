@@ -15,11 +15,15 @@ func (p *Proxy) handleClusterWhat(w http.ResponseWriter, r *http.Request) {
 		api.WriteJSON(w, p.Smap())
 	case api.WhatSmap:
 		api.WriteJSON(w, p.aisSmap())
-	case api.WhatXactStatus:
-		p.ctl.handleXactStatus(w, r)
+	case api.WhatXactStatus, api.WhatXactStatusAll, api.WhatXactQuery, api.WhatXactStats, api.WhatXactRunning:
+		p.ctl.handleXactWhat(w, r, what)
+	case api.WhatClusterConfig:
+		api.WriteJSON(w, p.aisClusterConfig())
+	case api.WhatBackends:
+		api.WriteJSON(w, []string{})
 	default:
 		api.WriteErr(w, r, http.StatusBadRequest, "%s: unknown what=%q (etlcore answers %s)", r.URL.Path, what, clusterWhats)
 	}
 }
 
-const clusterWhats = "smap, status"
+const clusterWhats = "smap, status, status_all, qryxstats, getxstats, running_all, cluster_config, backends"

@@ -180,5 +180,5 @@ func (p *Proxy) listObjects(w http.ResponseWriter, r *http.Request, bck string) 
 	if more && len(all) > 0 {
 		res.ContinuationToken = all[len(all)-1].Name
 	}
-	api.WriteJSON(w, res)
+	writeListing(w, r, &res)
 }

@@ -45,6 +45,7 @@ type Proxy struct {
 	bmdVer  int64     // version of the bucket set: +1 per create or destroy
 	uuid    string    // the cluster's id in AIStore's cluster map (persisted)
 	created time.Time // when the cluster was first started (persisted)
+	started time.Time // when this proxy process started
 
 	// bmdMu orders what targets learn of the bucket set: bucket creates
 	// and destroys (with their broadcast) and cluster-map pushes (which
@@ -78,6 +79,7 @@ func New(cfg Config) (*Proxy, error) {
 	if err := p.loadState(); err != nil {
 		return nil, err
 	}
+	p.started = time.Now()
 	if p.uuid == "" {
 		p.uuid, p.created = newClusterUUID(), time.Now()
 	}
@@ -130,9 +132,7 @@ func (p *Proxy) routes() http.Handler {
 	mux := api.NewRouter()
 	mux.HandleFunc(api.PathObjects, p.handleObject)
 	mux.HandleFunc(api.PathBuckets, p.handleBucket)
-	mux.HandleFunc(api.PathBucketList, p.handleBucketList)
-	mux.HandleFunc(api.PathDaemon, p.handleDaemon)
-	mux.HandleFunc(api.PathReverseDaemon, p.handleDaemon)
+	p.aisRoutes(mux)
 	mux.HandleFunc(api.PathCluster, p.handleCluster)
 	mux.HandleFunc(api.PathCluster+"/", p.handleCluster)
 	mux.HandleFunc(api.PathHealth, func(w http.ResponseWriter, r *http.Request) {

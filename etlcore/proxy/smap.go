@@ -30,6 +30,8 @@ func (p *Proxy) handleCluster(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == api.PathCluster || r.URL.Path == api.PathCluster+"/"):
 		p.handleClusterWhat(w, r)
+	case r.Method == http.MethodPut && r.URL.Path == api.PathCluster:
+		p.ctl.handleClusterAct(w, r)
 	case r.Method == http.MethodPost && r.URL.Path == api.PathCluster+"/join":
 		if !p.authorized(w, r) {
 			return

@@ -49,6 +49,7 @@ type Target struct {
 	leaving atomic.Bool
 	// net counts the bytes of the target's connections (netcount.go).
 	net netcount.Counter
+	started time.Time
 }
 
 // New creates a target (its mountpaths included); Run serves it.
@@ -68,7 +69,7 @@ func New(cfg Config) (*Target, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
-	t := &Target{cfg: cfg, store: st, log: cfg.Logger}
+	t := &Target{cfg: cfg, store: st, log: cfg.Logger, started: time.Now()}
 	t.client = &http.Client{Transport: t.net.PeerTransport(tr, cfg.ID)}
 	t.etls.etls = map[string]*etlInst{}
 	t.jobs.jobs = map[string]*tjob{}
@@ -174,6 +175,7 @@ func (t *Target) routes() http.Handler {
 		api.WriteJSON(w, api.NodeInfo{ID: t.cfg.ID, Role: "target", URL: t.url, Alive: true})
 	})
 	mux.HandleFunc(api.PathInternal+"smap", t.handleSmap)
+	mux.HandleFunc(api.PathDaemon, t.handleDaemon)
 	t.etlRoutes(mux)
 	return t.refuseWhileLeaving(mux)
 }

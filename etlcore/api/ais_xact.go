@@ -1,0 +1,63 @@
+package api
+
+import "time"
+
+// AIStore's job (xaction) messages and answers, as its clients send and
+// decode them (xact.QueryMsg, nl.Status, core.Snap).
+
+// AisXactQuery selects jobs: by id, by kind, by bucket, only running.
+type AisXactQuery struct {
+	ID         string `json:"id"`
+	Kind       string `json:"kind"`
+	Bck        AisBck `json:"bck"`
+	ShowActive *bool  `json:"show_active"`
+}
+
+// AisXactStatus is one job's status (AIStore's nl.Status).
+type AisXactStatus struct {
+	Kind    string `json:"kind"`
+	UUID    string `json:"uuid"`
+	Err     string `json:"err"`
+	EndTime int64  `json:"end_time"` // Unix nanoseconds; 0 while running
+	Aborted bool   `json:"aborted"`
+}
+
+// AisXactSnap is one job on one target (AIStore's core.Snap). Ext holds
+// etlcore's own counters for the target, which AIStore's decoders keep
+// without reading them.
+type AisXactSnap struct {
+	Ext       *Counters     `json:"ext"`
+	StartTime time.Time     `json:"start-time"`
+	EndTime   time.Time     `json:"end-time"`
+	Bck       AisBck        `json:"bck"`
+	SrcBck    AisBck        `json:"src-bck"`
+	DstBck    AisBck        `json:"dst-bck"`
+	ID        string        `json:"id"`
+	Kind      string        `json:"kind"`
+	CtlMsg    string        `json:"ctlmsg,omitempty"`
+	AbortErr  string        `json:"abort-err"`
+	Err       string        `json:"err"`
+	Packed    int64         `json:"glob.id,string"`
+	Stats     AisXactCounts `json:"stats"`
+	Aborted   bool          `json:"aborted"`
+	Idle      bool          `json:"is_idle"`
+}
+
+// AisXactCounts are a job's counters on one target: objects and bytes
+// processed there (loc), sent to other targets (out) and received (in).
+type AisXactCounts struct {
+	LocObjs  int64 `json:"loc-objs,string"`
+	LocBytes int64 `json:"loc-bytes,string"`
+	OutObjs  int64 `json:"out-objs,string"`
+	OutBytes int64 `json:"out-bytes,string"`
+	InObjs   int64 `json:"in-objs,string"`
+	InBytes  int64 `json:"in-bytes,string"`
+}
+
+// AisBucket returns bucket name as an AIStore bucket (provider ais).
+func AisBucket(name string) AisBck {
+	if name == "" {
+		return AisBck{}
+	}
+	return AisBck{Name: name, Provider: Provider}
+}

@@ -1,0 +1,211 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
+)
+
+// AIStore's job (xaction) API over etlcore's jobs: GET
+// /v1/cluster?what=status|status_all|qryxstats|running_all with a query
+// body {id, kind, bck, show_active}, and PUT /v1/cluster {"action":"stop"}.
+// etlcore's job kinds are AIStore's: etl-bck and etl-listrange.
+
+// xactQuery reads the query body (and the id= parameter, etlcore's
+// spelling).
+func xactQuery(r *http.Request) (api.AisXactQuery, error) {
+	var q api.AisXactQuery
+	if _, err := api.ReadJSON(r, &q); err != nil {
+		return q, err
+	}
+	if q.ID == "" {
+		q.ID = r.URL.Query().Get("id")
+	}
+	return q, nil
+}
+
+// matchJobs returns the jobs q selects, each with its status, oldest first.
+func (c *control) matchJobs(r *http.Request, q api.AisXactQuery) []api.JobStatus {
+	c.jmu.Lock()
+	var list []*jobEntry
+	for _, je := range c.jobs {
+		switch {
+		case q.ID != "" && je.ID != q.ID:
+		case q.Kind != "" && je.Kind != q.Kind:
+		case q.Bck.Name != "" && je.SrcBck != q.Bck.Name && je.DstBck != q.Bck.Name:
+		default:
+			list = append(list, je)
+		}
+	}
+	c.jmu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].Start.Before(list[j].Start) })
+	out := make([]api.JobStatus, 0, len(list))
+	for _, je := range list {
+		s := c.status(r, je)
+		if q.ShowActive != nil && *q.ShowActive && s.Finished() {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// aisStatus is s as AIStore's nl.Status.
+func aisStatus(s *api.JobStatus) api.AisXactStatus {
+	st := api.AisXactStatus{Kind: s.Kind, UUID: s.ID, Err: s.Err, Aborted: s.State == api.JobAborted}
+	if s.Finished() {
+		st.EndTime = time.Now().UnixNano()
+		if t, err := time.Parse(time.RFC3339Nano, s.EndTime); err == nil {
+			st.EndTime = t.UnixNano()
+		}
+	}
+	return st
+}
+
+// handleXactWhat serves the what= of AIStore's job queries.
+func (c *control) handleXactWhat(w http.ResponseWriter, r *http.Request, what string) {
+	q, err := xactQuery(r)
+	if err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	switch what {
+	case api.WhatXactStatus:
+		if q.ID == "" && q.Kind == "" {
+			api.WriteErr(w, r, http.StatusBadRequest, "what=%s: give the job's id (or kind) in the body {\"id\": ...}", what)
+			return
+		}
+		jobs := c.matchJobs(r, q)
+		if len(jobs) == 0 {
+			api.WriteErr(w, r, http.StatusNotFound, "job %q (kind %q) does not exist", q.ID, q.Kind)
+			return
+		}
+		// A running one if any, else the one that ended last.
+		pick := jobs[len(jobs)-1]
+		for _, s := range jobs {
+			if !s.Finished() {
+				pick = s
+			}
+		}
+		api.WriteJSON(w, aisStatus(&pick))
+	case api.WhatXactStatusAll:
+		out := []api.AisXactStatus{}
+		for _, s := range c.matchJobs(r, q) {
+			out = append(out, aisStatus(&s))
+		}
+		api.WriteJSON(w, out)
+	case api.WhatXactRunning:
+		out := []string{}
+		for _, s := range c.matchJobs(r, q) {
+			if !s.Finished() {
+				out = append(out, fmt.Sprintf("%s[%s]", s.Kind, s.ID))
+			}
+		}
+		api.WriteJSON(w, out)
+	case api.WhatXactQuery, api.WhatXactStats:
+		jobs := c.matchJobs(r, q)
+		if q.ID != "" && len(jobs) == 0 {
+			api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", q.ID)
+			return
+		}
+		api.WriteJSON(w, c.snaps(jobs))
+	}
+}
+
+// snaps is AIStore's MultiSnap of jobs: per live target, one snap per job.
+func (c *control) snaps(jobs []api.JobStatus) map[string][]api.AisXactSnap {
+	out := map[string][]api.AisXactSnap{}
+	targets, _ := c.p.aliveTargets(false)
+	for _, t := range targets {
+		out[t.ID] = []api.AisXactSnap{}
+	}
+	for _, s := range jobs {
+		start, _ := time.Parse(time.RFC3339Nano, s.StartTime)
+		var end time.Time
+		if s.Finished() {
+			end = time.Now()
+			if t, err := time.Parse(time.RFC3339Nano, s.EndTime); err == nil {
+				end = t
+			}
+		}
+		ids := make([]string, 0, len(s.Targets))
+		for id := range s.Targets {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for i, id := range ids {
+			cnt := s.Targets[id]
+			snap := api.AisXactSnap{Ext: &cnt, StartTime: start, EndTime: end,
+				Bck: api.AisBucket(s.DstBck), SrcBck: api.AisBucket(s.SrcBck), DstBck: api.AisBucket(s.DstBck),
+				ID: s.ID, Kind: s.Kind, CtlMsg: fmt.Sprintf("etl %s: ais://%s => ais://%s", s.ETLName, s.SrcBck, s.DstBck),
+				Stats:   api.AisXactCounts{LocObjs: cnt.ObjsOut, LocBytes: cnt.BytesOut},
+				Aborted: s.State == api.JobAborted, Idle: s.Finished()}
+			// The job's error once, on the first target, so that a client
+			// printing per-target errors prints it once.
+			if i == 0 && s.State != api.JobAborted {
+				snap.Err = s.Err
+			}
+			if s.State == api.JobAborted {
+				snap.AbortErr = s.Err
+			}
+			out[id] = append(out[id], snap)
+		}
+	}
+	return out
+}
+
+// aisActStop is AIStore's job abort: PUT /v1/cluster {"action":"stop",
+// "value":{"id":..., "kind":...}}.
+const aisActStop = "stop"
+
+// handleClusterAct serves PUT /v1/cluster with an action.
+func (c *control) handleClusterAct(w http.ResponseWriter, r *http.Request) {
+	if !c.p.authorized(w, r) {
+		return
+	}
+	msg, err := api.ReadActMsg(r)
+	if err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if msg.Action != aisActStop {
+		api.WriteErr(w, r, http.StatusBadRequest, "PUT %s: unknown action %q (etlcore serves %q)", r.URL.Path, msg.Action, aisActStop)
+		return
+	}
+	var q api.AisXactQuery
+	if err := msg.DecodeValue(&q); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if q.ID == "" && q.Kind == "" {
+		api.WriteErr(w, r, http.StatusBadRequest, "action %q: give the job's id or kind in value", aisActStop)
+		return
+	}
+	running := true
+	q.ShowActive = &running
+	jobs := c.matchJobs(r, q)
+	if q.ID != "" && len(jobs) == 0 {
+		c.jmu.Lock()
+		je := c.jobs[q.ID]
+		c.jmu.Unlock()
+		if je == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", q.ID)
+			return
+		}
+	}
+	for _, s := range jobs {
+		c.abortJob(r.Context(), s.ID)
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// abortJob asks every live target to abort job id.
+func (c *control) abortJob(ctx context.Context, id string) {
+	if targets, err := c.p.aliveTargets(false); err == nil {
+		c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"jobs/"+id+"/abort", nil)
+	}
+}
