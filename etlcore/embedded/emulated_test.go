@@ -115,6 +115,16 @@ func TestEmulatedClientLinkShaped(t *testing.T) {
 	if got := etlbNetns(t, embedded.NetnsPrefix+st.Net.ID+"-"); len(got) != 4 {
 		t.Fatalf("namespaces %v: want bridge, client, proxy and target", got)
 	}
+	// This process stays in its own namespace; Status dials from the client's.
+	sts, err := embedded.Status(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range sts {
+		if !n.Running || !n.Healthy || !n.Alive {
+			t.Errorf("node %s: running %v, healthy %v, alive %v (%s)", n.ID, n.Running, n.Healthy, n.Alive, n.Err)
+		}
+	}
 	etlbench(t, bin, "load", "--cluster-dir", dir, "--bucket", "shaped", "--op", "put", "--maxputs", "12",
 		"--minsize", "1MiB", "--maxsize", "1MiB", "--duration", "0", "--numworkers", "2", "--display", "none")
 

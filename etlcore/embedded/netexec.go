@@ -91,17 +91,25 @@ func EnterClientNetns(st *State) error {
 // callers that stay in their own namespace, such as tests and `cluster up`
 // waiting for its nodes.
 func (st *State) DialContext() func(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	if st.Net == nil || InNetns(st.Net.Client) {
+	if !st.outsideClientNetns() {
+		d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 		return d.DialContext
 	}
 	return netnsDialer(netnsPath(st.Net.Client))
 }
 
+// outsideClientNetns reports whether st is an emulated cluster and this
+// process is not in its client namespace.
+func (st *State) outsideClientNetns() bool { return st.Net != nil && !InNetns(st.Net.Client) }
+
 // HTTPClient returns an HTTP client whose connections start in the
 // cluster's client namespace (see DialContext).
 func (st *State) HTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{DialContext: st.DialContext(), MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if st.outsideClientNetns() {
+		tr.DialContext = st.DialContext()
+	}
+	return &http.Client{Transport: tr}
 }
 
 // netnsDialer dials from a thread that enters the namespace at path for
@@ -127,7 +135,7 @@ func netnsDialer(path string) func(ctx context.Context, network, addr string) (n
 				ch <- res{nil, err}
 				return
 			}
-			var d net.Dialer
+			d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 			c, err := d.DialContext(ctx, network, addr)
 			// Back to the thread's own namespace; a thread that cannot
 			// go back stays locked and ends with this goroutine.

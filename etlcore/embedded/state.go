@@ -58,7 +58,7 @@ func LoadState(dir string) (*State, error) {
 // start in the cluster's client namespace (see DialContext).
 func (st *State) Client() *api.Client {
 	c := api.NewClient(st.ProxyURL)
-	if tr, ok := c.HTTP.Transport.(*http.Transport); ok {
+	if tr, ok := c.HTTP.Transport.(*http.Transport); ok && st.outsideClientNetns() {
 		tr.DialContext = st.DialContext()
 	}
 	return c
