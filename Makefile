@@ -9,7 +9,7 @@ export ETLBENCH_BIN
 TEST_TIMEOUT ?= 25m
 SCENARIO ?= scenarios/quick.yaml
 
-.PHONY: all deps build run test test-short bench lint fuzz clean
+.PHONY: all deps build run test test-short bench lint fuzz clean profile
 
 all: build
 
@@ -45,6 +45,11 @@ test-short: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# profile: pprof CPU and allocation profiles of a target and its transformer
+# under `etlbench load` (plain GET and inline echo per mode) in results/profile/.
+profile: build
+	@GO=$(GO) bash deploy/profile.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -45,6 +45,7 @@ func runNode(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	defer startProfile(*role + "-" + *id)()
 	ready := func(url string) {
 		if err := os.WriteFile(filepath.Join(*dir, embedded.URLFile), []byte(url+"\n"), 0o644); err != nil {
 			log.Printf("write %s: %v", embedded.URLFile, err)

@@ -69,6 +69,7 @@ func runTransformer(args []string) error {
 	case <-ctx.Done():
 		return nil
 	}
+	defer startProfile("transformer-" + fs.Arg(0))()
 	srv := transformer.NewServer(cfg, transformers.WithDefaultArgs(fn, *defArgs))
 	if err := srv.ListenAndServe(ctx); err != nil {
 		return fmt.Errorf("transformer %s: %w", fs.Arg(0), err)
