@@ -71,6 +71,9 @@ func runTransformer(args []string) error {
 	}
 	defer startProfile("transformer-" + fs.Arg(0))()
 	srv := transformer.NewServer(cfg, transformers.WithDefaultArgs(fn, *defArgs))
+	if sized := transformers.LookupSized(fs.Arg(0)); sized != nil {
+		srv.WithSized(transformers.WithDefaultArgsSized(sized, *defArgs))
+	}
 	if err := srv.ListenAndServe(ctx); err != nil {
 		return fmt.Errorf("transformer %s: %w", fs.Arg(0), err)
 	}

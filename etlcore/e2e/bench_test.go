@@ -171,10 +171,12 @@ func echoSpec(name, comm string) []byte {
 // inlineRounds is how many GET and ETL passes alternate in one iteration.
 const inlineRounds = 6
 
-// BenchmarkInlineETL (issue 4): inline echo throughput of 64 KiB and 8 MiB
-// objects per mode, and its ratio to a plain GET of the same objects
-// measured just before it in the same iteration (ratio-to-get: 1 means the
-// transform costs nothing).
+// BenchmarkInlineETL (issues 4, 16): inline echo throughput of 64 KiB and
+// 8 MiB objects per mode, its ratio to a plain GET of the same objects
+// measured in the same iteration (ratio-to-get: 1 means the transform costs
+// nothing), and the CPU the targets and the transformers spend per MiB
+// delivered (from /proc), for the echo and for the plain GET
+// (target-cpu-ratio: the echo's target CPU per MiB over the GET's).
 func BenchmarkInlineETL(b *testing.B) {
 	c := benchCluster(b)
 	ctx := context.Background()
@@ -199,29 +201,51 @@ func BenchmarkInlineETL(b *testing.B) {
 		for _, mode := range benchModes {
 			b.Run("size="+l.name()+"/mode="+mode, func(b *testing.B) {
 				var get, etl time.Duration
+				var getCPU, etlCPU cpuSample
 				var ratios []float64
+				pass := func(opts api.GetOpts) (time.Duration, cpuSample) {
+					c0 := clusterCPU(b, c)
+					d, err := getBench(ctx, cl, "bench", l, opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					return d, clusterCPU(b, c).sub(c0)
+				}
 				for i := 0; i < b.N; i++ {
-					// Short GET and ETL passes alternate, so that each pair
-					// sees the same (shared, noisy) machine; the ratio is
-					// the median over the pairs.
+					// Short GET and ETL passes alternate (in turns, so that
+					// neither always runs first), so that each pair sees the
+					// same (shared, noisy) machine; the ratio is the median
+					// over the pairs.
 					for r := 0; r < inlineRounds; r++ {
-						dg, err := getBench(ctx, cl, "bench", l, api.GetOpts{})
-						if err != nil {
-							b.Fatal(err)
-						}
-						de, err := getBench(ctx, cl, "bench", l, api.GetOpts{ETLName: "echo-" + mode})
-						if err != nil {
-							b.Fatal(err)
+						var dg, de time.Duration
+						var cg, ce cpuSample
+						if r%2 == 0 {
+							dg, cg = pass(api.GetOpts{})
+							de, ce = pass(api.GetOpts{ETLName: "echo-" + mode})
+						} else {
+							de, ce = pass(api.GetOpts{ETLName: "echo-" + mode})
+							dg, cg = pass(api.GetOpts{})
 						}
 						get, etl = get+dg, etl+de
+						getCPU.target += cg.target
+						etlCPU.target += ce.target
+						etlCPU.transformer += ce.transformer
 						ratios = append(ratios, dg.Seconds()/de.Seconds())
 					}
 				}
 				n := time.Duration(b.N * inlineRounds)
+				moved := int64(b.N*inlineRounds) * int64(l.count) * int64(l.size)
 				b.ReportMetric(mibPerSec(l, etl/n), "MiB/s")
 				b.ReportMetric(opsPerSec(l, etl/n), "ops/s")
 				b.ReportMetric(mibPerSec(l, get/n), "get-MiB/s")
 				b.ReportMetric(median(ratios), "ratio-to-get")
+				tgt, getTgt := usPerMiB(etlCPU.target, moved), usPerMiB(getCPU.target, moved)
+				b.ReportMetric(tgt, "target-us/MiB")
+				b.ReportMetric(usPerMiB(etlCPU.transformer, moved), "transformer-us/MiB")
+				b.ReportMetric(getTgt, "get-target-us/MiB")
+				if getTgt > 0 {
+					b.ReportMetric(tgt/getTgt, "target-cpu-ratio")
+				}
 			})
 		}
 	}

@@ -124,14 +124,18 @@ func NewCommunicator(comm, transformerURL string, opts CommOpts) (Communicator, 
 		opts.WSMaxConns = DefaultWSMaxConns
 	}
 	opts.WSMaxConns = max(opts.WSMaxConns, opts.WSConns)
+	var raw *rawPool
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = newTransformerClient(opts.DialContext)
+		if u.Scheme == "http" {
+			raw = newRawPool(hostPort(u), opts.DialContext)
+		}
 	}
 	switch canonicalComm(comm) {
 	case api.CommHPUSH:
-		return &httpComm{push: true, base: base, opts: opts}, nil
+		return &httpComm{push: true, base: base, opts: opts, raw: raw}, nil
 	case api.CommHPULL:
-		return &httpComm{push: false, base: base, opts: opts}, nil
+		return &httpComm{push: false, base: base, opts: opts, raw: raw}, nil
 	case api.CommWS:
 		return newWSComm(base, opts), nil
 	}
@@ -155,7 +159,11 @@ func canonicalComm(comm string) string {
 }
 
 // newTransformerClient returns an HTTP client for loopback transformers:
-// pooled keep-alive connections, no transparent decompression, no redirects.
+// pooled keep-alive connections (one communicator, so one pool, per
+// transformer, keeping as many idle as the target's requests in flight to
+// it), no transparent decompression, no redirects, and a read buffer that
+// takes a small result with its header in one read. (No request asks for
+// 100-continue: hpush sends the object's file name, not its bytes.)
 func newTransformerClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if dial != nil {
@@ -165,6 +173,7 @@ func newTransformerClient(dial func(ctx context.Context, network, addr string) (
 	tr.MaxIdleConnsPerHost = 128
 	tr.DisableCompression = true
 	tr.Proxy = nil
+	tr.ReadBufferSize = 64 << 10
 	return &http.Client{
 		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

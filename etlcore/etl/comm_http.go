@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/bufpool"
 )
 
 // httpComm is the hpush:// (PUT) and hpull:// (GET) communicator.
@@ -22,6 +23,7 @@ type httpComm struct {
 	push bool
 	base string
 	opts CommOpts
+	raw  *rawPool // requests without a body (nil: all through opts.HTTPClient)
 }
 
 func (c *httpComm) mode() string {
@@ -37,21 +39,28 @@ func (c *httpComm) Connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("etl %s: %w", c.mode(), err)
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), map[bool]string{true: "443", false: "80"}[u.Scheme == "https"])
-	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", host)
+	conn, err := d.DialContext(ctx, "tcp", hostPort(u))
 	if err != nil {
 		return &ObjError{Class: ClassConnection, Msg: "connect to transformer at " + c.base, Err: err}
 	}
 	return conn.Close()
 }
 
+// hostPort is u's host:port, the scheme's port when u names none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	return net.JoinHostPort(u.Hostname(), map[bool]string{true: "443", false: "80"}[u.Scheme == "https"])
+}
+
 // Close releases idle connections.
 func (c *httpComm) Close() error {
 	c.opts.HTTPClient.CloseIdleConnections()
+	if c.raw != nil {
+		c.raw.closeIdle()
+	}
 	return nil
 }
 
@@ -151,6 +160,9 @@ func (c *httpComm) send(ctx context.Context, req *ObjRequest, body *replayBody) 
 	if len(req.NodeURLs) > 0 {
 		hreq.Header.Set(api.HdrNodeURL, strings.Join(req.NodeURLs, api.WSPipelineSep))
 	}
+	if c.raw != nil && rbody == http.NoBody {
+		return c.raw.roundTrip(ctx, hreq)
+	}
 	return c.opts.HTTPClient.Do(hreq)
 }
 
@@ -200,6 +212,24 @@ func (b *httpBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF {
 		err = connErr(b.ctx, b.what+": read result", b.timeout, err)
+	}
+	return n, err
+}
+
+// WriteTo writes the result to w, from the transformer's socket straight
+// to w's when both ends allow it (see rawBody.WriteTo).
+func (b *httpBody) WriteTo(w io.Writer) (int64, error) {
+	var (
+		n   int64
+		err error
+	)
+	if wt, ok := b.rc.(io.WriterTo); ok {
+		n, err = wt.WriteTo(w)
+	} else {
+		n, err = bufpool.Copy(w, b.rc, -1)
+	}
+	if err != nil {
+		err = connErr(b.ctx, b.what+": relay result", b.timeout, err)
 	}
 	return n, err
 }

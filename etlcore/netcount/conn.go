@@ -26,26 +26,36 @@ func newConn(nc net.Conn, c *Counter, cl Class) *conn {
 
 func (cn *conn) Read(b []byte) (int, error) {
 	n, err := cn.Conn.Read(b)
-	if n > 0 {
-		if cl := Class(cn.class.Load()); cl != unclassified {
-			cn.c.Add(cl, int64(n), 0)
-		} else {
-			cn.pendRx.Add(int64(n))
-		}
-	}
+	cn.addRx(int64(n))
 	return n, err
 }
 
 func (cn *conn) Write(b []byte) (int, error) {
 	n, err := cn.Conn.Write(b)
-	if n > 0 {
-		if cl := Class(cn.class.Load()); cl != unclassified {
-			cn.c.Add(cl, 0, int64(n))
-		} else {
-			cn.pendTx.Add(int64(n))
-		}
-	}
+	cn.addTx(int64(n))
 	return n, err
+}
+
+func (cn *conn) addRx(n int64) {
+	if n <= 0 {
+		return
+	}
+	if cl := Class(cn.class.Load()); cl != unclassified {
+		cn.c.Add(cl, n, 0)
+	} else {
+		cn.pendRx.Add(n)
+	}
+}
+
+func (cn *conn) addTx(n int64) {
+	if n <= 0 {
+		return
+	}
+	if cl := Class(cn.class.Load()); cl != unclassified {
+		cn.c.Add(cl, 0, n)
+	} else {
+		cn.pendTx.Add(n)
+	}
 }
 
 // setClass classifies the connection once and moves its pending bytes.

@@ -14,6 +14,7 @@ import (
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
 	"github.com/etlbench/etlbench/etlcore/etl"
+	"github.com/etlbench/etlbench/internal/bufpool"
 )
 
 // etlStatus maps a transform error to an HTTP status.
@@ -61,8 +62,8 @@ func splitList(s string) []string {
 
 // inlineETL serves GET /v1/objects/<bck>/<obj>?etl_name=..: the object
 // streamed through the ETL (and the pipeline after it).
-func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj string) {
-	q := r.URL.Query()
+// q is the request's parsed query.
+func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, q url.Values, bck, obj string) {
 	name, args := q.Get(api.QparamETLName), q.Get(api.QparamETLArgs)
 	e, st, err := t.runningETL(name)
 	if err != nil {
@@ -74,12 +75,11 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj stri
 		api.WriteErr(w, r, st, "%v", err)
 		return
 	}
-	f, fi, fqn, err := t.store.Open(bck, obj)
+	fi, fqn, err := t.store.Stat(bck, obj)
 	if err != nil {
 		writeStoreErr(w, r, err)
 		return
 	}
-	f.Close()
 	// hpull without a pipeline: the client follows a redirect to the
 	// transformer, which reads the local file.
 	if e.spec.Communication == api.CommHPULL && len(next) == 0 {
@@ -105,7 +105,15 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, bck, obj stri
 	if res.Size >= 0 {
 		w.Header().Set("Content-Length", strconv.FormatInt(res.Size, 10))
 	}
-	n, err := io.Copy(w, res.Body)
+	// hpush results of known length go from the transformer's socket to
+	// the client's by splice (etl's rawBody.WriteTo); others are copied in
+	// few, large system calls.
+	var n int64
+	if wt, ok := res.Body.(io.WriterTo); ok {
+		n, err = wt.WriteTo(w)
+	} else {
+		n, err = bufpool.Copy(w, res.Body, res.Size)
+	}
 	if err != nil {
 		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), http.StatusBadGateway, "stream result: "+err.Error())
 		// Abort the response so the client sees the truncation: returning
@@ -183,11 +191,10 @@ var errClaimed = errors.New("reported delivered by direct put; counted when veri
 // to the owner by this target.
 func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64, int64, error) {
 	t, e := x.t, x.e
-	f, fi, fqn, err := t.store.Open(bck, obj)
+	fi, fqn, err := t.store.Stat(bck, obj)
 	if err != nil {
 		return 0, 0, err
 	}
-	f.Close()
 	req := &etl.ObjRequest{Bck: bck, ObjName: obj, FQN: fqn, Size: fi.Size(), Args: x.args, NodeURLs: x.pipeline}
 	var owner *api.NodeInfo
 	asked := false // whether the request names a direct-put destination

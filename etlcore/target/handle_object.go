@@ -26,7 +26,7 @@ func (t *Target) handleObject(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		if q.Get(api.QparamETLName) != "" {
-			t.inlineETL(w, r, bck, obj)
+			t.inlineETL(w, r, q, bck, obj)
 			return
 		}
 		t.getObject(w, r, bck, obj, false)

@@ -98,10 +98,7 @@ func (s *Store) Open(bck, obj string) (*os.File, os.FileInfo, string, error) {
 	}
 	f, err := os.Open(fqn)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return nil, nil, "", &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist", bck, obj)}
-		}
-		return nil, nil, "", fmt.Errorf("open %s/%s: %w", bck, obj, err)
+		return nil, nil, "", openErr(bck, obj, "open", err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -110,9 +107,38 @@ func (s *Store) Open(bck, obj string) (*os.File, os.FileInfo, string, error) {
 	}
 	if fi.IsDir() {
 		f.Close()
-		return nil, nil, "", &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist (it is a directory of other objects)", bck, obj)}
+		return nil, nil, "", notAnObject(bck, obj)
 	}
 	return f, fi, fqn, nil
+}
+
+// Stat returns bck/obj's file information and file, without opening it:
+// what an inline transform needs (the transformer opens the file itself).
+func (s *Store) Stat(bck, obj string) (os.FileInfo, string, error) {
+	fqn, err := s.FQN(bck, obj)
+	if err != nil {
+		return nil, "", err
+	}
+	fi, err := os.Stat(fqn)
+	if err != nil {
+		return nil, "", openErr(bck, obj, "stat", err)
+	}
+	if fi.IsDir() {
+		return nil, "", notAnObject(bck, obj)
+	}
+	return fi, fqn, nil
+}
+
+// openErr maps the failure to open or stat an object's file: 404 when there is none.
+func openErr(bck, obj, op string, err error) error {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist", bck, obj)}
+	}
+	return fmt.Errorf("%s %s/%s: %w", op, bck, obj, err)
+}
+
+func notAnObject(bck, obj string) error {
+	return &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist (it is a directory of other objects)", bck, obj)}
 }
 
 // Checksum returns the stored xxhash64 of fqn, or "" when none is kept.

@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // resolveRoots cleans the allowed roots and resolves their symlinks, so
@@ -34,55 +36,87 @@ func within(p string, roots []string) bool {
 	return false
 }
 
-// openFQN opens the local file an etl_fqn (or ws "fqn") names. The value
-// is path-escaped the way AIStore sends it (url.PathEscape; a plain path
-// works too). It must be a clean absolute path (400), inside the allowed
-// roots when there are any, symlinks resolved (403), and a regular file
-// (404 when missing, 400 otherwise).
-func (s *Server) openFQN(escaped string) (*os.File, error) {
+// openFQN opens the local file an etl_fqn (or ws "fqn") names and returns
+// it with its size. The value is path-escaped the way AIStore sends it
+// (url.PathEscape; a plain path works too). It must be a clean absolute
+// path (400), inside the allowed roots when there are any, symlinks
+// resolved (403), and a regular file (404 when missing, 400 otherwise).
+// The file opened is the one checked: its real path is read back from the
+// open descriptor (one readlink of /proc/self/fd, instead of an lstat per
+// path segment before opening).
+func (s *Server) openFQN(escaped string) (*os.File, int64, error) {
 	fqn, err := url.PathUnescape(escaped)
 	if err != nil {
-		return nil, errStatus(http.StatusBadRequest, "etl_fqn %q: bad escaping: %v", escaped, err)
+		return nil, 0, errStatus(http.StatusBadRequest, "etl_fqn %q: bad escaping: %v", escaped, err)
 	}
 	if strings.IndexByte(fqn, 0) >= 0 {
-		return nil, errStatus(http.StatusBadRequest, "etl_fqn %q: contains NUL", fqn)
+		return nil, 0, errStatus(http.StatusBadRequest, "etl_fqn %q: contains NUL", fqn)
 	}
 	if !filepath.IsAbs(fqn) {
-		return nil, errStatus(http.StatusBadRequest, "etl_fqn %q: not an absolute path", fqn)
+		return nil, 0, errStatus(http.StatusBadRequest, "etl_fqn %q: not an absolute path", fqn)
 	}
 	for _, seg := range strings.Split(fqn, "/") {
 		if seg == ".." || seg == "." {
-			return nil, errStatus(http.StatusBadRequest, "etl_fqn %q: %q segments are not allowed", fqn, seg)
+			return nil, 0, errStatus(http.StatusBadRequest, "etl_fqn %q: %q segments are not allowed", fqn, seg)
 		}
 	}
 	fqn = filepath.Clean(fqn)
-	if len(s.roots) > 0 {
-		if !within(fqn, s.cfg.AllowedRoots) && !within(fqn, s.roots) {
-			return nil, errStatus(http.StatusForbidden, "etl_fqn %q: outside the target's mountpaths", fqn)
-		}
-		real, err := filepath.EvalSymlinks(fqn)
-		if err != nil {
-			return nil, fqnOpenErr(fqn, err)
-		}
-		if !within(real, s.roots) {
-			return nil, errStatus(http.StatusForbidden, "etl_fqn %q: resolves to %q, outside the target's mountpaths", fqn, real)
-		}
-		fqn = real
+	if len(s.roots) > 0 && !within(fqn, s.cfg.AllowedRoots) && !within(fqn, s.roots) {
+		return nil, 0, errStatus(http.StatusForbidden, "etl_fqn %q: outside the target's mountpaths", fqn)
 	}
 	f, err := os.Open(fqn)
 	if err != nil {
-		return nil, fqnOpenErr(fqn, err)
+		return nil, 0, fqnOpenErr(fqn, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fqnOpenErr(fqn, err)
+		return nil, 0, fqnOpenErr(fqn, err)
+	}
+	if len(s.roots) > 0 {
+		real, err := openedPath(f, st)
+		if err != nil {
+			f.Close()
+			return nil, 0, fqnOpenErr(fqn, err)
+		}
+		if !within(real, s.roots) {
+			f.Close()
+			return nil, 0, errStatus(http.StatusForbidden, "etl_fqn %q: resolves to %q, outside the target's mountpaths", fqn, real)
+		}
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, errStatus(http.StatusBadRequest, "etl_fqn %q: not a regular file", fqn)
+		return nil, 0, errStatus(http.StatusBadRequest, "etl_fqn %q: not a regular file", fqn)
 	}
-	return f, nil
+	return f, st.Size(), nil
+}
+
+// openedPath returns the real path of an open file (symlinks resolved):
+// the kernel's name of its descriptor, or, without /proc, the path it was
+// opened by with its symlinks resolved. A file replaced or removed since it
+// was opened (an object overwritten meanwhile) is named by the path it had,
+// which the kernel marks " (deleted)"; its bytes are still the object's.
+func openedPath(f *os.File, st fs.FileInfo) (string, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return "", err
+	}
+	var (
+		real  string
+		rlErr error
+	)
+	if err := rc.Control(func(fd uintptr) {
+		real, rlErr = os.Readlink("/proc/self/fd/" + strconv.FormatUint(uint64(fd), 10))
+	}); err != nil {
+		return "", err
+	}
+	if rlErr != nil || !filepath.IsAbs(real) {
+		return filepath.EvalSymlinks(f.Name())
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink == 0 {
+		real = strings.TrimSuffix(real, " (deleted)")
+	}
+	return real, nil
 }
 
 func fqnOpenErr(fqn string, err error) error {

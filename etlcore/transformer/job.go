@@ -69,8 +69,10 @@ const peekSize = 32 << 10
 // peek reads the first chunk of the output, so that a transform that fails
 // before writing anything is answered with its error status. It returns
 // io.EOF with the chunk when the output is complete.
-func (j *job) peek() ([]byte, error) {
-	buf := make([]byte, peekSize)
+func (j *job) peek() ([]byte, error) { return j.peekInto(make([]byte, peekSize)) }
+
+// peekInto is peek into buf.
+func (j *job) peekInto(buf []byte) ([]byte, error) {
 	n, err := io.ReadAtLeast(j.out, buf, 1)
 	switch {
 	case err == nil:

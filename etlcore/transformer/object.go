@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/bufpool"
 )
 
 // serveObject handles hpush (PUT /<bucket>/<obj>: the body, or etl_fqn) and
@@ -28,7 +29,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, push bool) 
 		writeErr(w, errStatus(http.StatusBadRequest, "%s: %v", api.HdrNodeURL, err))
 		return
 	}
-	src, err := s.source(ctx, r, push, escPath, q)
+	src, size, err := s.source(ctx, r, push, escPath, q)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -46,6 +47,9 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, push bool) 
 			return
 		}
 		d.writeHTTP(w, duplex)
+		return
+	}
+	if s.sized != nil && s.replySized(ctx, w, req, src, size, duplex) {
 		return
 	}
 	s.reply(ctx, w, req, src, duplex)
@@ -78,36 +82,36 @@ func rawPath(r *http.Request) string {
 	return p
 }
 
-// source opens the object to transform.
-func (s *Server) source(ctx context.Context, r *http.Request, push bool, escPath string, q map[string][]string) (io.ReadCloser, error) {
+// source opens the object to transform and returns it with its length (-1: unknown).
+func (s *Server) source(ctx context.Context, r *http.Request, push bool, escPath string, q map[string][]string) (io.ReadCloser, int64, error) {
 	if fqns, ok := q[api.QparamETLFQN]; ok {
 		if len(fqns) != 1 || fqns[0] == "" {
-			return nil, errStatus(http.StatusBadRequest, "%s: want exactly one non-empty value", api.QparamETLFQN)
+			return nil, 0, errStatus(http.StatusBadRequest, "%s: want exactly one non-empty value", api.QparamETLFQN)
 		}
 		return s.openFQN(fqns[0])
 	}
 	if push {
-		return r.Body, nil
+		return r.Body, r.ContentLength, nil
 	}
 	return s.pull(ctx, escPath)
 }
 
 // pull GETs the object from the target: $AIS_TARGET_URL + the request's escaped path.
-func (s *Server) pull(ctx context.Context, escPath string) (io.ReadCloser, error) {
+func (s *Server) pull(ctx context.Context, escPath string) (io.ReadCloser, int64, error) {
 	if s.cfg.TargetURL == "" {
-		return nil, errStatus(http.StatusBadRequest, "hpull without %s needs env %s", api.QparamETLFQN, api.EnvTargetURL)
+		return nil, 0, errStatus(http.StatusBadRequest, "hpull without %s needs env %s", api.QparamETLFQN, api.EnvTargetURL)
 	}
 	u := strings.TrimRight(s.cfg.TargetURL, "/") + escPath
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, errStatus(http.StatusBadRequest, "pull %s: %v", u, err)
+		return nil, 0, errStatus(http.StatusBadRequest, "pull %s: %v", u, err)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, errStatus(http.StatusGatewayTimeout, "pull %s: %v", u, ctx.Err())
+			return nil, 0, errStatus(http.StatusGatewayTimeout, "pull %s: %v", u, ctx.Err())
 		}
-		return nil, errStatus(http.StatusBadGateway, "pull %s: %v", u, err)
+		return nil, 0, errStatus(http.StatusBadGateway, "pull %s: %v", u, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -116,9 +120,9 @@ func (s *Server) pull(ctx context.Context, escPath string) (io.ReadCloser, error
 		if st < 400 {
 			st = http.StatusBadGateway
 		}
-		return nil, errStatus(st, "pull %s: %s: %s", u, resp.Status, strings.TrimSpace(string(b)))
+		return nil, 0, errStatus(st, "pull %s: %s: %s", u, resp.Status, strings.TrimSpace(string(b)))
 	}
-	return resp.Body, nil
+	return resp.Body, resp.ContentLength, nil
 }
 
 // reply streams the transformed bytes back with 200. A transform that fails
@@ -127,7 +131,9 @@ func (s *Server) pull(ctx context.Context, escPath string) (io.ReadCloser, error
 // duplex, when not nil, is called before a streamed reply (see fullDuplex).
 func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, src io.Reader, duplex func() func()) {
 	j := s.start(ctx, req, src)
-	first, perr := j.peek()
+	bp := bufpool.Get(-1) // the first chunk, then the copy's buffer
+	defer bufpool.Put(bp)
+	first, perr := j.peekInto(*bp)
 	if perr != nil && perr != io.EOF {
 		err := j.stop()
 		if err == nil {
@@ -154,7 +160,7 @@ func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, 
 	w.WriteHeader(http.StatusOK)
 	_, werr := w.Write(first)
 	if werr == nil {
-		_, werr = io.Copy(w, j.out)
+		_, werr = bufpool.CopyWith(w, j.out, *bp)
 	}
 	if err := j.stop(); err != nil || werr != nil {
 		panic(http.ErrAbortHandler) // net/http closes the connection mid-body

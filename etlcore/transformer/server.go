@@ -27,6 +27,7 @@ const shutdownGrace = 5 * time.Second
 type Server struct {
 	cfg    Config
 	fn     Transform
+	sized  Sized    // optional fast form of fn (WithSized)
 	roots  []string // AllowedRoots with symlinks resolved
 	client *http.Client
 

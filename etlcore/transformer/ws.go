@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/bufpool"
 )
 
 // serveWS handles one ws:// connection: per object a control frame (JSON
@@ -87,16 +88,17 @@ func (s *Server) wsObject(ctx context.Context, conn *websocket.Conn, msg *api.WS
 	defer cancel()
 	var (
 		src  io.Reader
+		size int64     = -1
 		data io.Reader // the data frame, drained before the next request
 		ferr error
 	)
 	if msg.FQN != "" {
-		f, err := s.openFQN(msg.FQN)
+		f, n, err := s.openFQN(msg.FQN)
 		if err != nil {
 			ferr = err
 		} else {
 			defer f.Close()
-			src = f
+			src, size = f, n
 		}
 	} else {
 		_, dr, err := conn.Reader(ctx)
@@ -105,7 +107,7 @@ func (s *Server) wsObject(ctx context.Context, conn *websocket.Conn, msg *api.WS
 		}
 		src, data = dr, dr
 	}
-	ok := s.wsReply(ctx, octx, conn, msg, src, ferr)
+	ok := s.wsReply(ctx, octx, conn, msg, src, size, ferr)
 	if ok && data != nil {
 		if _, err := io.Copy(io.Discard, data); err != nil {
 			return false
@@ -115,7 +117,7 @@ func (s *Server) wsObject(ctx context.Context, conn *websocket.Conn, msg *api.WS
 }
 
 // wsReply transforms src (unless ferr) and writes the one reply.
-func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *api.WSCtrlMsg, src io.Reader, ferr error) bool {
+func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *api.WSCtrlMsg, src io.Reader, size int64, ferr error) bool {
 	writeErr := func(err error) bool {
 		status, text := statusOf(err), message(err)
 		if isTransient(err) {
@@ -138,8 +140,15 @@ func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *a
 		}
 		return s.wsRelay(ctx, conn, d, writeErr)
 	}
+	if s.sized != nil {
+		if ok, alive := s.wsReplySized(ctx, octx, conn, req, src, size, writeErr); ok {
+			return alive
+		}
+	}
 	j := s.start(octx, req, src)
-	first, perr := j.peek()
+	bp := bufpool.Get(-1) // the first chunk, then the copy's buffer
+	defer bufpool.Put(bp)
+	first, perr := j.peekInto(*bp)
 	if perr != nil && perr != io.EOF {
 		err := j.stop()
 		if err == nil {
@@ -154,7 +163,7 @@ func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *a
 	}
 	_, werr := wr.Write(first)
 	if werr == nil && perr != io.EOF {
-		_, werr = io.Copy(wr, j.out)
+		_, werr = bufpool.CopyWith(wr, j.out, *bp)
 	}
 	if terr := j.stop(); terr != nil || werr != nil {
 		// A half-sent reply cannot be taken back: close the connection so

@@ -20,19 +20,20 @@ import (
 
 // builtin is one registered transformer.
 type builtin struct {
-	fn   transformer.Transform
-	desc string // one line: what it does, then its args syntax
+	fn    transformer.Transform
+	desc  string            // one line: what it does, then its args syntax
+	sized transformer.Sized // the fast form of fn, if it has one
 }
 
 // registry maps each built-in transformer's name to it.
 var registry = map[string]builtin{
-	"echo":           {echo, "output = input; args: none"},
-	"md5":            {md5Hex, "output = lowercase hex MD5 of the input (32 chars, no newline); args: none"},
-	"hash-with-args": {hashWithArgs, "output = xxhash64 of the input as 16 lowercase hex digits; args: SEED (decimal uint64; empty = $SEED_DEFAULT or 0)"},
-	"compress":       {compress, "output = the input compressed; args: algo=gzip|zstd (gzip), level=N (gzip 0..9, default 6; zstd 1..22, default 3)"},
-	"image-resize":   {imageResize, "JPEG or PNG in, resized JPEG out; args: WxH[,q=1..100][,filter=bilinear|catmullrom|approx|nearest] (q 90, bilinear; W or H 0 keeps the aspect ratio)"},
-	"audio":          {audio, "WAV (PCM 8/16/24/32-bit or float) in, PCM16 WAV out, re-mixed and resampled; args: ac=CHANNELS (1..16),ar=RATE (Hz, 1..1000000) (default $AC/$AR, else as input)"},
-	"fault":          {defaultFault.transform, "echo with injected faults, for tests; args: sleep=D,delay=D (wait first; D like 20ms), fail=STATUS (400..599), every=K (fail/exit/garbage/close only objects K, 2K, ...), exit=CODE, garbage (random bytes out), close (half the input, then an error)"},
+	"echo":           {echo, "output = input; args: none", echoSized},
+	"md5":            {md5Hex, "output = lowercase hex MD5 of the input (32 chars, no newline); args: none", md5Sized},
+	"hash-with-args": {hashWithArgs, "output = xxhash64 of the input as 16 lowercase hex digits; args: SEED (decimal uint64; empty = $SEED_DEFAULT or 0)", nil},
+	"compress":       {compress, "output = the input compressed; args: algo=gzip|zstd (gzip), level=N (gzip 0..9, default 6; zstd 1..22, default 3)", nil},
+	"image-resize":   {imageResize, "JPEG or PNG in, resized JPEG out; args: WxH[,q=1..100][,filter=bilinear|catmullrom|approx|nearest] (q 90, bilinear; W or H 0 keeps the aspect ratio)", nil},
+	"audio":          {audio, "WAV (PCM 8/16/24/32-bit or float) in, PCM16 WAV out, re-mixed and resampled; args: ac=CHANNELS (1..16),ar=RATE (Hz, 1..1000000) (default $AC/$AR, else as input)", nil},
+	"fault":          {defaultFault.transform, "echo with injected faults, for tests; args: sleep=D,delay=D (wait first; D like 20ms), fail=STATUS (400..599), every=K (fail/exit/garbage/close only objects K, 2K, ...), exit=CODE, garbage (random bytes out), close (half the input, then an error)", nil},
 }
 
 // Lookup returns the built-in transformer called name, or an error listing
@@ -44,6 +45,10 @@ func Lookup(name string) (transformer.Transform, error) {
 	}
 	return b.fn, nil
 }
+
+// LookupSized returns the fast form (transformer.Sized) of the built-in
+// transformer called name, nil when it has none.
+func LookupSized(name string) transformer.Sized { return registry[name].sized }
 
 // Names returns the names of the built-in transformers, sorted.
 func Names() []string {
@@ -71,5 +76,18 @@ func WithDefaultArgs(fn transformer.Transform, args string) transformer.Transfor
 			req.Args = args
 		}
 		return fn(ctx, req, r, w)
+	}
+}
+
+// WithDefaultArgsSized is WithDefaultArgs for a transformer's fast form.
+func WithDefaultArgsSized(fn transformer.Sized, args string) transformer.Sized {
+	if args == "" || fn == nil {
+		return fn
+	}
+	return func(ctx context.Context, req transformer.Request, src io.Reader, size int64) (io.Reader, int64, error) {
+		if req.Args == "" {
+			req.Args = args
+		}
+		return fn(ctx, req, src, size)
 	}
 }
