@@ -172,6 +172,7 @@ func runLoad(args []string) error {
 		return err
 	}
 	cfg.Proxy, cfg.Token, cfg.Network = proxy, ep.token, ep.network
+	cfg.LinkCounters = loadgen.EmbeddedLinkCounters(ep.state)
 	check := cfg
 	if err := check.Normalize(); err != nil {
 		return usagef("%v", err)

@@ -20,6 +20,9 @@ type endpointFlags struct {
 	// network describes the recorded cluster's emulated network, once
 	// url resolved it (empty on loopback).
 	network string
+	// state is the recorded cluster url resolved (nil with --proxy or
+	// $AIS_ENDPOINT).
+	state *embedded.State
 }
 
 func (e *endpointFlags) add(fs *pflag.FlagSet) {
@@ -48,6 +51,7 @@ func (e *endpointFlags) url() (string, error) {
 	if st.Net != nil {
 		e.network = st.Net.Spec.String()
 	}
+	e.state = st
 	return st.ProxyURL, nil
 }
 

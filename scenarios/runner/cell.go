@@ -132,6 +132,7 @@ func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config
 		Repeat:        c.Repeat,
 		ClusterKind:   r.cl.Kind,
 		Network:       r.cl.Network,
+		LinkCounters:  loadgen.EmbeddedLinkCounters(r.cl.State),
 		Mountpaths:    r.cl.Mountpaths,
 	}
 	if c.Model == scenarios.ModelOpen {

@@ -19,9 +19,10 @@ type cluster struct {
 	Kind       string // embedded | kubernetes | external
 	Targets    int    // live targets when the run started
 	Mountpaths int
-	Started    bool   // the run brought it up: bring it down at the end
-	Dir        string // embedded: its state directory
-	Network    string // embedded on the emulated network: its description
+	Started    bool            // the run brought it up: bring it down at the end
+	Dir        string          // embedded: its state directory
+	Network    string          // embedded on the emulated network: its description
+	State      *embedded.State // embedded: as recorded
 	Client     *api.Client
 }
 
@@ -47,7 +48,7 @@ func ensureCluster(ctx context.Context, sc *scenarios.Scenario, opts *RunOptions
 	}
 	cl.Dir = dir
 	if st, err := embedded.LoadState(dir); err == nil {
-		cl.URL = st.ProxyURL
+		cl.URL, cl.State = st.ProxyURL, st
 		if st.Net != nil {
 			cl.Network = st.Net.Spec.String()
 		}
@@ -71,7 +72,7 @@ func ensureCluster(ctx context.Context, sc *scenarios.Scenario, opts *RunOptions
 	if err != nil {
 		return nil, err
 	}
-	cl.URL, cl.Started, cl.Kind = st.ProxyURL, true, scenarios.ClusterEmbedded
+	cl.URL, cl.Started, cl.Kind, cl.State = st.ProxyURL, true, scenarios.ClusterEmbedded, st
 	if err := cl.connect(ctx, opts.Token); err != nil {
 		_ = embedded.Down(dir)
 		return nil, fmt.Errorf("cluster just started at %s: %w", cl.URL, err)
