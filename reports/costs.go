@@ -200,16 +200,29 @@ type DirectPutCost struct {
 	TargetCPURatio Float `json:"target_cpu_ratio"`
 	TargetCPULo    Float `json:"target_cpu_ci_lo"`
 	TargetCPUHi    Float `json:"target_cpu_ci_hi"`
-	// ModelNode is the hop model's node-link bytes per object (the same
-	// on and off): share of objects owned elsewhere x output per object.
-	// ModelSaved is what direct put takes off the source targets'
-	// transformer connections per object (the same amount).
-	ModelNode  Float `json:"model_node_link_bytes"`
-	ModelSaved Float `json:"model_transformer_bytes_saved"`
+	// ModelNodeOn and ModelNodeOff are the hop model's node-link bytes per
+	// object: the share of objects whose destination another target owns
+	// x output per object (either way: direct put changes who sends, not
+	// what crosses). ModelSaved is what direct put takes off the source
+	// targets' transformer connections per object: the results that
+	// went to another target no longer come back to the source first.
+	ModelNodeOn  Float `json:"model_node_link_bytes_on"`
+	ModelNodeOff Float `json:"model_node_link_bytes_off"`
+	ModelSaved   Float `json:"model_transformer_bytes_saved"`
 	// Deviations of the measured from the model (measured/model - 1).
 	DevNodeOn  Float `json:"dev_node_on"`
 	DevNodeOff Float `json:"dev_node_off"`
 	DevSaved   Float `json:"dev_saved"`
+}
+
+// hopModel is the bytes per object that must cross a node link: the
+// share of objects owned elsewhere x output per object.
+func hopModel(c *CostStats) (float64, bool) {
+	share := float64(c.DstRemoteShare)
+	if math.IsNaN(share) || c.OutBytesPerObject <= 0 {
+		return 0, false
+	}
+	return share * c.OutBytesPerObject, true
 }
 
 // directPutCosts gives the cost view of every direct-put pair whose
@@ -260,13 +273,15 @@ func directPutCosts(a *analysis, so statsOptions) []DirectPutCost {
 		lo, hi := BootstrapRatioCI(tOn, tOff, so.level, so.resamples, hashSeed(so.seed, k+"/dpcost"))
 		d.TargetCPULo, d.TargetCPUHi = Float(lo), Float(hi)
 		nan := Float(math.NaN())
-		d.ModelNode, d.ModelSaved, d.DevNodeOn, d.DevNodeOff, d.DevSaved = nan, nan, nan, nan, nan
-		if share := float64(off.DstRemoteShare); !math.IsNaN(share) && off.OutBytesPerObject > 0 {
-			model := share * off.OutBytesPerObject
-			d.ModelNode, d.ModelSaved = Float(model), Float(model)
+		d.ModelNodeOn, d.ModelNodeOff, d.ModelSaved, d.DevNodeOn, d.DevNodeOff, d.DevSaved = nan, nan, nan, nan, nan, nan
+		if model, ok := hopModel(on); ok {
+			d.ModelNodeOn, d.ModelSaved = Float(model), Float(model)
 			d.DevNodeOn = Float(ratio(d.NodeOn.Median, model) - 1)
-			d.DevNodeOff = Float(ratio(d.NodeOff.Median, model) - 1)
 			d.DevSaved = Float(ratio(d.TfOff.Median-d.TfOn.Median, model) - 1)
+		}
+		if model, ok := hopModel(off); ok {
+			d.ModelNodeOff = Float(model)
+			d.DevNodeOff = Float(ratio(d.NodeOff.Median, model) - 1)
 		}
 		out = append(out, d)
 	}

@@ -148,11 +148,12 @@ func writeCostSections(w io.Writer, rep *Report, pct string) {
 			"itself. The node-link bytes are the same either way (model: share of objects owned by another target x output per object); what goes "+
 			"is the result's return to the source target and that target's relay of it, so its transformer connections carry that much less "+
 			"(model: the same amount) and its CPU per object drops. Deviation is measured/model - 1.\n\n")
-		fmt.Fprintf(w, "| cell | op | node links B/obj on | off | model | dev on | dev off | transformer conns B/obj on | off | saved vs model | targets CPU/obj on | off | on/off [%s CI] |\n", pct)
-		fmt.Fprintf(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		fmt.Fprintf(w, "| cell | op | node links B/obj on | model on | dev | off | model off | dev | transformer conns B/obj on | off | saved vs model | targets CPU/obj on | off | on/off [%s CI] |\n", pct)
+		fmt.Fprintf(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, d := range rep.DirectPutCosts {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(orAll(d.Cell)), d.Op,
-				fmtBytesEst(d.NodeOn), fmtBytesEst(d.NodeOff), fmtBytes(float64(d.ModelNode)), fmtDev(d.DevNodeOn), fmtDev(d.DevNodeOff),
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(orAll(d.Cell)), d.Op,
+				fmtBytesEst(d.NodeOn), fmtBytes(float64(d.ModelNodeOn)), fmtDev(d.DevNodeOn),
+				fmtBytesEst(d.NodeOff), fmtBytes(float64(d.ModelNodeOff)), fmtDev(d.DevNodeOff),
 				fmtBytesEst(d.TfOn), fmtBytesEst(d.TfOff), fmtDev(d.DevSaved),
 				fmtUSCI(d.TargetOn), fmtUSCI(d.TargetOff), fmtRatio(float64(d.TargetCPURatio), float64(d.TargetCPULo), float64(d.TargetCPUHi)))
 		}
