@@ -77,7 +77,7 @@ func helperMain(behaviour string, args []string) int {
 // waitHealthy polls GET /health until it answers 200.
 func waitHealthy(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(url + "/health")
 		if err == nil {

@@ -53,7 +53,7 @@ func startHelper(t *testing.T, behaviour string, mutate func(*StartRequest)) (*p
 	pi := inst.(*procInstance)
 	t.Cleanup(func() {
 		_ = pi.Stop(context.Background())
-		waitGone(t, pi.pid, 5*time.Second)
+		waitGone(t, pi.pid, 30*time.Second)
 	})
 	return pi, req
 }
@@ -107,7 +107,7 @@ func TestProcessEnvLogsMetricsStop(t *testing.T) {
 	}
 
 	// logs: both streams, in memory and in the log file
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var logs bytes.Buffer
 	for {
 		logs.Reset()
@@ -151,7 +151,7 @@ func TestProcessEnvLogsMetricsStop(t *testing.T) {
 	if err := pi.Err(); err != nil {
 		t.Errorf("Err after a requested Stop = %v, want nil", err)
 	}
-	waitGone(t, pi.pid, time.Second)
+	waitGone(t, pi.pid, 30*time.Second)
 	if err := pi.Stop(context.Background()); err != nil { // idempotent
 		t.Errorf("second Stop: %v", err)
 	}
@@ -185,8 +185,8 @@ func TestProcessKill9(t *testing.T) {
 	}
 	select {
 	case <-pi.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("Done not closed within 5s of kill -9")
+	case <-time.After(30 * time.Second):
+		t.Fatal("Done not closed within 30s of kill -9")
 	}
 	err := pi.Err()
 	if err == nil || !strings.Contains(err.Error(), "killed by signal 9") {
@@ -204,7 +204,7 @@ func TestProcessExitStatus(t *testing.T) {
 	pi, _ := startHelper(t, "exit2", nil)
 	select {
 	case <-pi.Done():
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("Done not closed")
 	}
 	err := pi.Err()
@@ -220,7 +220,7 @@ func TestProcessStopKillsGroup(t *testing.T) {
 	pi, _ := startHelper(t, "spawn", nil)
 	waitHealthy(t, pi.URL())
 	var child int
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for child == 0 && time.Now().Before(deadline) {
 		for _, line := range strings.Split(string(pi.ring.Bytes()), "\n") {
 			if n, ok := strings.CutPrefix(line, "child pid "); ok {
@@ -238,11 +238,13 @@ func TestProcessStopKillsGroup(t *testing.T) {
 	if err := pi.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("Stop took %v with a 300ms context", d)
+	// Only the SIGTERM grace is a bound: a Stop that ignored its context
+	// would wait all of it.
+	if d := time.Since(start); d >= stopGrace {
+		t.Errorf("Stop took %v with a 300ms context: it waited out the SIGTERM grace (%v)", d, stopGrace)
 	}
-	waitGone(t, pi.pid, time.Second)
-	waitGone(t, child, 2*time.Second)
+	waitGone(t, pi.pid, 30*time.Second)
+	waitGone(t, child, 30*time.Second)
 	if pi.Err() != nil {
 		t.Errorf("Err after Stop = %v", pi.Err())
 	}
