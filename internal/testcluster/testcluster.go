@@ -27,7 +27,12 @@ type Options struct {
 	ExtraArgs  []string // more `etlbench node` flags (e.g. --auth-token)
 	// Net, when emulated, runs the cluster on the emulated network (needs
 	// root, ip and tc: see SkipUnlessEmulated). The test process itself
-	// stays in its namespace; Client dials from the client namespace.
+	// stays in the host's namespace: only Client and State.HTTPClient /
+	// State.DialContext reach the cluster (they dial from its client
+	// namespace). Any other client made in the test from ProxyURL would
+	// send to 10.237.x.y over the host's default route; run loads through
+	// the binary (`etlbench load --cluster-dir Dir`), which enters the
+	// client namespace itself.
 	Net *embedded.NetSpec
 }
 

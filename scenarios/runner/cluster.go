@@ -52,12 +52,17 @@ func ensureCluster(ctx context.Context, sc *scenarios.Scenario, opts *RunOptions
 		if st.Net != nil {
 			cl.Network = st.Net.Spec.String()
 		}
-		if err := cl.connect(ctx, opts.Token); err == nil {
-			cl.Started = opts.ClusterStarted
-			say("using the embedded cluster in %s (proxy %s, %d targets)", dir, cl.URL, cl.Targets)
-			return cl, nil
+		// Outside an emulated cluster's client namespace its addresses
+		// are not reachable: nothing is sent to them from here.
+		outside := st.Net != nil && !embedded.InNetns(st.Net.Client)
+		if !outside {
+			if err := cl.connect(ctx, opts.Token); err == nil {
+				cl.Started = opts.ClusterStarted
+				say("using the embedded cluster in %s (proxy %s, %d targets)", dir, cl.URL, cl.Targets)
+				return cl, nil
+			}
 		}
-		if st.Net != nil && st.Running() {
+		if outside && st.Running() {
 			return nil, fmt.Errorf("the emulated-network cluster recorded in %s does not answer from this process (run by 'etlbench run', which enters its client namespace, or bring it down with 'etlbench cluster down --dir %s')", dir, dir)
 		}
 		say("the cluster recorded in %s does not answer; starting a new one", dir)
