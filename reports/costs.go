@@ -215,6 +215,12 @@ type DirectPutCost struct {
 	DevSaved   Float `json:"dev_saved"`
 }
 
+// routesResults reports whether op sends its results to a destination
+// target, the only place direct put applies.
+func routesResults(op string) bool {
+	return op == result.OpETLBucket || op == result.OpETLMulti || op == result.OpETLCopy
+}
+
 // hopModel is the bytes per object that must cross a node link: the
 // share of objects owned elsewhere x output per object.
 func hopModel(c *CostStats) (float64, bool) {
@@ -233,7 +239,7 @@ func directPutCosts(a *analysis, so statsOptions) []DirectPutCost {
 	var order []string
 	for i, s := range a.series {
 		v, ok := s.axes[AxisDirectPut]
-		if !ok || a.stats[i].Costs == nil {
+		if !ok || a.stats[i].Costs == nil || !routesResults(s.op) {
 			continue
 		}
 		on, ok := parseBoolAxis(v)

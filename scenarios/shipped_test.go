@@ -13,7 +13,7 @@ func TestShipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{"quick.yaml": true, "comm-modes.yaml": true, "direct-put.yaml": true, "object-sizes.yaml": true,
-		"offline.yaml": true, "transformers.yaml": true, "stress.yaml": true}
+		"offline.yaml": true, "transformers.yaml": true, "stress.yaml": true, "near-data.yaml": true}
 	for _, f := range files {
 		delete(want, f)
 		t.Run(f, func(t *testing.T) {
@@ -50,7 +50,12 @@ func TestQuickShape(t *testing.T) {
 	for _, c := range s.Expand() {
 		if c.UsesETL() {
 			seen[c.Comm+"/"+c.Axes[AxisDirectPut]+"/"+c.Op] = true
+			// md5 would leave direct put nothing to save.
+			if c.Op == OpETLBucket && c.Transformer.Builtin != "echo" {
+				t.Errorf("%s: the direct-put rows need a transformer that does not shrink its data (echo)", c.ID)
+			}
 		}
+		seen[c.Op] = true
 		// warm-up + measured + ~3s for ETL init, drain and delete.
 		total += s.Warmup + s.Duration + 3*time.Second
 	}
@@ -62,6 +67,9 @@ func TestQuickShape(t *testing.T) {
 				}
 			}
 		}
+	}
+	if !seen[OpClientETLGet] || !seen[OpGet] {
+		t.Errorf("quick has no client-etl-get or no get cell")
 	}
 	if total > 150*time.Second {
 		t.Errorf("quick needs about %v of cells: too long for 3 minutes with cluster start", total)
