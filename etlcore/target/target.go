@@ -48,7 +48,7 @@ type Target struct {
 	// leaving: the target is going away and refuses requests (leave).
 	leaving atomic.Bool
 	// net counts the bytes of the target's connections (netcount.go).
-	net netcount.Counter
+	net     netcount.Counter
 	started time.Time
 }
 
