@@ -78,7 +78,7 @@ func runLoad(args []string) error {
 	cfg.MaxLag, cfg.DrainTimeout = loadgen.DefaultMaxLag, loadgen.DefaultDrainTimeout
 	fs.StringVar(&cfg.Bucket, "bucket", "", "source bucket (created when missing) (required)")
 	fs.StringVar(&cfg.DstBucket, "dst-bucket", "", "destination of etl-copy and offline jobs (default <bucket>-out)")
-	fs.StringVar(&cfg.Op, "op", loadgen.OpGet, "operation: get, put, etl-get, etl-copy, etl-bucket, etl-multi, mixed (--pctput PUTs, the rest etl-get with --etl, else get), client-etl-get or client-etl-copy (GET raw, run the built-in --etl in the loader, and for copy PUT the result to --dst-bucket)")
+	fs.StringVar(&cfg.Op, "op", loadgen.OpGet, "operation: get, put, etl-get, etl-copy, etl-bucket, etl-multi, mixed (--pctput PUTs, the rest etl-get with --etl, else get), client-etl-get or client-etl-copy (GET raw, run the built-in --etl in the loader, and for copy PUT the result to --dst-bucket); or list (each operation lists the whole bucket)")
 	fs.Var(secondsOrDuration{&cfg.Duration}, "duration", "how long to measure (0: until --maxputs, --totalputsize or --epochs; offline ops: one job unless given)")
 	fs.Var(secondsOrDuration{&cfg.Warmup}, "warmup", "run this long before measuring (kept in the result, not in the summary)")
 	fs.Var(secondsOrDuration{&cfg.StatsInterval}, "statsinterval", "stats interval: one histogram per operation per interval, one progress line")
@@ -105,7 +105,7 @@ func runLoad(args []string) error {
 	fs.BoolVar(&cfg.DirectPut, "direct-put", false, "direct put: support_direct_put of a built ETL and the switch of offline jobs (default: the spec's)")
 	fs.IntVar(&cfg.JobWorkers, "job-workers", 0, "num-workers of offline jobs (0 auto, -1 one per mountpath, >0 exact)")
 	fs.StringVar(&cfg.Template, "template", "", "etl-multi: range template of source names (default: every listed object)")
-	fs.BoolVar(&cfg.Verify, "verify", false, "check every transformed object against the transform computed locally (built-in transformers)")
+	fs.BoolVar(&cfg.Verify, "verify", false, "check every result: transformed objects against the transform computed locally (built-in transformers), GETs against what was PUT or the listed size and checksum, listings against the known objects, a PUT-only run by reading a sample back")
 	fs.BoolVar(&cfg.VerifyHash, "verifyhash", false, "check the xxhash64 checksum of every GET")
 	fs.BoolVar(&cfg.Cleanup, "cleanup", false, "at the end, destroy the buckets the run created and delete the objects it PUT")
 	fs.StringVar(&cfg.OutDir, "out", "", "results directory: result.json and <op>.hlog")

@@ -56,6 +56,11 @@ func runNode(args []string) error {
 		return fmt.Errorf("node dir: %w", err)
 	}
 	_ = os.Remove(filepath.Join(*dir, embedded.URLFile))
+	if stopProfile, err := startNodeProfile(*id); err != nil {
+		return err
+	} else if stopProfile != nil {
+		defer stopProfile()
+	}
 	switch *role {
 	case "proxy":
 		p, err := proxy.New(proxy.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, Dir: *dir, AuthToken: *token})

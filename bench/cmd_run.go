@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/aisnode"
 	"github.com/etlbench/etlbench/scenarios"
 	"github.com/etlbench/etlbench/scenarios/runner"
 )
@@ -30,6 +31,7 @@ func runRun(args []string) error {
 		sets               []string
 		dryRun             bool
 		cleanup, noPlots   bool
+		aisBin, aisDir     string
 	)
 	fs.StringVarP(&file, "scenario", "s", "", "scenario file, e.g. scenarios/quick.yaml (required)")
 	fs.StringVarP(&out, "out", "o", "", "results directory (default results/<scenario>-<timestamp>, linked as results/latest)")
@@ -40,6 +42,8 @@ func runRun(args []string) error {
 	fs.StringVar(&display, "display", "auto", "progress: auto (bars on a terminal, lines otherwise), bars, lines or none")
 	fs.BoolVar(&cleanup, "cleanup", false, "destroy the dataset buckets at the end (kept by default, for reuse)")
 	fs.BoolVar(&noPlots, "no-plots", false, "write the report without plots")
+	fs.StringVar(&aisBin, "aisnode", aisnode.DefaultBinary(), "aisnode binary for a scenario that runs on AIStore (cluster.kind aisnode, matrix.cluster)")
+	fs.StringVar(&aisDir, "aisnode-dir", defaultAisnodeDir, "directory of the aisnode cluster (used when one runs there, else brought up and down for the run)")
 	ep.add(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,14 +78,16 @@ func runRun(args []string) error {
 	}
 
 	opts := runner.RunOptions{
-		Out:        out,
-		ClusterDir: ep.dir,
-		Token:      ep.token,
-		Cleanup:    cleanup,
-		NoPlots:    noPlots,
-		Display:    display,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
+		Out:           out,
+		ClusterDir:    ep.dir,
+		Token:         ep.token,
+		AisnodeBinary: aisBin,
+		AisnodeDir:    aisDir,
+		Cleanup:       cleanup,
+		NoPlots:       noPlots,
+		Display:       display,
+		Stdout:        os.Stdout,
+		Stderr:        os.Stderr,
 	}
 	// An explicit cluster: --proxy, else $AIS_ENDPOINT; otherwise the
 	// embedded cluster of --cluster-dir, brought up when none runs there.

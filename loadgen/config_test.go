@@ -31,7 +31,7 @@ func TestConfigErrors(t *testing.T) {
 		{"min > max", func(c *Config) { c.MinSize, c.MaxSize = 10, 5 }, "minsize 10 is larger than maxsize 5"},
 		{"bad weight", func(c *Config) { c.Sizes = []WeightedSize{{Size: 10, Weight: 0}} }, "weight"},
 		{"etl-get without etl", func(c *Config) { c.Op = OpETLGet }, "needs an ETL"},
-		{"verify without etl", func(c *Config) { c.Verify = true }, "--verify"},
+		{"list with pctput", func(c *Config) { c.Op, c.PctPut = OpList, 10 }, "--op list"},
 		{"bad comm", func(c *Config) { c.Comm = "grpc" }, "--comm"},
 		{"nothing ends", func(c *Config) { c.Duration = 0 }, "nothing ends the run"},
 		{"epochs and rate", func(c *Config) { c.Epochs, c.Rate = 1, 10 }, "--epochs"},

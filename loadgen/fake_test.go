@@ -97,9 +97,10 @@ func fakeTransform(tr, args string, in []byte) []byte {
 func (f *fakeCluster) serve(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
 	switch {
-	case p == api.PathCluster:
-		api.WriteJSON(w, api.Smap{Version: 1, Proxy: api.NodeInfo{ID: "p1", Role: "proxy", URL: f.srv.URL, Alive: true},
-			Targets: []api.NodeInfo{{ID: "t1", Role: "target", URL: f.srv.URL, Alive: true}}})
+	case p == api.PathDaemon && r.URL.Query().Get(api.QparamWhat) == api.WhatSmap:
+		sm := api.Smap{Version: 1, Proxy: api.NodeInfo{ID: "p1", Role: "proxy", URL: f.srv.URL, Alive: true},
+			Targets: []api.NodeInfo{{ID: "t1", Role: "target", URL: f.srv.URL, Alive: true}}}
+		api.WriteJSON(w, sm.ToAis("fake", time.Now()))
 	case strings.HasPrefix(p, api.PathBuckets):
 		f.serveBucket(w, r, strings.TrimPrefix(p, api.PathBuckets))
 	case strings.HasPrefix(p, api.PathObjects):

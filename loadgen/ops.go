@@ -53,7 +53,7 @@ func (r *runner) chooseOp(w *worker) string {
 // actual send time in closed loop), and records it.
 func (r *runner) execute(ctx context.Context, w *worker, op string, intended time.Time) {
 	var obj objRef
-	if op != OpPut {
+	if op != OpPut && op != OpList {
 		var ok bool
 		if r.cfg.Epochs > 0 {
 			obj, ok = r.pool.next(r.cfg.Epochs)
@@ -85,6 +85,8 @@ func (r *runner) execute(ctx context.Context, w *worker, op string, intended tim
 		bin, bout, err = r.clientETL(ctx, w, obj, false)
 	case OpClientETLCopy:
 		bin, bout, err = r.clientETL(ctx, w, obj, true)
+	case OpList:
+		bout, err = r.list(ctx)
 	default:
 		err = fmt.Errorf("unknown operation %q", op)
 	}
@@ -163,6 +165,9 @@ func (r *runner) get(ctx context.Context, w *worker, obj objRef, opts api.GetOpt
 			return bin, n, err
 		}
 		return bin, n, nil
+	case !etl && r.cfg.Verify:
+		n, err := r.verifyGet(resp, obj)
+		return 0, n, err
 	case !etl && r.cfg.VerifyHash:
 		h := xxhash.New()
 		n, err := io.Copy(h, resp.Body)

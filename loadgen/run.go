@@ -56,6 +56,8 @@ type runner struct {
 	jobsDone        atomic.Int64
 	jobVerified     atomic.Int64
 	jobVerifyBad    atomic.Int64
+	verifiedGets    atomic.Int64
+	verifiedLists   atomic.Int64
 
 	stopOnce    sync.Once
 	stopReason  atomic.Value // string
@@ -103,6 +105,13 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	if err := r.setup(ctx); err != nil {
 		if terr := r.etl.teardown(r.ctl); terr != nil {
 			err = fmt.Errorf("%w (and %v)", err, terr)
+		}
+		if cfg.Cleanup && (r.createdSrc || r.createdDst) {
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			if cerr := r.cleanup(bg); cerr != nil {
+				err = fmt.Errorf("%w (and cleanup: %v)", err, cerr)
+			}
+			cancel()
 		}
 		r.hlog.close()
 		return nil, err
@@ -311,6 +320,11 @@ func (r *runner) load(ctx context.Context) {
 		}
 	}
 	r.res.Start = r.t0
+	if cfg.Window != nil {
+		// The same window as the cost accounting's: from the warm-up's end.
+		t := time.AfterFunc(warm, func() { cfg.Window(true) })
+		defer t.Stop()
+	}
 	r.disp.start(r)
 
 	finish := make(chan struct{})
@@ -364,6 +378,9 @@ func (r *runner) load(ctx context.Context) {
 		<-drained
 	}
 	r.costs.end(context.WithoutCancel(ctx))
+	if cfg.Window != nil {
+		cfg.Window(false)
+	}
 	close(finish)
 	start := <-lastStart
 	r.rotate(start, time.Now())
@@ -507,7 +524,23 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 		r.note("--verify: %d job outputs checked, %d wrong", n, r.jobVerifyBad.Load())
 	}
 	if n := r.noChecksum.Load(); n > 0 {
-		r.note("--verifyhash: %d GETs came without a checksum and were not checked", n)
+		r.note("--verify/--verifyhash: %d GETs came without a checksum and were not checked", n)
+	}
+	if n := r.verifiedGets.Load(); n > 0 && r.etl == nil {
+		r.note("--verify: %d GETs checked", n)
+	}
+	if n := r.verifiedLists.Load(); n > 0 {
+		r.note("--verify: %d listings checked against the %d objects listed at the start", n, len(r.pool.listed))
+	}
+	var verifyErr error
+	if cfg.Verify && cfg.Op == OpPut && ctx.Err() == nil {
+		n, err := r.verifyPuts(context.WithoutCancel(ctx))
+		if err != nil {
+			verifyErr = fmt.Errorf("--verify: %w", err)
+			r.note("%v", verifyErr)
+		} else {
+			r.note("--verify: %d of the run's PUTs read back, every one byte-exact", n)
+		}
 	}
 	for _, op := range r.rec.Ops() {
 		if s := res.Summary[op]; s.Missed > 0 {
@@ -537,6 +570,9 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 		writeSummary(progress, res, cfg.JSON)
 	}
 	var errs []string
+	if verifyErr != nil {
+		errs = append(errs, verifyErr.Error())
+	}
 	if err := r.etl.teardown(r.ctl); err != nil {
 		errs = append(errs, err.Error())
 		r.note("%v", err)

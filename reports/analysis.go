@@ -75,6 +75,7 @@ type analysis struct {
 	costs    []ETLCost
 	nearData []NearData
 	dpCosts  []DirectPutCost
+	peers    []Peer
 	notes    []string
 }
 
@@ -125,6 +126,9 @@ func analyze(results []*result.Result, so statsOptions) (*analysis, error) {
 	}
 	a.nearData = nearData(a, so)
 	a.dpCosts = directPutCosts(a, so)
+	if a.peers, err = peers(a.series, so); err != nil {
+		return nil, err
+	}
 	single := 0
 	for _, st := range a.stats {
 		if st.Repeats < 2 {

@@ -21,7 +21,7 @@ const (
 )
 
 // axisOrder is the display order of well-known axes; others follow sorted.
-var axisOrder = []string{AxisComm, AxisDirectPut, AxisSize, AxisTransformer, AxisOp}
+var axisOrder = []string{AxisCluster, AxisComm, AxisDirectPut, AxisSize, AxisTransformer, AxisOp}
 
 // configIgnored are Config keys that differ between runs of the same cell
 // and so are left out of the fallback cell key.

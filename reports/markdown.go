@@ -66,6 +66,9 @@ func writeMarkdown(w io.Writer, rep *Report, results []*result.Result) error {
 	}
 
 	writeCostSections(bw, rep, pct)
+	if len(rep.Peers) > 0 {
+		writePeers(bw, rep.Peers, pct)
+	}
 
 	if len(rep.Plots) > 0 {
 		fmt.Fprintf(bw, "## Plots\n\n")

@@ -46,8 +46,10 @@ type Report struct {
 	NearData []NearData `json:"near_data,omitempty"`
 	// DirectPutCosts are bytes and CPU per object with direct put on and off.
 	DirectPutCosts []DirectPutCost `json:"direct_put_costs,omitempty"`
-	Plots          []PlotFile      `json:"plots,omitempty"`
-	Notes          []string        `json:"notes,omitempty"`
+	// Peers compare etlcore with AIStore (the cluster axis).
+	Peers []Peer     `json:"etlcore_vs_aistore,omitempty"`
+	Plots []PlotFile `json:"plots,omitempty"`
+	Notes []string   `json:"notes,omitempty"`
 	// Dir is the output directory; Files the files written there.
 	Dir   string   `json:"-"`
 	Files []string `json:"-"`
@@ -68,7 +70,7 @@ func Write(results []*result.Result, outDir string, opts Options) (*Report, erro
 	rep := &Report{
 		Schema: ReportSchema, Title: opts.Title, Results: len(results), Level: so.level,
 		Scenarios: scenarios(results), Series: a.stats, Speedups: a.speedups, ETLCosts: a.costs,
-		NearData: a.nearData, DirectPutCosts: a.dpCosts,
+		NearData: a.nearData, DirectPutCosts: a.dpCosts, Peers: a.peers,
 		Notes: a.notes, Dir: outDir,
 	}
 	if rep.Title == "" {

@@ -393,6 +393,7 @@ func (d *decoder) matrix(n *yaml.Node, path string, m *Matrix) {
 		}
 	}
 	d.mapping(n, path, []field{
+		{"cluster", strs(&m.Cluster)},
 		{"comm", strs(&m.Comm)},
 		{"direct_put", func(n *yaml.Node, p string) {
 			d.list(n, p, func(n *yaml.Node, p string) {

@@ -13,6 +13,7 @@ import (
 
 // Axis names, in the order they appear in cell IDs.
 const (
+	AxisCluster     = "cluster"
 	AxisComm        = "comm"
 	AxisDirectPut   = "direct_put"
 	AxisSize        = "size"
@@ -24,7 +25,7 @@ const (
 )
 
 // AxisOrder is the order of axes in a cell ID.
-var AxisOrder = []string{AxisComm, AxisDirectPut, AxisSize, AxisTransformer, AxisOp, AxisModel, AxisWorkers, AxisRate}
+var AxisOrder = []string{AxisCluster, AxisComm, AxisDirectPut, AxisSize, AxisTransformer, AxisOp, AxisModel, AxisWorkers, AxisRate}
 
 // Cell is one run of one point of the matrix.
 type Cell struct {
@@ -39,7 +40,10 @@ type Cell struct {
 	// Repeat is 1..Scenario.Repeats; Index is the position in run order (0-based).
 	Repeat, Index int
 
-	Op          string
+	Op string
+	// Cluster is the matrix's cluster axis value (etlcore or aisnode), ""
+	// without that axis.
+	Cluster     string
 	Comm        string       // "" for ops without an ETL
 	DirectPut   bool         //
 	Transformer *Transformer // nil for ops without an ETL
@@ -120,8 +124,14 @@ func (k DataKey) Spec() dataset.Spec {
 
 // Expand returns every cell run: the cartesian product of the matrix axes,
 // each point Repeats times, in an order shuffled with the seed (the same
-// seed gives the same order).
+// seed gives the same order). With a cluster axis the runs of one point
+// and repeat on every cluster go back to back, those groups shuffled, and
+// the clusters' order within a group rotates from one group to the next,
+// so that no cluster always runs first.
 func (s *Scenario) Expand() []Cell {
+	if len(s.Matrix.Cluster) > 1 {
+		return s.expandPeers()
+	}
 	points := s.points()
 	runs := make([]Cell, 0, len(points)*s.Repeats)
 	for r := 1; r <= max(s.Repeats, 1); r++ {
@@ -152,8 +162,43 @@ func cloneAxes(m map[string]string) map[string]string {
 	return out
 }
 
+// expandPeers is Expand with a cluster axis of more than one cluster.
+func (s *Scenario) expandPeers() []Cell {
+	points := s.points() // cluster varies fastest: points come in groups
+	n := len(s.Matrix.Cluster)
+	var groups [][]Cell
+	for r := 1; r <= max(s.Repeats, 1); r++ {
+		for g := 0; g+n <= len(points); g += n {
+			grp := make([]Cell, n)
+			for k := range grp {
+				c := points[g+k]
+				c.Repeat = r
+				c.Axes = cloneAxes(c.Axes)
+				grp[k] = c
+			}
+			groups = append(groups, grp)
+		}
+	}
+	rng := rand.New(rand.NewPCG(uint64(s.Seed), 0x6365_6c6c_73))
+	rng.Shuffle(len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
+	runs := make([]Cell, 0, len(groups)*n)
+	for gi, grp := range groups {
+		for k := range grp {
+			runs = append(runs, grp[(k+gi)%n])
+		}
+	}
+	for i := range runs {
+		runs[i].Index = i
+	}
+	return runs
+}
+
 func (s *Scenario) points() []Cell {
 	m := s.Matrix
+	clusters := m.Cluster
+	if len(clusters) == 0 {
+		clusters = []string{""}
+	}
 	sizes := m.Size
 	if len(sizes) == 0 {
 		sizes = []Size{0} // the dataset's own distribution
@@ -211,15 +256,17 @@ func (s *Scenario) points() []Cell {
 					}
 					for _, w := range opWorkers {
 						for _, rate := range rates {
-							c := Cell{Op: op, Model: model, Workers: w, Rate: rate, PctPut: s.Load.PctPut}
-							if e.t != nil {
-								t := *e.t
-								c.Comm, c.DirectPut, c.Transformer = e.comm, e.dp, &t
+							for _, cl := range clusters {
+								c := Cell{Op: op, Model: model, Workers: w, Rate: rate, PctPut: s.Load.PctPut, Cluster: cl}
+								if e.t != nil {
+									t := *e.t
+									c.Comm, c.DirectPut, c.Transformer = e.comm, e.dp, &t
+								}
+								c.Data = s.dataKey(c.Transformer, sz)
+								c.Axes = s.axes(&c, sz)
+								c.ID = cellID(c.Axes)
+								out = append(out, c)
 							}
-							c.Data = s.dataKey(c.Transformer, sz)
-							c.Axes = s.axes(&c, sz)
-							c.ID = cellID(c.Axes)
-							out = append(out, c)
 						}
 					}
 				}
@@ -251,6 +298,9 @@ func (s *Scenario) dataKey(t *Transformer, sz Size) DataKey {
 
 func (s *Scenario) axes(c *Cell, sz Size) map[string]string {
 	a := map[string]string{AxisOp: c.Op}
+	if c.Cluster != "" {
+		a[AxisCluster] = c.Cluster
+	}
 	if c.Transformer != nil {
 		if !IsClientOp(c.Op) {
 			a[AxisComm] = c.Comm

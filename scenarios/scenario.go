@@ -41,11 +41,21 @@ type Scenario struct {
 const (
 	ClusterEmbedded   = "embedded"
 	ClusterKubernetes = "kubernetes"
+	// ClusterAisnode is a local AIStore cluster of aisnode processes that
+	// the run brings up (or the user's own AIStore given with --proxy).
+	ClusterAisnode = "aisnode"
+)
+
+// Values of the matrix's cluster axis: the same cells against etlcore
+// (the embedded cluster) and against AIStore (aisnode), in one run.
+const (
+	PeerEtlcore = "etlcore"
+	PeerAisnode = "aisnode"
 )
 
 // Cluster is the shape of the cluster the scenario runs on.
 type Cluster struct {
-	Kind       string // embedded (default) | kubernetes
+	Kind       string // embedded (default) | kubernetes | aisnode
 	Targets    int    // default 3
 	Mountpaths int    // per target, default 1
 	// Network is the network of an embedded cluster the run brings up:
@@ -99,6 +109,9 @@ type Transformer struct {
 
 // Matrix holds the axes; a cell is one value of each non-empty axis.
 type Matrix struct {
+	// Cluster runs every cell against each of these clusters (etlcore,
+	// aisnode), the cells of one point back to back in alternating order.
+	Cluster     []string
 	Comm        []string // hpush | hpull | ws
 	DirectPut   []bool
 	Size        []Size

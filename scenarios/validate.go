@@ -48,6 +48,7 @@ var (
 var (
 	commModes = []string{CommHPush, CommHPull, CommWS}
 	ops       = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed, OpClientETLGet, OpClientETLCopy}
+	peers     = []string{PeerEtlcore, PeerAisnode}
 	models    = []string{ModelClosed, ModelOpen}
 	contents  = []string{ContentRandom, ContentText, ContentJPEG, ContentWAV}
 )
@@ -244,7 +245,7 @@ func (s *Scenario) countRuns() float64 {
 	}
 	total := 0.0
 	for _, op := range m.Op {
-		cells := n1(len(m.Size))
+		cells := n1(len(m.Size)) * n1(len(m.Cluster))
 		if IsETLOp(op) {
 			cells *= n1(len(m.Comm)) * n1(len(m.DirectPut)) * n1(len(m.Transformer))
 		} else if IsClientOp(op) {
@@ -260,8 +261,8 @@ func (s *Scenario) countRuns() float64 {
 
 func (v *validator) cluster() {
 	c := v.s.Cluster
-	if !oneOf(c.Kind, []string{ClusterEmbedded, ClusterKubernetes}) {
-		v.errf("cluster.kind", "unknown cluster kind %q; want embedded or kubernetes", c.Kind)
+	if !oneOf(c.Kind, []string{ClusterEmbedded, ClusterKubernetes, ClusterAisnode}) {
+		v.errf("cluster.kind", "unknown cluster kind %q; want embedded, kubernetes or aisnode", c.Kind)
 	}
 	if c.Targets < 1 || c.Targets > MaxTargets {
 		v.errf("cluster.targets", "%d targets: want 1..%d", c.Targets, MaxTargets)
@@ -514,6 +515,17 @@ func (v *validator) axisStrings(path string, vals []string, set []string, what s
 func (v *validator) matrix() {
 	s := v.s
 	m := s.Matrix
+	v.axisStrings("matrix.cluster", m.Cluster, peers, "cluster")
+	if len(m.Cluster) > 0 && s.Cluster.Kind != ClusterEmbedded {
+		v.errf("matrix.cluster", "a cluster axis runs its own etlcore and aisnode clusters: not with cluster.kind %s", s.Cluster.Kind)
+	}
+	if oneOf(PeerAisnode, m.Cluster) || s.Cluster.Kind == ClusterAisnode {
+		for i, op := range m.Op {
+			if IsETLOp(op) {
+				v.errf(index("matrix.op", i), "op %s needs ETL, which aisnode (AIStore without Kubernetes) does not have: leave it out of aisnode runs", op)
+			}
+		}
+	}
 	v.axisStrings("matrix.comm", m.Comm, commModes, "mode")
 	v.axisStrings("matrix.op", m.Op, ops, "op")
 	v.axisStrings("matrix.model", m.Model, models, "load model")

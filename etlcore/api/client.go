@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -151,12 +152,29 @@ func (c *Client) DestroyBucket(ctx context.Context, bck string) error {
 	return c.doJSON(ctx, http.MethodDelete, PathBuckets+url.PathEscape(bck), nil, ActMsg{Action: ActDestroyBck}, nil)
 }
 
-// ListBuckets returns the names of the cluster's buckets, sorted.
+// ListBuckets returns the names of the cluster's buckets, sorted. The
+// answer is AIStore's list of buckets ({"name","provider",...}) or a
+// list of names.
 func (c *Client) ListBuckets(ctx context.Context) ([]string, error) {
-	var names []string
-	if err := c.doJSON(ctx, http.MethodGet, PathBuckets, nil, nil, &names); err != nil {
+	var raw []json.RawMessage
+	if err := c.doJSON(ctx, http.MethodGet, PathBucketList, nil, ActMsg{Action: ActList}, &raw); err != nil {
 		return nil, err
 	}
+	names := make([]string, 0, len(raw))
+	for _, r := range raw {
+		var name string
+		if json.Unmarshal(r, &name) != nil {
+			var b struct {
+				Name string `json:"name"`
+			}
+			if err := json.Unmarshal(r, &b); err != nil || b.Name == "" {
+				return nil, fmt.Errorf("api: list buckets: %s is neither a name nor a bucket", r)
+			}
+			name = b.Name
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
 	return names, nil
 }
 
@@ -199,7 +217,7 @@ func (c *Client) ListAll(ctx context.Context, bck, prefix string) ([]ListEntry, 
 		if page.ContinuationToken == "" {
 			return all, nil
 		}
-		msg.ContinuationToken = page.ContinuationToken
+		msg.ContinuationToken, msg.UUID = page.ContinuationToken, page.UUID
 	}
 }
 
@@ -500,43 +518,6 @@ func (c *Client) WaitJob(ctx context.Context, id string, poll time.Duration) (*J
 		case <-ctx.Done():
 			return s, fmt.Errorf("api: wait for job %s: %w", id, ctx.Err())
 		case <-t.C:
-		}
-	}
-}
-
-// Smap returns the cluster map.
-func (c *Client) Smap(ctx context.Context) (*Smap, error) {
-	var s Smap
-	if err := c.doJSON(ctx, http.MethodGet, PathCluster, nil, nil, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
-}
-
-// WaitTargets polls the cluster map every poll until it lists n live
-// targets or ctx ends (the error then says how many had joined).
-func (c *Client) WaitTargets(ctx context.Context, n int, poll time.Duration) error {
-	var last string
-	for {
-		sm, err := c.Smap(ctx)
-		if err == nil {
-			alive := 0
-			for _, t := range sm.Targets {
-				if t.Alive {
-					alive++
-				}
-			}
-			if alive >= n {
-				return nil
-			}
-			last = fmt.Sprintf("%d of %d targets joined", alive, n)
-		} else {
-			last = err.Error()
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d targets: %w (%s)", n, ctx.Err(), last)
-		case <-time.After(poll):
 		}
 	}
 }

@@ -14,6 +14,9 @@ type ErrBody struct {
 	Method  string `json:"method,omitempty"`
 	Path    string `json:"url_path,omitempty"`
 	Node    string `json:"node,omitempty"`
+	// TCode is AIStore's error type (ErrBckNotFound, ErrUnsupp, ...);
+	// etlcore does not send it.
+	TCode string `json:"tcode,omitempty"`
 }
 
 // HTTPError is an error answer from a node, as seen by a client.
@@ -22,10 +25,29 @@ type HTTPError struct {
 	Message string
 	Method  string
 	URL     string
+	// AIStore is set when the answer is AIStore's own (its error body has
+	// a tcode): Error then names it, with the node and the tcode.
+	AIStore bool
+	Node    string
+	TCode   string
 }
 
 func (e *HTTPError) Error() string {
+	if e.AIStore {
+		who := "node " + e.Node
+		if e.TCode != "" {
+			who += ", " + e.TCode
+		}
+		return fmt.Sprintf("%s %s: %d %s: AIStore's answer (%s): %s", e.Method, e.URL, e.Status, http.StatusText(e.Status), who, e.Message)
+	}
 	return fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.URL, e.Status, http.StatusText(e.Status), e.Message)
+}
+
+// IsAIStore reports whether err is (or wraps) an error answer of an
+// AIStore node.
+func IsAIStore(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && he.AIStore
 }
 
 // StatusOf returns the HTTP status of err if it is (or wraps) an *HTTPError, else 0.
@@ -65,8 +87,23 @@ func decodeErr(resp *http.Response, body []byte) error {
 	var eb ErrBody
 	if json.Unmarshal(body, &eb) == nil && eb.Message != "" {
 		e.Message = eb.Message
+		e.Node, e.TCode, e.AIStore = eb.Node, eb.TCode, isAIStoreErr(&eb)
+	} else if hb := resp.Header.Get("Hdr-Error"); hb != "" && json.Unmarshal([]byte(hb), &eb) == nil && eb.Message != "" {
+		// AIStore answers a HEAD's error in this header.
+		e.Message = eb.Message
+		e.Node, e.TCode, e.AIStore = eb.Node, eb.TCode, isAIStoreErr(&eb)
 	} else {
 		e.Message = string(body)
 	}
 	return e
+}
+
+// isAIStoreErr tells AIStore's error bodies from etlcore's: AIStore's name
+// the node as p[ID] or t[ID], and most carry a tcode.
+func isAIStoreErr(eb *ErrBody) bool {
+	if eb.TCode != "" {
+		return true
+	}
+	n := eb.Node
+	return len(n) > 3 && (n[0] == 'p' || n[0] == 't') && n[1] == '[' && n[len(n)-1] == ']'
 }

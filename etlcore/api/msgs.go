@@ -11,6 +11,9 @@ type ActMsg struct {
 
 // ListMsg is the value of a "list" action.
 type ListMsg struct {
+	// UUID names the listing in progress (AIStore answers one with the
+	// first page and wants it back with the next).
+	UUID              string `json:"uuid,omitempty"`
 	Prefix            string `json:"prefix,omitempty"`
 	PageSize          int    `json:"pagesize,omitempty"`
 	ContinuationToken string `json:"continuation_token,omitempty"`

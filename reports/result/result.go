@@ -24,6 +24,8 @@ const (
 	// result to the destination bucket).
 	OpClientETLGet  = "client-etl-get"
 	OpClientETLCopy = "client-etl-copy"
+	// OpList lists the whole bucket (every page) as one operation.
+	OpList = "list"
 	// OpMixed is a load of PUTs and (ETL) GETs; its results are keyed by those.
 	OpMixed = "mixed"
 )
@@ -139,6 +141,35 @@ type Result struct {
 	Loader LoaderStats       `json:"loader"`
 	// Costs are the run's CPU, memory and network bytes per process role
 	// over the measured window.
-	Costs *Costs   `json:"costs,omitempty"`
-	Notes []string `json:"notes,omitempty"`
+	Costs *Costs `json:"costs,omitempty"`
+	// ServerCPU is the cluster's processes' CPU over the load (etlbench
+	// run, when it knows their pids).
+	ServerCPU *ServerCPU `json:"server_cpu,omitempty"`
+	Notes     []string   `json:"notes,omitempty"`
+}
+
+// ServerCPU is the CPU the cluster's server processes (proxies and
+// targets) spent while a load ran, read from /proc by etlbench run: over
+// the measured window (warm-up excluded) to the end of the last request,
+// before any cleanup. It covers clusters whose nodes do not serve
+// etlcore's cost counters (aisnode).
+type ServerCPU struct {
+	// Seconds is user + system CPU time summed over Processes.
+	Seconds   float64 `json:"seconds"`
+	Processes int     `json:"processes"`
+	// Ops are the operations the loader made in that window (errors
+	// too), so Seconds/Ops is the CPU per operation.
+	Ops int64 `json:"ops"`
+	// WindowSec is the window's length.
+	WindowSec float64 `json:"window_sec"`
+	// Source says where it was read: "proc" (/proc/<pid>/stat).
+	Source string `json:"source"`
+}
+
+// PerOp is the CPU seconds per operation (0 without operations).
+func (s *ServerCPU) PerOp() float64 {
+	if s == nil || s.Ops == 0 {
+		return 0
+	}
+	return s.Seconds / float64(s.Ops)
 }

@@ -19,32 +19,35 @@ import (
 // runCell runs one cell: populate its dataset (once per run), init its
 // ETL, run the load, delete the ETL and the buckets the load wrote.
 func (r *runState) runCell(ctx context.Context, c *scenarios.Cell) (*result.Result, error) {
+	cl := r.clusterOf(c)
 	dir := filepath.Join(r.out, CellDir(c))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cell directory: %w", err)
 	}
 	if c.NeedsData() {
-		if err := r.populate(ctx, c.Data); err != nil {
+		if err := r.populate(ctx, cl, c.Data); err != nil {
 			return nil, err
 		}
 	}
 	var etlName string
 	if c.UsesETL() {
 		r.prog.phase("init ETL %s (%s, %s)", ETLName(c), c.Transformer.Name, c.Comm)
-		name, _, err := initETL(ctx, r.cl.Client, c)
+		name, _, err := initETL(ctx, cl.Client, c)
 		if err != nil {
-			_ = deleteETL(r.cl.Client, name)
+			_ = deleteETL(cl.Client, name)
 			return nil, err
 		}
 		etlName = name
 		defer func() {
-			if err := deleteETL(r.cl.Client, name); err != nil {
+			if err := deleteETL(cl.Client, name); err != nil {
 				r.prog.say("%v", err)
 			}
 		}()
 	}
-	cfg := r.config(c, dir, etlName)
-	defer r.dropWritten(c, &cfg)
+	cfg := r.config(c, cl, dir, etlName)
+	defer r.dropWritten(cl, c, &cfg)
+	meter := newCPUMeter(cl.pids())
+	cfg.Window = meter.window
 	if cfg.Warmup > 0 {
 		r.prog.phase("load: %s warm-up, %s measured", cfg.Warmup, cfg.Duration)
 	} else {
@@ -57,6 +60,12 @@ func (r *runState) runCell(ctx context.Context, c *scenarios.Cell) (*result.Resu
 	}
 	if res == nil {
 		return nil, fmt.Errorf("load: no result")
+	}
+	if sc := meter.result(res); sc != nil {
+		res.ServerCPU = sc
+		if err := loadgen.WriteResult(dir, res); err != nil {
+			return res, err
+		}
 	}
 	if etlName != "" && fixETLNote(res, etlName) {
 		if err := loadgen.WriteResult(dir, res); err != nil {
@@ -85,18 +94,19 @@ func fixETLNote(res *result.Result, etlName string) bool {
 }
 
 // populate makes the dataset's bucket hold its objects, once per run.
-func (r *runState) populate(ctx context.Context, k scenarios.DataKey) error {
+func (r *runState) populate(ctx context.Context, cl *cluster, k scenarios.DataKey) error {
 	b := k.Bucket()
-	if r.populated[b] {
+	pk := popKey{cl.Peer, b}
+	if r.populated[pk] {
 		return nil
 	}
 	r.prog.phase("populate %s: %s", b, k)
 	t0 := time.Now()
-	st, err := dataset.Populate(ctx, r.cl.Client, b, k.Spec(), r.opts.PopulateWorkers, func(done int) { r.prog.populated(done, k.Objects) })
+	st, err := dataset.Populate(ctx, cl.Client, b, k.Spec(), r.opts.PopulateWorkers, func(done int) { r.prog.populated(done, k.Objects) })
 	if err != nil {
 		return err
 	}
-	r.populated[b] = true
+	r.populated[pk] = true
 	if st.Reused {
 		r.prog.phase("dataset %s is already in place: reused", b)
 	} else {
@@ -111,11 +121,11 @@ func statsInterval(d time.Duration) time.Duration {
 }
 
 // config is the loadgen configuration of cell run c.
-func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config {
+func (r *runState) config(c *scenarios.Cell, cl *cluster, dir, etlName string) loadgen.Config {
 	sc := r.sc
 	bucket := c.Data.Bucket()
 	cfg := loadgen.Config{
-		Proxy:         r.cl.URL,
+		Proxy:         cl.URL,
 		Token:         r.opts.Token,
 		Bucket:        bucket,
 		Duration:      sc.Duration,
@@ -130,10 +140,10 @@ func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config
 		Cell:          c.Axes,
 		CellID:        c.ID,
 		Repeat:        c.Repeat,
-		ClusterKind:   r.cl.Kind,
-		Network:       r.cl.Network,
-		LinkCounters:  loadgen.EmbeddedLinkCounters(r.cl.State),
-		Mountpaths:    r.cl.Mountpaths,
+		ClusterKind:   cl.Kind,
+		Network:       cl.Network,
+		LinkCounters:  loadgen.EmbeddedLinkCounters(cl.State),
+		Mountpaths:    cl.Mountpaths,
 	}
 	if c.Model == scenarios.ModelOpen {
 		cfg.Rate = c.Rate
@@ -172,7 +182,7 @@ func (r *runState) config(c *scenarios.Cell, dir, etlName string) loadgen.Config
 }
 
 // dropWritten destroys the buckets a cell run wrote into (not the dataset).
-func (r *runState) dropWritten(c *scenarios.Cell, cfg *loadgen.Config) {
+func (r *runState) dropWritten(cl *cluster, c *scenarios.Cell, cfg *loadgen.Config) {
 	var b string
 	switch c.Op {
 	case scenarios.OpPut:
@@ -184,7 +194,7 @@ func (r *runState) dropWritten(c *scenarios.Cell, cfg *loadgen.Config) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := r.cl.Client.DestroyBucket(ctx, b); err != nil && !api.IsNotFound(err) {
+	if err := cl.Client.DestroyBucket(ctx, b); err != nil && !api.IsNotFound(err) {
 		r.prog.say("destroy %s: %v", b, err)
 	}
 }

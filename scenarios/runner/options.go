@@ -42,6 +42,10 @@ type RunOptions struct {
 	// Binary is the etlbench binary that runs the nodes of a cluster the
 	// run brings up (default: this executable).
 	Binary string
+	// AisnodeDir is where an aisnode cluster is recorded (default
+	// .etlbench/aisnode); AisnodeBinary the aisnode that runs one the run
+	// brings up (default: aisnode.DefaultBinary).
+	AisnodeDir, AisnodeBinary string
 	// Token is the bearer token of the control API, if the cluster needs one.
 	Token string
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/etlbench/etlbench/reports"
@@ -26,21 +27,24 @@ const (
 
 // Record is run.json: what ran, where, and how each cell run ended.
 type Record struct {
-	Schema      string        `json:"schema"`
-	Scenario    string        `json:"scenario"`
-	File        string        `json:"file"`
-	Sets        []string      `json:"sets,omitempty"`
-	Seed        int64         `json:"seed"`
-	Start       time.Time     `json:"start"`
-	End         time.Time     `json:"end,omitzero"`
-	Cluster     ClusterRecord `json:"cluster"`
-	Interrupted bool          `json:"interrupted,omitempty"`
-	Cells       []CellRecord  `json:"cells"`
+	Schema   string        `json:"schema"`
+	Scenario string        `json:"scenario"`
+	File     string        `json:"file"`
+	Sets     []string      `json:"sets,omitempty"`
+	Seed     int64         `json:"seed"`
+	Start    time.Time     `json:"start"`
+	End      time.Time     `json:"end,omitzero"`
+	Cluster  ClusterRecord `json:"cluster"`
+	// Peers are every cluster of a run with a cluster axis.
+	Peers       []ClusterRecord `json:"peers,omitempty"`
+	Interrupted bool            `json:"interrupted,omitempty"`
+	Cells       []CellRecord    `json:"cells"`
 }
 
 // ClusterRecord describes the cluster of a run.
 type ClusterRecord struct {
 	Kind       string `json:"kind"`
+	Peer       string `json:"peer,omitempty"` // its cluster axis value
 	Proxy      string `json:"proxy"`
 	Targets    int    `json:"targets"`
 	Mountpaths int    `json:"mountpaths"`
@@ -74,10 +78,36 @@ type runState struct {
 	sc        *scenarios.Scenario
 	opts      RunOptions
 	out       string
-	cl        *cluster
+	cl        *cluster            // the cluster of the record (the first peer's with a cluster axis)
+	clusters  map[string]*cluster // by the cells' cluster axis value ("" without one)
 	prog      progress
 	rec       Record
-	populated map[string]bool // dataset buckets ready in this run
+	populated map[popKey]bool // dataset buckets ready in this run
+}
+
+// popKey names a dataset bucket on one of the run's clusters.
+type popKey struct{ peer, bucket string }
+
+// clusterOf is the cluster cell c runs on.
+func (r *runState) clusterOf(c *scenarios.Cell) *cluster { return r.clusters[c.Cluster] }
+
+// sortedClusters are the run's clusters in a stable order.
+func (r *runState) sortedClusters() []*cluster {
+	keys := make([]string, 0, len(r.clusters))
+	for k := range r.clusters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]*cluster, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, r.clusters[k])
+	}
+	return out
+}
+
+// record describes c in run.json.
+func (c *cluster) record() ClusterRecord {
+	return ClusterRecord{Kind: c.Kind, Peer: c.Peer, Proxy: c.URL, Targets: c.Targets, Mountpaths: c.Mountpaths, Started: c.Started, Network: c.Network}
 }
 
 // Run runs every cell of sc and writes the results and the report into the
@@ -124,7 +154,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 		return out, err
 	}
 	runs := sc.Expand()
-	r := &runState{sc: sc, opts: opts, out: out, populated: map[string]bool{}}
+	r := &runState{sc: sc, opts: opts, out: out, populated: map[popKey]bool{}}
 	r.rec = Record{Schema: RunSchema, Scenario: sc.Name, File: sc.File, Sets: sc.Sets(), Seed: sc.Seed, Start: start}
 	for _, c := range runs {
 		cr := CellRecord{Index: c.Index, ID: c.ID, Axes: c.Axes, Repeat: c.Repeat, Dir: CellDir(&c), Bucket: c.Data.Bucket(), Status: StatusPending}
@@ -142,27 +172,44 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 
 	r.prog = newProgress(opts.Display, opts.Stderr, len(runs))
 	r.prog.say("scenario %s: %d cell runs (%d cells x %d repeats), results in %s", sc.Name, len(runs), len(sc.Points()), sc.Repeats, out)
-	r.cl, err = ensureCluster(ctx, sc, &opts, r.prog.say)
+	if len(sc.Matrix.Cluster) > 0 {
+		r.clusters, err = ensurePeers(ctx, sc, &opts, r.prog.say)
+		if err == nil {
+			r.cl = r.clusters[sc.Matrix.Cluster[0]]
+		}
+	} else if r.cl, err = ensureCluster(ctx, sc, &opts, r.prog.say); err == nil {
+		r.clusters = map[string]*cluster{"": r.cl}
+	}
 	if err != nil {
 		r.prog.end()
 		return out, err
 	}
 	defer func() {
-		if derr := r.cl.down(); derr != nil {
-			fmt.Fprintf(opts.Stderr, "cluster down: %v\n", derr)
-			if err == nil {
-				err = derr
+		for _, cl := range r.sortedClusters() {
+			started := cl.Started
+			if derr := cl.down(); derr != nil {
+				fmt.Fprintf(opts.Stderr, "cluster down: %v\n", derr)
+				if err == nil {
+					err = derr
+				}
+			} else if started {
+				fmt.Fprintf(opts.Stderr, "cluster in %s is down\n", cl.Dir)
 			}
-		} else if r.rec.Cluster.Started {
-			fmt.Fprintf(opts.Stderr, "cluster in %s is down\n", r.cl.Dir)
 		}
 	}()
-	r.rec.Cluster = ClusterRecord{Kind: r.cl.Kind, Proxy: r.cl.URL, Targets: r.cl.Targets, Mountpaths: r.cl.Mountpaths, Started: r.cl.Started, Network: r.cl.Network}
+	r.rec.Cluster = r.cl.record()
+	if len(r.clusters) > 1 {
+		for _, cl := range r.sortedClusters() {
+			r.rec.Peers = append(r.rec.Peers, cl.record())
+		}
+	}
 	if want := sc.Cluster.Network.String(); r.cl.Kind == scenarios.ClusterEmbedded && want != r.cl.networkOrLoopback() {
 		r.prog.say("note: the scenario asks for network %s, the cluster runs on %s", want, r.cl.networkOrLoopback())
 	}
-	if r.cl.Targets != sc.Cluster.Targets {
-		r.prog.say("note: the scenario asks for %d targets, the cluster has %d", sc.Cluster.Targets, r.cl.Targets)
+	for _, cl := range r.sortedClusters() {
+		if cl.Targets != sc.Cluster.Targets {
+			r.prog.say("note: the scenario asks for %d targets, the cluster at %s has %d", sc.Cluster.Targets, cl.URL, cl.Targets)
+		}
 	}
 
 	var results []*result.Result
@@ -199,7 +246,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 			cr.Status, cr.Error = StatusFailed, cerr.Error()
 			_ = os.WriteFile(filepath.Join(out, cr.Dir, "error.txt"), []byte(cerr.Error()+"\n"), 0o644)
 			r.prog.done("FAILED: " + cerr.Error())
-			if herr := r.cl.connect(context.WithoutCancel(ctx), opts.Token); herr != nil {
+			if herr := r.clusterOf(c).connect(context.WithoutCancel(ctx), opts.Token); herr != nil {
 				r.prog.end()
 				r.finish()
 				return out, fmt.Errorf("cell %s failed (%v) and the cluster no longer answers: %w", c.ID, cerr, herr)
@@ -260,9 +307,10 @@ func (r *runState) finish() {
 func (r *runState) destroyDatasets() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for b := range r.populated {
-		if err := r.cl.Client.DestroyBucket(ctx, b); err != nil {
-			r.prog.say("cleanup: destroy %s: %v", b, err)
+	for k := range r.populated {
+		cl := r.clusters[k.peer]
+		if err := cl.Client.DestroyBucket(ctx, k.bucket); err != nil {
+			r.prog.say("cleanup: destroy %s on %s: %v", k.bucket, cl.URL, err)
 		}
 	}
 }

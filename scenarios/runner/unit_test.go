@@ -93,7 +93,7 @@ duration: 1m
 `)
 	r := &runState{sc: sc, cl: &cluster{URL: "http://127.0.0.1:1", Kind: "embedded", Mountpaths: 1}}
 	for _, c := range sc.Points() {
-		cfg := r.config(&c, "/tmp/x", "eb-echo-hpush")
+		cfg := r.config(&c, r.cl, "/tmp/x", "eb-echo-hpush")
 		if cfg.Proxy != "http://127.0.0.1:1" || cfg.Workers != 7 || cfg.Seed != 9 || cfg.CellID != c.ID || cfg.Scenario != "cfg" ||
 			cfg.Duration != time.Minute || cfg.StatsInterval != 3*time.Second || len(cfg.Sizes) != 2 || cfg.Display != DisplayNone {
 			t.Errorf("%s: %+v", c.ID, cfg)
