@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -54,8 +55,9 @@ func md5hex(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) 
 // TestKubernetesE2E deploys etlcore with 3 targets on a real cluster and
 // runs md5 over hpush, hpull and ws: inline results, offline jobs of 500
 // objects with direct put on and off (every output verified), transformer
-// pods on their targets' nodes, and a deleted transformer pod aborting the
-// ETL on every target with the pod's reason, then starting again.
+// pods on their targets' nodes, a deleted transformer pod aborting the
+// ETL on every target with the pod's reason, then starting again, and an
+// ETL initialized from a Pod spec (checkPodSpecETL).
 func TestKubernetesE2E(t *testing.T) {
 	ctx, cs, res := e2eDeploy(t, "etlbench-e2e", 51180, 20*time.Minute)
 	ns := res.Namespace
@@ -110,6 +112,57 @@ func TestKubernetesE2E(t *testing.T) {
 		t.Fatalf("start %s again: %v", victim, err)
 	}
 	checkInline(ctx, t, cl, victim, objs, 30)
+
+	checkPodSpecETL(ctx, t, cs, cl, ns, objs)
+}
+
+// checkPodSpecETL inits an ETL from a Pod spec in AIStore's quickstart form
+// (communication_type annotation, container port "default" 8000, readiness
+// probe on /health), sent as AIStore's clients send it: its pods are the
+// Pod as given (container name, labels), one next to each target; inline
+// results and an offline ws job with direct put are verified.
+func checkPodSpecETL(ctx context.Context, t *testing.T, cs kubernetes.Interface, cl *api.Client, ns string, objs map[string][]byte) {
+	t.Helper()
+	const name = "md5-k8s-pod"
+	pod := `apiVersion: v1
+kind: Pod
+metadata:
+  name: ` + name + `
+  labels: {from-pod-spec: "yes"}
+  annotations: {communication_type: "ws://", support_direct_put: "true", wait_timeout: 3m}
+spec:
+  containers:
+    - name: server
+      image: etlbench/transformer-md5
+      ports: [{name: default, containerPort: 8000}]
+      readinessProbe: {httpGet: {path: /health, port: default}}
+`
+	msg, _ := json.Marshal(map[string]any{"spec": []byte(pod)})
+	if _, err := cl.ETLInit(ctx, msg); err != nil {
+		t.Fatalf("init %s from a Pod spec: %v", name, err)
+	}
+	checkInline(ctx, t, cl, name, objs, 30)
+	dp := true
+	id, err := cl.StartETLBucket(ctx, "k8s-src", "k8s-dst-pod", api.TCBMsg{ETLName: name, DirectPut: &dp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cl.WaitJob(ctx, id, 200*time.Millisecond)
+	if err != nil || st.State != api.JobFinished || st.ObjsOut != int64(len(objs)) || st.Errors != 0 {
+		t.Fatalf("%s job %s: %+v, %v", name, id, st, err)
+	}
+	verifyBucket(ctx, t, cl, "k8s-dst-pod", objs)
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "from-pod-spec=yes," + runtime.LabelETL + "=" + name})
+	if err != nil || len(pods.Items) != 3 {
+		t.Fatalf("pods of the Pod spec: %d, %v; want 3", len(pods.Items), err)
+	}
+	for _, p := range pods.Items {
+		tp, err := cs.CoreV1().Pods(ns).Get(ctx, p.Annotations["etlbench.io/target-id"], metav1.GetOptions{})
+		if err != nil || p.Spec.NodeName == "" || p.Spec.NodeName != tp.Spec.NodeName || p.Spec.Containers[0].Name != "server" {
+			t.Fatalf("transformer %s (container %s) on node %q, its target: %v", p.Name, p.Spec.Containers[0].Name, p.Spec.NodeName, err)
+		}
+	}
+	t.Logf("%s: Pod-spec ETL on %d pods next to their targets, inline and offline (ws, direct put) verified", name, len(pods.Items))
 }
 
 // e2eDeploy deploys etlcore with 3 targets (host network, hostPath

@@ -58,6 +58,35 @@ type Spec struct {
 	Env              []EnvVar    `json:"env,omitempty"`
 	Runtime          RuntimeSpec `json:"runtime"`
 	Resources        Resources   `json:"resources,omitempty"`
+	// PodSpec, in place of Runtime and Resources, is a Kubernetes Pod
+	// manifest (YAML or JSON) as given: AIStore's pod-spec init form
+	// (InitSpecMsg "spec", base64 in JSON). See spec_pod.go.
+	PodSpec []byte `json:"spec,omitempty"`
+}
+
+// specJSON is Spec without its methods (for MarshalJSON).
+type specJSON Spec
+
+// podSpecJSON is the JSON of a pod-spec ETL: AIStore's InitSpecMsg fields.
+type podSpecJSON struct {
+	Name             string   `json:"name"`
+	Communication    string   `json:"communication,omitempty"`
+	Argument         string   `json:"argument,omitempty"`
+	InitTimeout      Duration `json:"init_timeout,omitempty"`
+	ObjTimeout       Duration `json:"obj_timeout,omitempty"`
+	SupportDirectPut bool     `json:"support_direct_put,omitempty"`
+	Env              []EnvVar `json:"env,omitempty"`
+	PodSpec          []byte   `json:"spec"`
+}
+
+// MarshalJSON writes the runtime form, or for a pod-spec ETL AIStore's
+// pod-spec form (no runtime, no resources), so that either parses back.
+func (s Spec) MarshalJSON() ([]byte, error) {
+	if len(s.PodSpec) == 0 {
+		return json.Marshal(specJSON(s))
+	}
+	return json.Marshal(podSpecJSON{Name: s.Name, Communication: s.Communication, Argument: s.Argument, InitTimeout: s.InitTimeout,
+		ObjTimeout: s.ObjTimeout, SupportDirectPut: s.SupportDirectPut, Env: s.Env, PodSpec: s.PodSpec})
 }
 
 // Defaults (documented in the README): AIStore's code values.

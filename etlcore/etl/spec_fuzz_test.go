@@ -16,6 +16,8 @@ func FuzzParseSpec(f *testing.F) {
 	f.Add([]byte(`[{"name":"abcdef","runtime":{"image":"x"},"resources":{"limits":{"cpu":"2e3"}}}]`))
 	f.Add([]byte(`{"id":"abcdef","spec":"x"}`))
 	f.Add([]byte("--- {name: abcdef, runtime: {image: x}}\n...\n"))
+	f.Add([]byte(quickstartPod))
+	f.Add([]byte(cliInitMsg(quickstartPod, "transformer-md5")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		specs, err := ParseSpecs(data)
 		if err != nil {

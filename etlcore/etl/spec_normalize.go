@@ -55,6 +55,7 @@ func (s *Spec) Clone() *Spec {
 	c.Resources.Requests = maps.Clone(s.Resources.Requests)
 	c.Resources.Limits = maps.Clone(s.Resources.Limits)
 	c.Resources.Claims = slices.Clone(s.Resources.Claims)
+	c.PodSpec = slices.Clone(s.PodSpec)
 	return &c
 }
 

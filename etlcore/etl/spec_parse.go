@@ -18,8 +18,9 @@ const MaxSpecBytes = 1 << 20
 // ParseSpecs parses one or more specs from JSON or YAML and validates each.
 // JSON may hold one object, an array of objects, or several objects in a
 // row; YAML may hold several documents separated by "---" lines. Unknown
-// fields are rejected with their path, and so are AIStore's old init forms
-// (pod spec, init code), which etlcore does not support. Specs are returned
+// fields are rejected with their path, and so is AIStore's old init-code
+// form, which etlcore does not support. AIStore's pod-spec form (and a
+// bare Pod manifest) is taken as spec_pod.go says. Specs are returned
 // as given (see Normalize). Every error is a *SpecError.
 func ParseSpecs(data []byte) ([]*Spec, error) {
 	if len(data) > MaxSpecBytes {
@@ -243,18 +244,14 @@ func yamlBlank(b []byte) bool {
 
 // legacy maps top-level keys of AIStore's older init messages to what they are.
 var legacy = map[string]string{
-	"spec":         "the Kubernetes pod-spec init form (AIStore InitSpecMsg)",
 	"code":         "the init-code form (AIStore InitCodeMsg)",
 	"funcs":        "the init-code form (AIStore InitCodeMsg)",
 	"dependencies": "the init-code form (AIStore InitCodeMsg)",
 	"chunk_size":   "the init-code form (AIStore InitCodeMsg)",
-	"apiVersion":   "a Kubernetes Pod manifest",
-	"kind":         "a Kubernetes Pod manifest",
-	"metadata":     "a Kubernetes Pod manifest",
 	"timeout":      "the old init form (use init_timeout and obj_timeout)",
 }
 
-const runtimeForm = "; send the runtime form instead: {name, runtime: {image, command, env}, communication, init_timeout, obj_timeout, support_direct_put, env, resources}"
+const runtimeForm = "; send the runtime form instead: {name, runtime: {image, command, env}, communication, init_timeout, obj_timeout, support_direct_put, env, resources}, or the pod-spec form {name, spec: <Pod manifest>, ...}"
 
 // decodeSpecJSON decodes one spec object strictly and validates it.
 func decodeSpecJSON(raw []byte) (*Spec, error) {
@@ -262,10 +259,13 @@ func decodeSpecJSON(raw []byte) (*Spec, error) {
 	if err := json.Unmarshal(raw, &top); err != nil || top == nil {
 		return nil, specErr("body", "", "must be a JSON/YAML object (mapping) with the spec's fields")
 	}
-	for _, k := range []string{"spec", "code", "funcs", "dependencies", "chunk_size", "apiVersion", "kind", "metadata", "timeout"} {
+	for _, k := range []string{"code", "funcs", "dependencies", "chunk_size", "timeout"} {
 		if _, ok := top[k]; ok {
 			return nil, specErr(k, "", "not supported: "+legacy[k]+runtimeForm)
 		}
+	}
+	if isPodForm(top) {
+		return decodePodForm(raw, top)
 	}
 	if rt, ok := top["runtime"]; ok {
 		if t := bytes.TrimSpace(rt); len(t) > 0 && t[0] == '"' {

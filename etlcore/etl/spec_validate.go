@@ -122,7 +122,14 @@ func (s *Spec) Validate() error {
 	if err := checkTimeout("obj_timeout", s.ObjTimeout, MaxObjTimeout); err != nil {
 		return err
 	}
-	if err := s.validateRuntime(); err != nil {
+	if s.IsPodSpec() {
+		if s.Runtime.Image != "" || len(s.Runtime.Command) > 0 || len(s.Runtime.Env) > 0 {
+			return specErr("runtime", "", "give either runtime (the runtime form) or spec (a Kubernetes Pod spec), not both")
+		}
+		if _, err := s.Pod(); err != nil {
+			return err
+		}
+	} else if err := s.validateRuntime(); err != nil {
 		return err
 	}
 	if err := validateEnvs(s.Env, s.Runtime.Env); err != nil {

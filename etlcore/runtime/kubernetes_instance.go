@@ -114,9 +114,10 @@ func (i *kubeInstance) observe(obj any) {
 	i.mu.Lock()
 	i.lastStatus = kubePodStatusLine(pod)
 	if pod.Status.Phase == corev1.PodRunning && pod.Status.PodIP != "" && i.url == "" {
-		host := net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(TransformerPort))
+		port := strconv.Itoa(int(podPort(i.pod)))
+		host := net.JoinHostPort(pod.Status.PodIP, port)
 		if i.k.cfg.UseService {
-			host = net.JoinHostPort(i.name+"."+i.ns+".svc", strconv.Itoa(TransformerPort))
+			host = net.JoinHostPort(i.name+"."+i.ns+".svc", port)
 		}
 		i.url = "http://" + host
 		i.runningOnce.Do(func() { close(i.running) })

@@ -66,19 +66,23 @@ func kubeSubstitute(arg string) string {
 	return strings.ReplaceAll(arg, "${HOST}", podHost)
 }
 
-// kubePodEnv is the transformer's environment: the spec's env, then the
-// runtime's env, then the contract's variables, which always win.
-func kubePodEnv(req StartRequest) []corev1.EnvVar {
+// kubePodEnv is the transformer's environment: base (a Pod spec's
+// container env), the spec's env, then the runtime's env, then the
+// contract's variables (PORT: port), which always win.
+func kubePodEnv(req StartRequest, base []corev1.EnvVar, port int32) []corev1.EnvVar {
 	dp := strconv.FormatBool(req.DirectPut)
 	contract := []etl.EnvVar{
 		{Name: "AIS_TARGET_URL", Value: req.TargetURL},
 		{Name: "DIRECT_PUT", Value: dp},
 		{Name: envDirectPutLower, Value: dp},
-		{Name: "PORT", Value: strconv.Itoa(TransformerPort)},
+		{Name: "PORT", Value: strconv.Itoa(int(port))},
 		{Name: "HOST", Value: podHost},
 		{Name: EnvMountpaths, Value: strings.Join(req.Mountpaths, ":")},
 	}
 	var all []etl.EnvVar
+	for _, e := range base {
+		all = append(all, etl.EnvVar{Name: e.Name, Value: e.Value})
+	}
 	all = append(all, req.Spec.Env...)
 	all = append(all, req.Spec.Runtime.Env...)
 	all = append(all, contract...)
@@ -159,6 +163,9 @@ func (k *Kubernetes) podFor(req StartRequest, owner *metav1.OwnerReference) (*co
 	if req.TargetID == "" {
 		return nil, fmt.Errorf("kubernetes runtime: start %s: no target id", req.Spec.Name)
 	}
+	if req.Spec.IsPodSpec() {
+		return k.podFromSpec(req, owner)
+	}
 	name := TransformerPodName(req.Spec.Name, req.TargetID)
 	image, command, args, err := k.image(req.Spec)
 	if err != nil {
@@ -171,21 +178,9 @@ func (k *Kubernetes) podFor(req StartRequest, owner *metav1.OwnerReference) (*co
 	if res.Limits, err = kubeResourceList("limits", req.Spec.Resources.Limits); err != nil {
 		return nil, err
 	}
-	var vols []corev1.Volume
-	var mounts []corev1.VolumeMount
-	for i, mp := range req.Mountpaths {
-		if !strings.HasPrefix(mp, "/") {
-			return nil, fmt.Errorf("kubernetes runtime: mountpath %q is not absolute", mp)
-		}
-		host := mp
-		if h, ok := k.cfg.HostPaths[mp]; ok {
-			host = h
-		}
-		vn := fmt.Sprintf("mountpath-%d", i)
-		vols = append(vols, corev1.Volume{Name: vn, VolumeSource: corev1.VolumeSource{
-			HostPath: &corev1.HostPathVolumeSource{Path: host},
-		}})
-		mounts = append(mounts, corev1.VolumeMount{Name: vn, MountPath: mp, ReadOnly: true})
+	vols, mounts, err := k.mountpathVolumes(req)
+	if err != nil {
+		return nil, err
 	}
 	no := false
 	grace := int64(1)
@@ -204,25 +199,15 @@ func (k *Kubernetes) podFor(req StartRequest, owner *metav1.OwnerReference) (*co
 			TerminationGracePeriodSeconds: &grace,
 			AutomountServiceAccountToken:  &no,
 			EnableServiceLinks:            &no,
-			Affinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
-				RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
-					NodeSelectorTerms: []corev1.NodeSelectorTerm{{
-						MatchExpressions: []corev1.NodeSelectorRequirement{{
-							Key:      labelHostname,
-							Operator: corev1.NodeSelectorOpIn,
-							Values:   []string{k.cfg.NodeName},
-						}},
-					}},
-				},
-			}},
-			Volumes: vols,
+			Affinity:                      &corev1.Affinity{NodeAffinity: k.nodeAffinity()},
+			Volumes:                       vols,
 			Containers: []corev1.Container{{
 				Name:            transformerName,
 				Image:           image,
 				ImagePullPolicy: k.cfg.PullPolicy,
 				Command:         command,
 				Args:            args,
-				Env:             kubePodEnv(req),
+				Env:             kubePodEnv(req, nil, TransformerPort),
 				Ports: []corev1.ContainerPort{{
 					Name: "http", ContainerPort: TransformerPort, Protocol: corev1.ProtocolTCP,
 				}},
@@ -245,6 +230,58 @@ func (k *Kubernetes) podFor(req StartRequest, owner *metav1.OwnerReference) (*co
 	return pod, nil
 }
 
+// mountpathVolumes are the target's mountpaths as hostPath volumes and
+// read-only mounts at the same paths (so that etl_fqn works).
+func (k *Kubernetes) mountpathVolumes(req StartRequest) ([]corev1.Volume, []corev1.VolumeMount, error) {
+	var vols []corev1.Volume
+	var mounts []corev1.VolumeMount
+	for i, mp := range req.Mountpaths {
+		if !strings.HasPrefix(mp, "/") {
+			return nil, nil, fmt.Errorf("kubernetes runtime: mountpath %q is not absolute", mp)
+		}
+		host := mp
+		if h, ok := k.cfg.HostPaths[mp]; ok {
+			host = h
+		}
+		vn := fmt.Sprintf("mountpath-%d", i)
+		vols = append(vols, corev1.Volume{Name: vn, VolumeSource: corev1.VolumeSource{
+			HostPath: &corev1.HostPathVolumeSource{Path: host},
+		}})
+		mounts = append(mounts, corev1.VolumeMount{Name: vn, MountPath: mp, ReadOnly: true})
+	}
+	return vols, mounts, nil
+}
+
+// nodeAffinity pins a transformer pod to the target's node.
+func (k *Kubernetes) nodeAffinity() *corev1.NodeAffinity {
+	return &corev1.NodeAffinity{
+		RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+			NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+				MatchExpressions: []corev1.NodeSelectorRequirement{{
+					Key:      labelHostname,
+					Operator: corev1.NodeSelectorOpIn,
+					Values:   []string{k.cfg.NodeName},
+				}},
+			}},
+		},
+	}
+}
+
+// podPort is the port a transformer pod serves on: its container port
+// named "default" (a Pod spec), else its first, else TransformerPort.
+func podPort(pod *corev1.Pod) int32 {
+	if len(pod.Spec.Containers) == 0 || len(pod.Spec.Containers[0].Ports) == 0 {
+		return TransformerPort
+	}
+	ports := pod.Spec.Containers[0].Ports
+	for _, p := range ports {
+		if p.Name == etl.PodPortName {
+			return p.ContainerPort
+		}
+	}
+	return ports[0].ContainerPort
+}
+
 // serviceFor builds the Service in front of pod.
 func (k *Kubernetes) serviceFor(pod *corev1.Pod) *corev1.Service {
 	return &corev1.Service{
@@ -257,7 +294,7 @@ func (k *Kubernetes) serviceFor(pod *corev1.Pod) *corev1.Service {
 		Spec: corev1.ServiceSpec{
 			Selector: map[string]string{LabelPod: pod.Name},
 			Ports: []corev1.ServicePort{{
-				Name: "http", Port: TransformerPort, TargetPort: intstr.FromInt32(TransformerPort), Protocol: corev1.ProtocolTCP,
+				Name: "http", Port: podPort(pod), TargetPort: intstr.FromInt32(podPort(pod)), Protocol: corev1.ProtocolTCP,
 			}},
 		},
 	}

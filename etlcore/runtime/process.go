@@ -72,6 +72,13 @@ func (p *Process) Start(ctx context.Context, req StartRequest) (Instance, error)
 	if req.Spec == nil {
 		return nil, errors.New("process runtime: start: no spec")
 	}
+	if req.Spec.IsPodSpec() {
+		s, err := podAsRuntime(req.Spec)
+		if err != nil {
+			return nil, err
+		}
+		req.Spec = s
+	}
 	host, port, err := p.address()
 	if err != nil {
 		return nil, err

@@ -98,7 +98,8 @@ func buildEnv(inherited []string, req StartRequest, host string, port int) []str
 
 // buildCommand returns what to exec: runtime.command with ${PORT} and
 // ${HOST} substituted in every argument, else the built-in transformer the
-// image names, else an error naming the image.
+// image names (or stands for: PublishedTransformer), else an error naming
+// the image.
 func buildCommand(req StartRequest, self, host string, port int) ([]string, error) {
 	if req.Spec == nil {
 		return nil, fmt.Errorf("process runtime: no spec")
@@ -115,7 +116,11 @@ func buildCommand(req StartRequest, self, host string, port int) ([]string, erro
 		}
 		return argv, nil
 	}
-	if name, ok := BuiltinTransformer(rs.Image); ok {
+	name, ok := BuiltinTransformer(rs.Image)
+	if !ok {
+		name, ok = PublishedTransformer(rs.Image)
+	}
+	if ok {
 		if self == "" {
 			exe, err := os.Executable()
 			if err != nil {
@@ -128,6 +133,6 @@ func buildCommand(req StartRequest, self, host string, port int) ([]string, erro
 	if rs.Image == "" {
 		return nil, fmt.Errorf("process runtime: spec %q has neither runtime.image nor runtime.command", req.Spec.Name)
 	}
-	return nil, fmt.Errorf("process runtime: image %q cannot run in the process runtime; give runtime.command (only %s<name> images are built in)",
-		rs.Image, BuiltinImagePrefix)
+	return nil, fmt.Errorf("process runtime: image %q cannot run in the process runtime; give runtime.command (built in are %s<name> and %s)",
+		rs.Image, BuiltinImagePrefix, publishedList())
 }

@@ -198,7 +198,7 @@ func (t *Target) handleETLInternal(w http.ResponseWriter, r *http.Request) {
 			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
 			return
 		}
-		if err := probeHealth(r.Context(), t.client, e.inst.URL()); err != nil {
+		if err := probeHealth(r.Context(), t.client, e.inst.URL(), e.spec.HealthPath()); err != nil {
 			api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
 			return
 		}
@@ -256,7 +256,7 @@ func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
 		e.mu.Lock()
 		e.inst = inst
 		e.mu.Unlock()
-		err = waitHealthy(ictx, t.client, inst, timeout)
+		err = waitHealthy(ictx, t.client, inst, spec.HealthPath(), timeout)
 		if err == nil {
 			break
 		}
@@ -305,12 +305,13 @@ func portTaken(err error) bool {
 	return err != nil && strings.Contains(strings.ToLower(err.Error()), "address already in use")
 }
 
-// waitHealthy polls the transformer's GET /health until it answers 200,
-// the transformer exits, or the timeout ends.
-func waitHealthy(ctx context.Context, cl *http.Client, inst runtime.Instance, timeout time.Duration) error {
+// waitHealthy polls the transformer's GET <path> (/health; a Pod spec's
+// readiness probe path) until it answers 200, the transformer exits, or
+// the timeout ends.
+func waitHealthy(ctx context.Context, cl *http.Client, inst runtime.Instance, path string, timeout time.Duration) error {
 	var last error
 	for {
-		if last = probeHealth(ctx, cl, inst.URL()); last == nil {
+		if last = probeHealth(ctx, cl, inst.URL(), path); last == nil {
 			return nil
 		}
 		select {
@@ -323,21 +324,21 @@ func waitHealthy(ctx context.Context, cl *http.Client, inst runtime.Instance, ti
 	}
 }
 
-func probeHealth(ctx context.Context, cl *http.Client, url string) error {
+func probeHealth(ctx context.Context, cl *http.Client, url, path string) error {
 	hctx, cancel := context.WithTimeout(ctx, runtime.HealthTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(hctx, http.MethodGet, url+"/health", nil)
+	req, err := http.NewRequestWithContext(hctx, http.MethodGet, url+path, nil)
 	if err != nil {
 		return err
 	}
 	resp, err := cl.Do(req)
 	if err != nil {
-		return fmt.Errorf("GET /health: %w", err)
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /health: status %d", resp.StatusCode)
+		return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
 	}
 	return nil
 }
