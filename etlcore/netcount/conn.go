@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
 )
 
 // conn counts the bytes of one connection into its counter, under its
@@ -135,4 +136,15 @@ func (c *Counter) DialContext(cl Class, d *net.Dialer) func(ctx context.Context,
 		}
 		return newConn(nc, c, cl), nil
 	}
+}
+
+// Server returns ln wrapped for counting and an http.Server that serves h
+// on it, classifying every connection with Classify(etlObjPath).
+func (c *Counter) Server(ln net.Listener, h http.Handler, etlObjPath string) (net.Listener, *http.Server) {
+	srv := &http.Server{
+		Handler:           Handler(h, Classify(etlObjPath)),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnContext:       ConnContext,
+	}
+	return c.Listen(ln), srv
 }

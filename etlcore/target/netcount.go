@@ -14,12 +14,7 @@ import (
 // countedServer wraps the target's listener and handler so that every
 // connection's bytes are counted by class (see netcount.Classify).
 func (t *Target) countedServer(ln net.Listener, h http.Handler) (net.Listener, *http.Server) {
-	srv := &http.Server{
-		Handler:           netcount.Handler(h, netcount.Classify(api.PathETLObj)),
-		ReadHeaderTimeout: 10 * time.Second,
-		ConnContext:       netcount.ConnContext,
-	}
-	return t.net.Listen(ln), srv
+	return t.net.Server(ln, h, api.PathETLObj)
 }
 
 // transformerDial dials the target's connections to its transformers,
