@@ -98,6 +98,9 @@ func runETL(args []string) error {
 		if err != nil {
 			return err
 		}
+		if op == "logs" {
+			return printETLLogs(b)
+		}
 		_, err = os.Stdout.Write(b)
 		return err
 	case "stop":

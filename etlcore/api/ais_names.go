@@ -29,6 +29,9 @@ const (
 	WhatXactRunning   = "running_all"
 	WhatBckSummary    = "summary"
 
+	// ActSummaryBck is AIStore's bucket summary (GET /v1/buckets/NAME).
+	ActSummaryBck = "summary-bck"
+
 	HdrBucketProps = "Ais-Bucket-Props"
 	HdrBucketInfo  = "Ais-Bucket-Info"
 	HdrObjVersion  = "Ais-Version"

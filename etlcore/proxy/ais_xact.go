@@ -28,14 +28,16 @@ func xactQuery(r *http.Request) (api.AisXactQuery, error) {
 	return q, nil
 }
 
-// matchJobs returns the jobs q selects, each with its status, oldest first.
+// matchJobs returns the jobs q selects, each with its status, oldest
+// first. A job named by id is selected whatever kind the query names (a
+// multi-object job over a prefix runs as a bucket job).
 func (c *control) matchJobs(r *http.Request, q api.AisXactQuery) []api.JobStatus {
 	c.jmu.Lock()
 	var list []*jobEntry
 	for _, je := range c.jobs {
 		switch {
 		case q.ID != "" && je.ID != q.ID:
-		case q.Kind != "" && je.Kind != q.Kind:
+		case q.ID == "" && q.Kind != "" && je.Kind != q.Kind:
 		case q.Bck.Name != "" && je.SrcBck != q.Bck.Name && je.DstBck != q.Bck.Name:
 		default:
 			list = append(list, je)
@@ -46,7 +48,9 @@ func (c *control) matchJobs(r *http.Request, q api.AisXactQuery) []api.JobStatus
 	out := make([]api.JobStatus, 0, len(list))
 	for _, je := range list {
 		s := c.status(r, je)
-		if q.ShowActive != nil && *q.ShowActive && s.Finished() {
+		// Only running ones, unless the query names the job (a client
+		// waiting for it to be idle needs to see it finished).
+		if q.ID == "" && q.ShowActive != nil && *q.ShowActive && s.Finished() {
 			continue
 		}
 		out = append(out, s)
@@ -185,20 +189,15 @@ func (c *control) handleClusterAct(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusBadRequest, "action %q: give the job's id or kind in value", aisActStop)
 		return
 	}
-	running := true
-	q.ShowActive = &running
 	jobs := c.matchJobs(r, q)
 	if q.ID != "" && len(jobs) == 0 {
-		c.jmu.Lock()
-		je := c.jobs[q.ID]
-		c.jmu.Unlock()
-		if je == nil {
-			api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", q.ID)
-			return
-		}
+		api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", q.ID)
+		return
 	}
 	for _, s := range jobs {
-		c.abortJob(r.Context(), s.ID)
+		if !s.Finished() {
+			c.abortJob(r.Context(), s.ID)
+		}
 	}
 	w.WriteHeader(http.StatusOK)
 }

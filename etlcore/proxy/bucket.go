@@ -42,7 +42,7 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 		setBucketProps(w)
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet:
-		p.listObjects(w, r, bck)
+		p.getBucket(w, r, bck)
 	case http.MethodPost:
 		if !p.authorized(w, r) {
 			return
@@ -60,7 +60,7 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 				api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
 				return
 			}
-			p.ctl.startJob(w, r, bck, msg)
+			p.ctl.startJob(w, r, bck, listRangePrefix(r, msg))
 		case "":
 			api.WriteErr(w, r, http.StatusBadRequest, "missing action: the body must be {\"action\": ...}")
 		default:

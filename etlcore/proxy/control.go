@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -325,7 +324,7 @@ func (c *control) details(w http.ResponseWriter, r *http.Request, e *etlEntry) {
 			InBytes: v.Stats.BytesIn, OutBytes: v.Stats.BytesOut, Errors: v.Stats.Errors, Reason: v.Reason}
 		d.ObjErrs = append(d.ObjErrs, v.ObjErrs...)
 	}
-	api.WriteJSON(w, d)
+	c.writeDetails(w, r, d)
 }
 
 // perTarget serves logs, metrics and health, from every target or one.
@@ -349,30 +348,7 @@ func (c *control) perTarget(w http.ResponseWriter, r *http.Request, name, op str
 		targets = one
 	}
 	replies := c.p.broadcast(r.Context(), targets, http.MethodGet, api.PathInternal+"etl/"+name+"/"+op, nil)
-	if op == "logs" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		for _, rp := range replies {
-			fmt.Fprintf(w, "===== target %s =====\n", rp.target.ID)
-			if rp.failed() {
-				fmt.Fprintf(w, "(%s)\n", rp.errString())
-				continue
-			}
-			_, _ = w.Write(rp.body)
-		}
-		return
-	}
-	out := map[string]any{}
-	for _, rp := range replies {
-		switch {
-		case rp.failed():
-			out[rp.target.ID] = map[string]string{"error": rp.errString()}
-		case op == "health":
-			out[rp.target.ID] = string(rp.body)
-		default:
-			out[rp.target.ID] = json.RawMessage(rp.body)
-		}
-	}
-	api.WriteJSON(w, out)
+	writePerTarget(w, op, replies)
 }
 
 func readBody(r *http.Request) ([]byte, error) {

@@ -133,16 +133,17 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 		api.WriteErr(w, r, http.StatusBadRequest, "a transform-copy needs both %s and %s", api.QparamETLName, api.QparamObjectTo)
 		return
 	}
-	dstBck, dstObj := api.SplitBckObj(to, "")
-	if err := cluster.ValidateBucket(dstBck); err != nil {
-		api.WriteErr(w, r, http.StatusBadRequest, "%s: %v", api.QparamObjectTo, err)
-		return
-	}
-	if err := cluster.ValidateObjName(dstObj); err != nil {
+	dstBck, dstObj, err := cluster.ParseObjectTo(to)
+	if err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%s: %v", api.QparamObjectTo, err)
 		return
 	}
 	e, st, err := t.runningETL(name)
+	if err != nil {
+		api.WriteErr(w, r, st, "%v", err)
+		return
+	}
+	next, st, err := t.pipelineURLs(splitList(q.Get(api.QparamETLPipeline)))
 	if err != nil {
 		api.WriteErr(w, r, st, "%v", err)
 		return
@@ -155,7 +156,7 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 	if v := q.Get("direct_put"); v != "" {
 		directPut, _ = strconv.ParseBool(v)
 	}
-	x := &xfer{t: t, e: e, args: q.Get(api.QparamETLArgs), directPut: directPut, uuid: "copy-" + randSuffix()}
+	x := &xfer{t: t, e: e, args: q.Get(api.QparamETLArgs), pipeline: next, directPut: directPut, uuid: "copy-" + randSuffix()}
 	_, out, err := x.one(r.Context(), bck, obj, dstBck, dstObj)
 	if err != nil {
 		api.WriteErr(w, r, etlStatus(err), "target %s: etl %q: %s/%s -> %s/%s: %v", t.cfg.ID, name, bck, obj, dstBck, dstObj, err)
