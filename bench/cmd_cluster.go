@@ -167,7 +167,11 @@ func clusterStatus(args []string) error {
 	if err != nil {
 		return err
 	}
+	if st, err := embedded.LoadState(*dir); err == nil && st.Net != nil {
+		fmt.Printf("network: %s; client namespace %s\n", st.Net.Spec.String(), st.Net.Client)
+	}
 	fmt.Printf("%-4s %-7s %-8s %-26s %-8s %-8s %s\n", "ID", "ROLE", "PID", "URL", "RUNNING", "HEALTHY", "IN MAP")
+
 	bad := 0
 	for _, s := range sts {
 		fmt.Printf("%-4s %-7s %-8d %-26s %-8v %-8v %v\n", s.ID, s.Role, s.PID, s.URL, s.Running, s.Healthy, s.Alive)
