@@ -45,7 +45,6 @@ func runNode(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	defer startProfile(*role + "-" + *id)()
 	ready := func(url string) {
 		if err := os.WriteFile(filepath.Join(*dir, embedded.URLFile), []byte(url+"\n"), 0o644); err != nil {
 			log.Printf("write %s: %v", embedded.URLFile, err)
@@ -61,6 +60,7 @@ func runNode(args []string) error {
 	} else if stopProfile != nil {
 		defer stopProfile()
 	}
+	defer startProfile(*role + "-" + *id)()
 	switch *role {
 	case "proxy":
 		p, err := proxy.New(proxy.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, Dir: *dir, AuthToken: *token})

@@ -13,7 +13,9 @@ import (
 // (started at once) and, at a clean exit, <name>-<pid>.allocs.pprof and
 // <name>-<pid>.heap.pprof. The variable is inherited, so setting it for
 // `cluster up` profiles every node and every transformer the targets start
-// (deploy/profile.sh, `make profile`).
+// (deploy/profile.sh, `make profile`). A node that also has
+// ETLBENCH_NODE_CPUPROFILE writes its CPU profile there only, and its
+// allocation profiles here.
 const envProfileDir = "ETLBENCH_PROFILE_DIR"
 
 // startProfile starts the CPU profile of a command named name when
@@ -30,19 +32,15 @@ func startProfile(name string) (stop func()) {
 		return func() {}
 	}
 	base := filepath.Join(dir, fmt.Sprintf("%s-%d", name, os.Getpid()))
-	cpu, err := os.Create(base + ".cpu.pprof")
+	cpu, err := startCPUProfile(base + ".cpu.pprof")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "etlbench %s: cpu profile: %v\n", name, err)
-		return func() {}
-	}
-	if err := pprof.StartCPUProfile(cpu); err != nil {
-		fmt.Fprintf(os.Stderr, "etlbench %s: cpu profile: %v\n", name, err)
-		cpu.Close()
-		return func() {}
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		cpu.Close()
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			cpu.Close()
+		}
 		runtime.GC() // the heap profile shows live objects as of the last GC
 		for _, p := range []string{"allocs", "heap"} {
 			if err := writeProfile(p, base+"."+p+".pprof"); err != nil {
@@ -50,6 +48,21 @@ func startProfile(name string) (stop func()) {
 			}
 		}
 	}
+}
+
+// startCPUProfile starts the process's CPU profile into path (an error when
+// one already runs).
+func startCPUProfile(path string) (*os.File, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	return f, nil
 }
 
 func writeProfile(name, path string) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/etlbench/etlbench/internal/bufpool"
+	"github.com/etlbench/etlbench/internal/ctxio"
 )
 
 // Sized is the optional fast form of a Transform whose output is, or can
@@ -78,7 +79,7 @@ func (s *Server) replySized(ctx context.Context, w http.ResponseWriter, req Requ
 	if f, ok := out.(*os.File); ok {
 		written, err = io.Copy(w, f) // the response's ReadFrom: sendfile
 	} else {
-		written, err = bufpool.Copy(w, ctxReader{ctx, out}, n)
+		written, err = bufpool.Copy(w, ctxio.Reader(ctx, out), n)
 	}
 	if !stop() || err != nil || (n >= 0 && written != n) {
 		// Cut short, or at the object timeout (whose deadline may still
@@ -104,23 +105,10 @@ func (s *Server) wsReplySized(ctx, octx context.Context, conn *websocket.Conn, r
 	if err != nil {
 		return true, false
 	}
-	written, err := bufpool.Copy(wr, ctxReader{octx, out}, n)
+	written, err := bufpool.Copy(wr, ctxio.Reader(octx, out), n)
 	if err != nil || (n >= 0 && written != n) {
 		_ = conn.Close(websocket.StatusInternalError, "reply failed mid-message")
 		return true, false
 	}
 	return true, wr.Close() == nil
-}
-
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/etlbench/etlbench/etlcore/transformer"
+	"github.com/etlbench/etlbench/internal/ctxio"
 )
 
 // audioArgs are the keys of audio's etl_args (FFmpeg's -ac and -ar).
@@ -56,7 +57,7 @@ func audio(ctx context.Context, req transformer.Request, r io.Reader, w io.Write
 	if err != nil {
 		return err
 	}
-	wr, err := newWAVReader(ctxReader{ctx, r})
+	wr, err := newWAVReader(ctxio.Reader(ctx, r))
 	if err != nil {
 		return audioErr(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/transformer"
+	"github.com/etlbench/etlbench/internal/ctxio"
 )
 
 // faultArgs are the keys of fault's etl_args.
@@ -124,7 +125,7 @@ func writeGarbage(ctx context.Context, r io.Reader, w io.Writer) error {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
-	cr := ctxReader{ctx, r}
+	cr := ctxio.Reader(ctx, r)
 	for {
 		n, err := cr.Read(buf)
 		if n > 0 {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/etlbench/etlbench/etlcore/transformer"
+	"github.com/etlbench/etlbench/internal/ctxio"
 	"golang.org/x/image/draw"
 )
 
@@ -105,7 +106,7 @@ func imageResize(ctx context.Context, req transformer.Request, r io.Reader, w io
 	if err != nil {
 		return err
 	}
-	data, err := io.ReadAll(io.LimitReader(ctxReader{ctx, r}, maxImageBytes+1))
+	data, err := io.ReadAll(io.LimitReader(ctxio.Reader(ctx, r), maxImageBytes+1))
 	if err != nil {
 		return fmt.Errorf("%s: read input: %w", name, err)
 	}
