@@ -21,7 +21,8 @@ import (
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
 
-// rootLinks lists the veth and bridge devices of the host's own namespace.
+// rootLinks lists the veth and bridge devices and the qdiscs of the host's
+// own namespace.
 func rootLinks(t *testing.T) []string {
 	t.Helper()
 	var out []string
@@ -34,6 +35,16 @@ func rootLinks(t *testing.T) []string {
 			if f := strings.Fields(line); len(f) > 1 {
 				out = append(out, strings.TrimSuffix(f[1], ":"))
 			}
+		}
+	}
+	// And its qdiscs (kind and device; no counters).
+	b, err := exec.Command("tc", "qdisc", "show").Output()
+	if err != nil {
+		t.Fatalf("tc qdisc show: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if f := strings.Fields(line); len(f) > 4 {
+			out = append(out, "qdisc "+f[1]+" "+f[4])
 		}
 	}
 	sort.Strings(out)
@@ -78,7 +89,7 @@ func checkNothingLeft(t *testing.T, st *embedded.State, before []string) {
 		t.Errorf("namespaces left: %v", left)
 	}
 	if after := rootLinks(t); strings.Join(after, ",") != strings.Join(before, ",") {
-		t.Errorf("host links changed: before %v, after %v", before, after)
+		t.Errorf("host links or qdiscs changed: before %v, after %v", before, after)
 	}
 }
 
@@ -415,7 +426,7 @@ func TestEmulatedDelay(t *testing.T) {
 			t.Errorf("namespaces left after the refused delay: %v", left)
 		}
 		if after := rootLinks(t); strings.Join(after, ",") != strings.Join(before, ",") {
-			t.Errorf("host links changed: before %v, after %v", before, after)
+			t.Errorf("host links or qdiscs changed: before %v, after %v", before, after)
 		}
 		t.Skipf("this kernel has no netem (the refusal names it and leaves nothing): %s", strings.TrimSpace(string(out)))
 	}
