@@ -20,6 +20,8 @@ import (
 //   - faithful: every destination object is there, byte for byte, counts exact;
 //   - answering "delivered" without putting (lie): the job fails naming the
 //     objects, or with coer counts exactly them as errors;
+//   - the same over hpush (204 without putting), with and without a
+//     destination in the request;
 //   - putting to the previous object's destination (stale): the objects whose
 //     request named no destination, and the destinations written twice, are
 //     errors; every object counted out is verified.
@@ -38,7 +40,11 @@ func TestETLDirectPutVerified(t *testing.T) {
 	}
 	initETL := func(t *testing.T, name, mode string) {
 		t.Helper()
-		spec := fmt.Sprintf("name: %s\ncommunication: ws://\nsupport_direct_put: true\nruntime:\n  command: [%q, %q]\n", name, bin, mode)
+		comm := "ws://"
+		if strings.HasSuffix(name, "-hpush") {
+			comm = "hpush://"
+		}
+		spec := fmt.Sprintf("name: %s\ncommunication: %s\nsupport_direct_put: true\nruntime:\n  command: [%q, %q]\n", name, comm, bin, mode)
 		if _, err := cl.ETLInit(ctx, []byte(spec)); err != nil {
 			t.Fatal(err)
 		}
@@ -123,6 +129,34 @@ func TestETLDirectPutVerified(t *testing.T) {
 			if !strings.Contains(e.Message, "the result is missing") {
 				t.Fatalf("error of %s: %q; want it to say the result is missing", e.ObjName, e.Message)
 			}
+		}
+	})
+
+	t.Run("lie-hpush", func(t *testing.T) {
+		// hpush answering 204 without putting: to a request naming no
+		// destination (its result belongs on the source target) and to one
+		// naming a destination.
+		initETL(t, "aisgo-lie-hpush", "lie")
+		st := runJob(t, "aisgo-lie-hpush", "dst-lie-hpush", true)
+		if st.State != api.JobFinished || st.Errors == 0 || st.ObjsIn != n {
+			t.Fatalf("job %s with coer: %s (%s), %+v; want finished, %d in, some errors", st.ID, st.State, st.Err, st.Counters, n)
+		}
+		for name := range checkCounted(t, "dst-lie-hpush", st) {
+			if _, err := cl.HeadObject(ctx, "dst-lie-hpush", "out/"+name); err == nil {
+				t.Fatalf("%s is reported not delivered, but its destination exists", name)
+			}
+		}
+		var unasked, missing int
+		for _, e := range st.ObjErrs {
+			switch {
+			case strings.Contains(e.Message, "named no direct-put destination"):
+				unasked++
+			case strings.Contains(e.Message, "the result is missing"):
+				missing++
+			}
+		}
+		if unasked == 0 || missing == 0 || unasked+missing != len(st.ObjErrs) {
+			t.Fatalf("errors: %d answered 204 without a destination, %d missing; want some of each and nothing else: %+v", unasked, missing, st.ObjErrs)
 		}
 	})
 

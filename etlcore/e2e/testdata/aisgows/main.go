@@ -1,4 +1,4 @@
-// Command aisgows is a ws echo transformer that handles control messages
+// Command aisgows is an echo transformer whose ws side handles control messages
 // the way a transformer built on AIStore's Go framework (ext/etl/webserver)
 // does: every control message of a connection is decoded (gorilla's
 // ReadJSON) into ONE reused struct, so a field a message leaves out keeps
@@ -8,12 +8,17 @@
 // pipeline's first URL + the path of AIS_TARGET_URL + that URL's path and
 // query, and the answer is the text frame "direct put success".
 //
+// It also serves hpush (PUT /<bucket>/<object>, the object in the body or
+// in etl_fqn): the result goes to the Ais-Node-Url destination, answered
+// 204, or back with 200.
+//
 // Its one argument picks how it behaves, for tests:
 //
 //	ais    as described
-//	lie    every 7th object with a destination (counted over all
+//	lie    ws: every 7th object with a destination (counted over all
 //	       connections) is answered "direct put success" without being put
-//	       anywhere
+//	       anywhere; hpush: every 7th object is answered 204 without being
+//	       put anywhere, whether it names a destination or not
 //	stale  an empty pipeline keeps the last non-empty one: each result
 //	       whose destination is local goes to the previous object's
 //	       destination instead (what a reused struct does when a target
@@ -112,6 +117,39 @@ func main() {
 				return
 			}
 		}
+	})
+	var pushed atomic.Int64
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			http.Error(w, "aisgows: want PUT /<bucket>/<object>", http.StatusMethodNotAllowed)
+			return
+		}
+		var data []byte
+		var err error
+		if fqn := r.URL.Query().Get("etl_fqn"); fqn != "" {
+			if fqn, err = url.PathUnescape(fqn); err == nil {
+				data, err = os.ReadFile(fqn)
+			}
+		} else {
+			data, err = io.ReadAll(r.Body)
+		}
+		if err != nil {
+			http.Error(w, "aisgows: read object: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if mode == "lie" && pushed.Add(1)%7 == 0 {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if dst := r.Header.Get("Ais-Node-Url"); dst != "" {
+			if err := directPut(targetURL, strings.Split(dst, ",")[0], data); err != nil {
+				http.Error(w, "aisgows: "+err.Error(), http.StatusBadGateway)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Write(data)
 	})
 	addr := net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT"))
 	if err := http.ListenAndServe(addr, nil); err != nil {
