@@ -139,6 +139,9 @@ func (cc *costCollector) end(ctx context.Context) {
 	close(cc.stop)
 	<-cc.done
 	s := cc.snapshot(ctx)
+	// Its connections to the nodes end with the window: a loader that runs
+	// on (the scenario runner, a test) must not keep them open.
+	cc.hc.CloseIdleConnections()
 	cc.sample(s)
 	cc.mu.Lock()
 	cc.last = s
