@@ -12,6 +12,24 @@ import (
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
 
+// What the job errors of a transformer's false "delivered" say.
+const (
+	msgUnasked = "named no direct-put destination"
+	msgMissing = "the result is missing"
+	msgTwice   = "may hold another object's result"
+)
+
+// errsSaying counts the recorded errors of st whose message contains msg.
+func errsSaying(st *api.JobStatus, msg string) int {
+	n := 0
+	for _, e := range st.ObjErrs {
+		if strings.Contains(e.Message, msg) {
+			n++
+		}
+	}
+	return n
+}
+
 // TestETLDirectPutVerified: offline ws jobs with direct put over 3 targets,
 // through a transformer that decodes every ws control message into one
 // reused struct, as AIStore's Go framework does (testdata/aisgows). Whatever
@@ -126,7 +144,7 @@ func TestETLDirectPutVerified(t *testing.T) {
 			}
 		}
 		for _, e := range st.ObjErrs {
-			if !strings.Contains(e.Message, "the result is missing") {
+			if !strings.Contains(e.Message, msgMissing) {
 				t.Fatalf("error of %s: %q; want it to say the result is missing", e.ObjName, e.Message)
 			}
 		}
@@ -146,15 +164,7 @@ func TestETLDirectPutVerified(t *testing.T) {
 				t.Fatalf("%s is reported not delivered, but its destination exists", name)
 			}
 		}
-		var unasked, missing int
-		for _, e := range st.ObjErrs {
-			switch {
-			case strings.Contains(e.Message, "named no direct-put destination"):
-				unasked++
-			case strings.Contains(e.Message, "the result is missing"):
-				missing++
-			}
-		}
+		unasked, missing := errsSaying(st, msgUnasked), errsSaying(st, msgMissing)
 		if unasked == 0 || missing == 0 || unasked+missing != len(st.ObjErrs) {
 			t.Fatalf("errors: %d answered 204 without a destination, %d missing; want some of each and nothing else: %+v", unasked, missing, st.ObjErrs)
 		}
@@ -163,7 +173,7 @@ func TestETLDirectPutVerified(t *testing.T) {
 	t.Run("stale", func(t *testing.T) {
 		initETL(t, "aisgo-stale", "stale")
 		st := runJob(t, "aisgo-stale", "dst-stale", false)
-		if st.State != api.JobFailed || !strings.Contains(st.Err, "named no direct-put destination") && !strings.Contains(st.Err, "not (only) in their destination") {
+		if st.State != api.JobFailed || !strings.Contains(st.Err, msgUnasked) && !strings.Contains(st.Err, "not (only) in their destination") {
 			t.Fatalf("job %s without coer: %s (%s); want failed naming an object", st.ID, st.State, st.Err)
 		}
 		st = runJob(t, "aisgo-stale", "dst-stale-coer", true)
@@ -171,15 +181,7 @@ func TestETLDirectPutVerified(t *testing.T) {
 			t.Fatalf("job %s with coer: %s (%s), %+v; want finished, %d in, some errors", st.ID, st.State, st.Err, st.Counters, n)
 		}
 		checkCounted(t, "dst-stale-coer", st)
-		var unasked, twice int
-		for _, e := range st.ObjErrs {
-			switch {
-			case strings.Contains(e.Message, "named no direct-put destination"):
-				unasked++
-			case strings.Contains(e.Message, "may hold another object's result"):
-				twice++
-			}
-		}
+		unasked, twice := errsSaying(st, msgUnasked), errsSaying(st, msgTwice)
 		if unasked == 0 || twice == 0 {
 			t.Fatalf("errors: %d delivered to a request without destination, %d destinations written twice; want some of each: %+v", unasked, twice, st.ObjErrs)
 		}
