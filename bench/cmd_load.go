@@ -112,6 +112,9 @@ func runLoad(args []string) error {
 	fs.BoolVar(&cfg.JSON, "json", false, "progress lines and the summary as JSON")
 	fs.StringVar(&cfg.Display, "display", "auto", "live display: auto (bars on a terminal, else lines), bars, lines or none")
 
+	var ais aisloaderFlags
+	ais.add(fs)
+
 	norm := loadgen.NormalizeArgs(args, func(name string) bool {
 		f := fs.Lookup(name)
 		return f != nil && f.Value.Type() != "bool"
@@ -121,6 +124,9 @@ func runLoad(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if err := ais.apply(fs, &ep, &cfg); err != nil {
+		return err
 	}
 	if sizes != "" {
 		ws, err := loadgen.ParseSizeList(sizes)
@@ -187,8 +193,11 @@ func runLoad(args []string) error {
 		stop()
 		fmt.Fprintln(os.Stderr, "etlbench load: stopping: draining requests, stopping the ETL, cleaning up (signal again to quit at once)")
 	}()
-	_, err = loadgen.Run(ctx, cfg, os.Stdout)
+	res, err := loadgen.Run(ctx, cfg, os.Stdout)
 	if err != nil {
+		return err
+	}
+	if err := ais.writeStats(res); err != nil {
 		return err
 	}
 	if cfg.OutDir != "" && !cfg.JSON {

@@ -9,6 +9,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/etlbench/etlbench/etlcore/etl"
 	"github.com/etlbench/etlbench/etlcore/transformer"
 	"github.com/etlbench/etlbench/etlcore/transformers"
 )
@@ -91,7 +92,13 @@ func ParseSpecInfo(spec []byte) (name, comm, transformer string, directPut bool,
 		return "", "", "", false, fmt.Errorf("ETL spec: %w", err)
 	}
 	if si.Name == "" {
-		return "", "", "", false, fmt.Errorf("ETL spec: no name")
+		// AIStore's Pod-spec form (what aisloader's -etl-spec takes): the
+		// name and the rest come from the Pod's metadata and annotations.
+		sp, perr := etl.ParseSpec(spec)
+		if perr != nil || sp.Name == "" {
+			return "", "", "", false, fmt.Errorf("ETL spec: no name")
+		}
+		return sp.Name, strings.TrimSuffix(sp.Communication, "://"), "", sp.SupportDirectPut, nil
 	}
 	tr := ""
 	if strings.HasPrefix(si.Runtime.Image, builtinImagePrefix) {

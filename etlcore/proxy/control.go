@@ -190,7 +190,10 @@ func (c *control) stopOnTargets(name, reason string) {
 func (c *control) get(name string) *etlEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.etls[name]
+	if e := c.etls[name]; e != nil {
+		return e
+	}
+	return c.etlByXactLocked(name)
 }
 
 // targetETLs collects every live target's view of its ETLs.
@@ -262,6 +265,7 @@ func (c *control) handleETL(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist", name)
 		return
 	}
+	name = e.Name // the request may name it by its job id (etlByXactLocked)
 	switch {
 	case op == "" && r.Method == http.MethodGet:
 		c.details(w, r, e)

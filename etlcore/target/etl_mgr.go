@@ -87,7 +87,10 @@ type etlTable struct {
 func (t *Target) getETL(name string) *etlInst {
 	t.etls.mu.RLock()
 	defer t.etls.mu.RUnlock()
-	return t.etls.etls[name]
+	if e := t.etls.etls[name]; e != nil {
+		return e
+	}
+	return t.etlByXact(name)
 }
 
 // runningETL returns the ETL if it runs here, else an error with a status.
