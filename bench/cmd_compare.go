@@ -22,7 +22,7 @@ func runCompare(args []string) error {
 	force := fs.Bool("force", false, "compare even when the configurations differ")
 	ignore := fs.StringSlice("ignore", nil, "configuration keys allowed to differ (comma-separated)")
 	ignoreAxes := fs.StringSlice("ignore-axis", nil, "matrix axes left out when matching cells, e.g. transformer (comma-separated)")
-	metrics := fs.StringSlice("metric", nil, "metrics to compare: ops_per_sec, mib_per_sec, p50, p90, p99, p999 (default all but p90)")
+	metrics := fs.StringSlice("metric", nil, "metrics to compare: ops_per_sec, mib_per_sec, p50, p90, p99, p999 (default all but p90); costs per object: target_cpu_us, transformer_cpu_us, cluster_cpu_us, loader_cpu_us, client_link_bytes, node_link_bytes")
 	seed := fs.Int64("seed", 1, "seed of the bootstrap resampling")
 	if err := parseFlags(fs, args); err != nil {
 		return err

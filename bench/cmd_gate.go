@@ -24,7 +24,7 @@ func runGate(args []string) error {
 	current := fs.String("current", "", "results directory of the run under test (or the second argument)")
 	maxRegress := fs.String("max-regress", "5%", "largest tolerated worsening of a median: a percentage (5%) or a fraction (0.05)")
 	alpha := fs.Float64("alpha", reports.DefaultAlpha, "significance level of the Mann-Whitney U test")
-	metrics := fs.StringSlice("metric", reports.DefaultGateMetrics, "metrics to check: ops_per_sec, mib_per_sec (lower is worse), p50, p90, p99, p999 (higher is worse)")
+	metrics := fs.StringSlice("metric", reports.DefaultGateMetrics, "metrics to check: ops_per_sec, mib_per_sec (lower is worse), p50, p90, p99, p999 and the costs per object target_cpu_us, transformer_cpu_us, cluster_cpu_us, loader_cpu_us, client_link_bytes, node_link_bytes (higher is worse)")
 	summary := fs.String("summary", "", "write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set)")
 	force := fs.Bool("force", false, "gate even when the configurations differ")
 	ignore := fs.StringSlice("ignore", nil, "configuration keys allowed to differ (comma-separated)")

@@ -82,3 +82,37 @@ func TestCostSections(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareCosts: compare (and so gate) takes the costs per object as
+// metrics, lower being better.
+func TestCompareCosts(t *testing.T) {
+	mk := func(cpu float64) []*result.Result {
+		rs, err := reportstest.Results(reportstest.Cell{Axes: map[string]string{"op": "get", "size": "1MiB"}, Op: result.OpGet, Repeats: 3, Jitter: 0.01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rs {
+			r.Costs = &result.Costs{Objects: 100, PerObject: result.CostPerObject{CPUUS: map[string]float64{"targets": cpu + float64(i)}, ClientLinkBytes: 1 << 20}}
+		}
+		return rs
+	}
+	cmp, err := reports.Compare(mk(100), mk(80), reports.CompareOptions{Metrics: []string{"target_cpu_us", "client_link_bytes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.Rows) != 2 {
+		t.Fatalf("rows %+v", cmp.Rows)
+	}
+	for _, r := range cmp.Rows {
+		switch r.Metric {
+		case "target_cpu_us":
+			if r.A.Median != 101 || r.B.Median != 81 || !r.Better {
+				t.Errorf("target CPU row %+v: want 101 -> 81, better", r)
+			}
+		case "client_link_bytes":
+			if float64(r.Delta) != 0 {
+				t.Errorf("client link row %+v: want no change", r)
+			}
+		}
+	}
+}

@@ -14,13 +14,22 @@ type sample struct {
 	ops, errors int64
 	opsPerSec   float64
 	mibPerSec   float64
-	lat         result.Percentiles // microseconds
+	lat         result.Percentiles   // microseconds
+	costs       result.CostPerObject // the run's costs per object (zero without)
 }
 
 // sampleOf extracts op's numbers from r: from its summary, with latency
 // from the histograms when the summary has none; without a summary of op,
 // everything from the (non warm-up) intervals.
 func sampleOf(r *result.Result, op string) (sample, error) {
+	out, err := sampleOfOp(r, op)
+	if r.Costs != nil {
+		out.costs = r.Costs.PerObject
+	}
+	return out, err
+}
+
+func sampleOfOp(r *result.Result, op string) (sample, error) {
 	if s, ok := r.Summary[op]; ok {
 		out := sample{ops: s.Ops, errors: s.Errors, opsPerSec: s.OpsPerSec, mibPerSec: s.MiBPerSec, lat: s.LatencyUS}
 		if out.lat == (result.Percentiles{}) {
@@ -84,6 +93,13 @@ var Metrics = []Metric{
 	{"p90", "p90", "us", false, func(s sample) float64 { return s.lat.P90 }},
 	{"p99", "p99", "us", false, func(s sample) float64 { return s.lat.P99 }},
 	{"p999", "p99.9", "us", false, func(s sample) float64 { return s.lat.P999 }},
+	// Costs per object (docs/costs.md): lower is better.
+	{"target_cpu_us", "target CPU/obj", "us", false, func(s sample) float64 { return s.costs.CPUUS[result.GroupTargets] }},
+	{"transformer_cpu_us", "transformer CPU/obj", "us", false, func(s sample) float64 { return s.costs.CPUUS[result.GroupTransformers] }},
+	{"cluster_cpu_us", "cluster CPU/obj", "us", false, func(s sample) float64 { return s.costs.CPUUS[result.GroupCluster] }},
+	{"loader_cpu_us", "loader CPU/obj", "us", false, func(s sample) float64 { return s.costs.CPUUS[result.RoleLoader] }},
+	{"client_link_bytes", "client link B/obj", "B", false, func(s sample) float64 { return s.costs.ClientLinkBytes }},
+	{"node_link_bytes", "node links B/obj", "B", false, func(s sample) float64 { return s.costs.NodeLinkBytes }},
 }
 
 // DefaultGateMetrics are the metrics a gate checks when none are named.
