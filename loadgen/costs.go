@@ -33,6 +33,8 @@ type costSnap struct {
 	links   map[string]result.LinkBytes
 	linkErr string
 	notes   []string
+	// ops and payload done so far (costCollector.work).
+	ops, payload int64
 }
 
 // nodeRef is a node whose /metrics the collector reads.
@@ -49,6 +51,10 @@ type costCollector struct {
 	loaderNet *netcount.Counter
 	links     LinkCounterFunc
 	period    time.Duration
+	// work, when set, returns the operations done so far and their
+	// payload: the window's objects are those done within it. Nil for
+	// offline jobs, whose window is the whole job (the summary's).
+	work func() (ops, payload int64)
 
 	mu         sync.Mutex
 	base, last *costSnap
@@ -190,6 +196,9 @@ func (cc *costCollector) snapshot(ctx context.Context) *costSnap {
 	}
 	self := selfStats(0)
 	rx, tx := cc.loaderNet.Bytes(netcount.Client)
+	if cc.work != nil {
+		s.ops, s.payload = cc.work()
+	}
 	wg.Wait()
 	s.procs[result.RoleLoader+"/loader"] = procSnap{role: result.RoleLoader, id: "loader", cpu: self.CPUSeconds, rss: currentRSS(),
 		net: map[string]result.NetBytes{netcount.Client.String(): {Rx: rx, Tx: tx}}}

@@ -12,7 +12,8 @@ import (
 var roleOrder = map[string]int{result.RoleProxy: 0, result.RoleTarget: 1, result.RoleTransformer: 2, result.RoleLoader: 3}
 
 // costs computes the window's costs from the collector's snapshots, for
-// objects operations moving mib MiB; runStart is the result's Start.
+// objects operations moving mib MiB (the summary's; the operations done
+// within the window when the collector counts them); res is the result.
 func (cc *costCollector) costs(objects int64, mib float64, res *result.Result) *result.Costs {
 	cc.mu.Lock()
 	base, last, peak := cc.base, cc.last, cc.peak
@@ -24,6 +25,10 @@ func (cc *costCollector) costs(objects int64, mib float64, res *result.Result) *
 	if base == nil || last == nil {
 		c.NotAvailable = append(c.NotAvailable, "the measured window did not start (the run ended in its warm-up)")
 		return c
+	}
+	if cc.work != nil {
+		objects, mib = last.ops-base.ops, float64(last.payload-base.payload)/(1<<20)
+		c.Objects, c.MiB = objects, mib
 	}
 	c.WindowStartSec = base.at.Sub(res.Start).Seconds()
 	c.WindowSec = last.at.Sub(base.at).Seconds()

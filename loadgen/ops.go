@@ -106,6 +106,8 @@ func (r *runner) execute(ctx context.Context, w *worker, op string, intended tim
 		return
 	}
 	r.rec.Done(op, end.Sub(intended), end.Sub(sent), bin, bout)
+	r.doneOps.Add(1) // for the costs' window (costs.go)
+	r.donePayload.Add(max(bin, bout))
 }
 
 // put writes the next object of the run.

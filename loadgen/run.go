@@ -42,6 +42,9 @@ type runner struct {
 	// the cost counters of the cluster and the loader (costs.go).
 	net   netcount.Counter
 	costs *costCollector
+	// doneOps and donePayload count the operations done so far and their
+	// payload, read by the costs' snapshots.
+	doneOps, donePayload atomic.Int64
 	// progress gets set-up messages (plain text modes only).
 	progress io.Writer
 
@@ -161,6 +164,9 @@ func (r *runner) setup(ctx context.Context) error {
 	}
 	r.res.Cluster.Targets = len(smap.Targets)
 	r.costs = newCostCollector(cfg, smap, &r.net)
+	if !cfg.Offline() {
+		r.costs.work = func() (int64, int64) { return r.doneOps.Load(), r.donePayload.Load() }
+	}
 	if alive < len(smap.Targets) {
 		r.note("%d of %d targets are down at the start", len(smap.Targets)-alive, len(smap.Targets))
 	}
@@ -361,6 +367,16 @@ func (r *runner) load(ctx context.Context) {
 	}
 
 	<-issueCtx.Done()
+	// A costs' window that starts after a warm-up ends with the issuing:
+	// the requests still in flight are not its operations, those in
+	// flight at its start are, which balances in a steady state. One that
+	// starts with the run (no requests in flight) ends after the drain
+	// (none either); so do jobs.
+	windowAtStop := cfg.Warmup > 0 && !cfg.Offline()
+	costsEnded := make(chan struct{})
+	if windowAtStop {
+		go func() { r.costs.end(context.WithoutCancel(ctx)); close(costsEnded) }()
+	}
 	stopAt := time.Now()
 	if !r.end.IsZero() && stopAt.After(r.end) && !cfg.Offline() {
 		stopAt = r.end
@@ -377,7 +393,11 @@ func (r *runner) load(ctx context.Context) {
 		reqCancel()
 		<-drained
 	}
-	r.costs.end(context.WithoutCancel(ctx))
+	if windowAtStop {
+		<-costsEnded
+	} else {
+		r.costs.end(context.WithoutCancel(ctx))
+	}
 	if cfg.Window != nil {
 		cfg.Window(false)
 	}

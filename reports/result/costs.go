@@ -24,8 +24,12 @@ type Costs struct {
 	// counts its own connections, loopback and Kubernetes) or "links"
 	// (the emulated network's interface counters, plus the nodes' own).
 	Network string `json:"network"`
-	// Objects and MiB are the operations done in the window and their
-	// payload (the larger of bytes sent and received, per operation).
+	// Objects and MiB are the operations completed in the window and
+	// their payload (the larger of bytes sent and received, per
+	// operation). Without a warm-up the window is the whole run, drain
+	// included; after one it ends when the loader stops issuing, so the
+	// requests drained after it are in the summary, not here. An offline
+	// job's window is the whole job.
 	Objects int64      `json:"objects"`
 	MiB     float64    `json:"mib"`
 	Roles   []RoleCost `json:"roles"`
