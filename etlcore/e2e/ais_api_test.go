@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/tinylib/msgp/msgp"
 
 	"github.com/etlbench/etlbench/etlcore/api"
@@ -152,6 +154,18 @@ func TestAisListObjects(t *testing.T) {
 		}
 		return &lr, "json"
 	}
+	// HEAD object: AIStore's attributes.
+	resp, err := http.Head(c.ProxyURL + "/v1/objects/src/d/o2?provider=ais")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	at, err := strconv.ParseInt(resp.Header.Get(api.HdrObjAtime), 10, 64)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(api.HdrObjVersion) != "1" || err != nil || time.Since(time.Unix(0, at)) > time.Hour ||
+		resp.Header.Get(api.HdrChecksumType) != "xxhash2" || resp.Header.Get(api.HdrChecksumValue) != fmt.Sprintf("%016x", xxhash.Sum64String("xxx")) {
+		t.Errorf("HEAD object: %d %v", resp.StatusCode, resp.Header)
+	}
+
 	page := `{"action":"list","value":{"props":"name,size,cached","prefix":"d/","pagesize":3,"continuation_token":%q}}`
 	for _, accept := range []string{api.ContentMsgPack, ""} {
 		var names []string

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
@@ -162,6 +164,8 @@ func TestAisCLISession(t *testing.T) {
 	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, objs["one.txt"]) {
 		t.Fatalf("ais get: %q %v", b, err)
 	}
+	a.okContains([]string{"object", "show", "ais://src/one.txt"}, fmt.Sprintf("xxhash2[%016x]", xxhash.Sum64(objs["one.txt"])),
+		fmt.Sprint(len(objs["one.txt"]), "B"))
 	if got := a.ok("object", "cat", "ais://src/d/a2.txt"); got != string(objs["d/a2.txt"]) {
 		t.Fatalf("ais object cat: %d bytes, want %d", len(got), len(objs["d/a2.txt"]))
 	}

@@ -232,29 +232,3 @@ func (c *control) handleJobs(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusNotFound, "no such job operation: %s %s", r.Method, r.URL.Path)
 	}
 }
-
-// handleXactStatus answers AIStore's GET /v1/cluster?what=status with a
-// body {"id": "<job id>"}: the job's AIStore-style status.
-func (c *control) handleXactStatus(w http.ResponseWriter, r *http.Request) {
-	var args struct {
-		ID string `json:"id"`
-	}
-	_, _ = api.ReadJSON(r, &args)
-	if args.ID == "" {
-		args.ID = r.URL.Query().Get("id")
-	}
-	c.jmu.Lock()
-	je := c.jobs[args.ID]
-	c.jmu.Unlock()
-	if je == nil {
-		api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", args.ID)
-		return
-	}
-	s := c.status(r, je)
-	out := map[string]any{"uuid": s.ID, "kind": s.Kind, "aborted": s.State == api.JobAborted || s.State == api.JobFailed,
-		"err": s.Err, "end_time": 0}
-	if s.Finished() {
-		out["end_time"] = time.Now().UnixNano()
-	}
-	api.WriteJSON(w, out)
-}

@@ -79,6 +79,7 @@ func (t *Target) getObject(w http.ResponseWriter, r *http.Request, bck, obj stri
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set(api.HdrObjSize, strconv.FormatInt(fi.Size(), 10))
+	setAisObjAttrs(h, fi)
 	if sum := Checksum(fqn); sum != "" {
 		h.Set(api.HdrChecksumType, api.ChecksumXXHash)
 		h.Set(api.HdrChecksumValue, sum)
