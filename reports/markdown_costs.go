@@ -41,27 +41,22 @@ func fmtBytesEst(e Estimate) string {
 	return fmtBytes(e.Median)
 }
 
-// fmtBytesCI renders bytes per object with the interval.
-func fmtBytesCI(e Estimate) string {
+// fmtEstWith renders e, median [lo, hi], with f; none when e is empty.
+func fmtEstWith(e Estimate, f func(float64) string, none string) string {
 	if e.N == 0 {
-		return "n/a"
+		return none
 	}
 	if e.N == 1 || e.Lo == e.Hi {
-		return fmtBytes(e.Median)
+		return f(e.Median)
 	}
-	return fmt.Sprintf("%s [%s, %s]", fmtBytes(e.Median), fmtBytes(e.Lo), fmtBytes(e.Hi))
+	return fmt.Sprintf("%s [%s, %s]", f(e.Median), f(e.Lo), f(e.Hi))
 }
 
+// fmtBytesCI renders bytes per object with the interval.
+func fmtBytesCI(e Estimate) string { return fmtEstWith(e, fmtBytes, "n/a") }
+
 // fmtUSCI renders CPU microseconds per object with the interval.
-func fmtUSCI(e Estimate) string {
-	if e.N == 0 {
-		return "-"
-	}
-	if e.N == 1 || e.Lo == e.Hi {
-		return fmtLat(e.Median)
-	}
-	return fmt.Sprintf("%s [%s, %s]", fmtLat(e.Median), fmtLat(e.Lo), fmtLat(e.Hi))
-}
+func fmtUSCI(e Estimate) string { return fmtEstWith(e, fmtLat, "-") }
 
 func fmtDev(f Float) string {
 	if math.IsNaN(float64(f)) {
