@@ -113,6 +113,7 @@ func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Respo
 		b := &rawBody{p: p, rc: rc, stop: stop, keep: !resp.Close, n: -1, body: resp.Body}
 		if resp.ContentLength >= 0 && len(resp.TransferEncoding) == 0 {
 			b.n = resp.ContentLength
+			b.eof = b.n == 0 // nothing to read: the connection is free at once
 		}
 		resp.Body = b
 		return resp, nil

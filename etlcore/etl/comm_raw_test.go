@@ -22,6 +22,10 @@ func TestRawPool(t *testing.T) {
 	fixed := bytes.Repeat([]byte("0123456789"), 300<<10)
 	var conns atomic.Int64
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("etl_args") == "empty" {
+			w.WriteHeader(http.StatusNoContent) // delivered by direct put: no body
+			return
+		}
 		if r.URL.Query().Get("etl_args") == "chunked" {
 			for i := 0; i < 10; i++ {
 				_, _ = w.Write(fixed[:len(fixed)/10])
@@ -59,9 +63,13 @@ func TestRawPool(t *testing.T) {
 	}
 	for i := 0; i < 6; i++ {
 		do([]string{"fixed", "chunked"}[i%2], i%3 == 0)
+		res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: "o", FQN: "/nonexistent/o", Size: -1, Args: "empty"})
+		if err != nil || !res.DirectPut {
+			t.Fatalf("empty: %+v, %v", res, err)
+		}
 	}
 	if n := conns.Load(); n != 1 {
-		t.Fatalf("%d connections for 6 sequential requests, want 1 kept alive", n)
+		t.Fatalf("%d connections for 12 sequential requests, want 1 kept alive", n)
 	}
 	ts.CloseClientConnections() // the transformer drops the idle connection
 	do("fixed", true)
