@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,6 +90,18 @@ func TestAisClusterMapAndBuckets(t *testing.T) {
 		code, msg := doReq(t, http.MethodGet, c.ProxyURL+u, "", "")
 		if code != http.StatusBadRequest || !strings.Contains(msg, `"nonsense"`) {
 			t.Errorf("GET %s: %d %q, want 400 naming what=", u, code, msg)
+		}
+	}
+
+	// Bad input in AIStore's shapes: a 400 that names the field.
+	for _, tc := range []struct{ method, path, body, want string }{
+		{http.MethodPost, "/v1/buckets/src", `{"action":"etl-listrange","value":{"id":"x","tobck":{"name":"dst","provider":"aws"},"objnames":["a"]}}`, "tobck"},
+		{http.MethodPut, "/v1/objects/src/a?etl_name=x&object_to=" + url.QueryEscape("aws/@#/dst/a"), "", "object_to"},
+		{http.MethodPut, "/v1/cluster", `{"action":"stop","value":{"id":"job-nonesuch"}}`, "job-nonesuch"},
+	} {
+		code, msg := doReq(t, tc.method, c.ProxyURL+tc.path, "", tc.body)
+		if code < 400 || code >= 500 || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s %s: %d %q, want a 4xx naming %s", tc.method, tc.path, code, msg, tc.want)
 		}
 	}
 

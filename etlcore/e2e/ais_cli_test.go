@@ -185,6 +185,10 @@ func TestAisCLISession(t *testing.T) {
 			t.Parallel()
 			aisCLIStopJob(t, newAisCLI(t, c.ProxyURL), c)
 		})
+		t.Run("errors", func(t *testing.T) {
+			t.Parallel()
+			aisCLIErrors(t, newAisCLI(t, c.ProxyURL), len(objs))
+		})
 	})
 
 	if err := ctx.Err(); err != nil {
@@ -340,5 +344,35 @@ func aisCLIStopJob(t *testing.T, a *aisCLI, c *testcluster.Cluster) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	a.okContains([]string{"show", "job", id, "--all"}, id, "Aborted")
+	a.ok("etl", "rm", name)
+}
+
+// aisCLIErrors runs bucket jobs through a transformer that fails every
+// object: with --cont-on-err the job finishes and ais etl show errors
+// lists every object with its status; without, ais etl bucket --wait
+// fails naming the job's errors.
+func aisCLIErrors(t *testing.T, a *aisCLI, n int) {
+	name := "fail-etl"
+	a.ok("etl", "init", "--spec", aisETLSpec(t, name, "hpush", "etlbench/transformer-fault", map[string]string{"ETLBENCH_DEFAULT_ARGS": "fail=500"}))
+	out := a.ok("etl", "bucket", name, "ais://src", "ais://fail-dst", "--cont-on-err", "--wait")
+	m := jobIDRe.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("ais etl bucket: no job id in %q", out)
+	}
+	lines := strings.Split(strings.TrimSpace(a.ok("etl", "show", "errors", name, m[1])), "\n")
+	if len(lines) != n+1 {
+		t.Fatalf("ais etl show errors %s %s: %d lines, want a header and %d objects:\n%s", name, m[1], len(lines), n, strings.Join(lines, "\n"))
+	}
+	for _, l := range lines[1:] {
+		if f := strings.Fields(l); len(f) < 3 || f[1] != "500" || !strings.Contains(l, "failed on purpose") {
+			t.Fatalf("ais etl show errors: line %q", l)
+		}
+	}
+	if _, errs, code := a.run("etl", "bucket", name, "ais://src", "ais://fail-dst2", "--wait"); code == 0 || !strings.Contains(errs, "finished with errors") {
+		t.Fatalf("a failing job without --cont-on-err: exit %d, %q", code, errs)
+	}
+	if _, errs, code := a.run("etl", "object", name, "ais://src/one.txt", "-"); code == 0 || !strings.Contains(errs, "500") {
+		t.Fatalf("inline through a failing transformer: exit %d, %q", code, errs)
+	}
 	a.ok("etl", "rm", name)
 }
