@@ -185,6 +185,10 @@ func TestAisCLISession(t *testing.T) {
 			t.Parallel()
 			aisCLIStopJob(t, newAisCLI(t, c.ProxyURL), c)
 		})
+		t.Run("pod-spec", func(t *testing.T) {
+			t.Parallel()
+			aisCLIPodSpec(t, newAisCLI(t, c.ProxyURL), objs)
+		})
 		t.Run("errors", func(t *testing.T) {
 			t.Parallel()
 			aisCLIErrors(t, newAisCLI(t, c.ProxyURL), len(objs))
@@ -201,7 +205,7 @@ func TestAisCLISession(t *testing.T) {
 }
 
 // aisETLSpec is a runtime spec as AIStore's docs give it (ais etl init
-// --spec FILE). A Pod spec (the other form of init) goes beside it.
+// --spec FILE); aisCLIPodSpec inits from the other form, a Pod spec.
 func aisETLSpec(t *testing.T, name, comm, image string, env map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name: %s\ncommunication: %s://\ninit_timeout: 60s\nobj_timeout: 30s\nsupport_direct_put: true\nruntime:\n  image: %s\n", name, comm, image)
@@ -375,4 +379,20 @@ func aisCLIErrors(t *testing.T, a *aisCLI, n int) {
 		t.Fatalf("inline through a failing transformer: exit %d, %q", code, errs)
 	}
 	a.ok("etl", "rm", name)
+}
+
+// aisCLIPodSpec inits an ETL with ais etl init --spec from AIStore's
+// quickstart Pod spec (the CLI sends it as AIStore's InitSpecMsg), shows
+// it and transforms through it.
+func aisCLIPodSpec(t *testing.T, a *aisCLI, objs map[string][]byte) {
+	p := filepath.Join(t.TempDir(), "pod.yaml")
+	if err := os.WriteFile(p, []byte(aisQuickstartPod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.okContains([]string{"etl", "init", "--spec", p}, "ETL[transformer-md5]: job ")
+	a.okContains([]string{"etl", "show", "transformer-md5"}, "aistorage/transformer_md5")
+	if got := a.ok("etl", "object", "transformer-md5", "ais://src/d/a6.txt", "-"); got != md5hex(objs["d/a6.txt"]) {
+		t.Fatalf("inline through the Pod-spec ETL: %q, want %q", got, md5hex(objs["d/a6.txt"]))
+	}
+	a.okContains([]string{"etl", "rm", "transformer-md5"}, "deleted")
 }
