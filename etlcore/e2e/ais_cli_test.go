@@ -159,6 +159,7 @@ func TestAisCLISession(t *testing.T) {
 	if got := a.lsNames("ais://src", "--prefix", "d/", "--paged", "--page-size", "2", "--max-pages", "1"); len(got) != 2 {
 		t.Fatalf("ais ls --paged --page-size 2 --max-pages 1: %v, want 2 names", got)
 	}
+	a.okContains([]string{"ls", "ais://src", "--props", "name,size,checksum"}, fmt.Sprintf("%016x", xxhash.Sum64(objs["d/a4.txt"])))
 	out := filepath.Join(t.TempDir(), "one.out")
 	a.ok("get", "ais://src/one.txt", out)
 	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, objs["one.txt"]) {

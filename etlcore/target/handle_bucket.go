@@ -50,6 +50,9 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 			writeStoreErr(w, r, err)
 			return
 		}
+		if wantsProp(msg.Props, "checksum") {
+			t.addChecksums(bck, ents)
+		}
 		res := api.ListResult{Entries: ents}
 		if more && len(ents) > 0 {
 			res.ContinuationToken = ents[len(ents)-1].Name
