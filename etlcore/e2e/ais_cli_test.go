@@ -320,18 +320,25 @@ func aisCLIETL(t *testing.T, a *aisCLI, c *testcluster.Cluster, comm string, obj
 
 var jobIDRe = regexp.MustCompile(`\[(job-[0-9a-f]+)\]`)
 
+// startJob runs ais with args (an ais etl bucket command) and returns the
+// id of the job it started.
+func (a *aisCLI) startJob(args ...string) string {
+	a.t.Helper()
+	out := a.ok(args...)
+	m := jobIDRe.FindStringSubmatch(out)
+	if m == nil {
+		a.t.Fatalf("ais %s: no job id in %q", strings.Join(args, " "), out)
+	}
+	return m[1]
+}
+
 // aisCLIStopJob starts a slow bucket job (a transformer that waits on every
 // object), sees it with ais show job, stops it with ais stop job, and sees
 // it aborted.
 func aisCLIStopJob(t *testing.T, a *aisCLI, c *testcluster.Cluster) {
 	name := "slow-etl"
 	a.ok("etl", "init", "--spec", aisETLSpec(t, name, "hpush", "etlbench/transformer-fault", map[string]string{"ETLBENCH_DEFAULT_ARGS": "delay=3s"}))
-	out := a.ok("etl", "bucket", name, "ais://src", "ais://slow-dst", "--num-workers", "1")
-	m := jobIDRe.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("ais etl bucket: no job id in %q", out)
-	}
-	id := m[1]
+	id := a.startJob("etl", "bucket", name, "ais://src", "ais://slow-dst", "--num-workers", "1")
 	a.okContains([]string{"show", "job", id}, id, "Running")
 	a.ok("stop", "job", id)
 	deadline := time.Now().Add(60 * time.Second)
@@ -359,14 +366,10 @@ func aisCLIStopJob(t *testing.T, a *aisCLI, c *testcluster.Cluster) {
 func aisCLIErrors(t *testing.T, a *aisCLI, n int) {
 	name := "fail-etl"
 	a.ok("etl", "init", "--spec", aisETLSpec(t, name, "hpush", "etlbench/transformer-fault", map[string]string{"ETLBENCH_DEFAULT_ARGS": "fail=500"}))
-	out := a.ok("etl", "bucket", name, "ais://src", "ais://fail-dst", "--cont-on-err", "--wait")
-	m := jobIDRe.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("ais etl bucket: no job id in %q", out)
-	}
-	lines := strings.Split(strings.TrimSpace(a.ok("etl", "show", "errors", name, m[1])), "\n")
+	id := a.startJob("etl", "bucket", name, "ais://src", "ais://fail-dst", "--cont-on-err", "--wait")
+	lines := strings.Split(strings.TrimSpace(a.ok("etl", "show", "errors", name, id)), "\n")
 	if len(lines) != n+1 {
-		t.Fatalf("ais etl show errors %s %s: %d lines, want a header and %d objects:\n%s", name, m[1], len(lines), n, strings.Join(lines, "\n"))
+		t.Fatalf("ais etl show errors %s %s: %d lines, want a header and %d objects:\n%s", name, id, len(lines), n, strings.Join(lines, "\n"))
 	}
 	for _, l := range lines[1:] {
 		if f := strings.Fields(l); len(f) < 3 || f[1] != "500" || !strings.Contains(l, "failed on purpose") {
