@@ -30,7 +30,7 @@ func TestBlocks(t *testing.T) {
 
 // TestRunnableExamples runs every block marked runnable in README.md and
 // docs/*.md as written, in a scratch directory where bin/etlbench is the
-// binary under test (lines that start with `make ` are what `make test`
+// binary under test, also as `etlbench` on PATH (lines that start with `make ` are what `make test`
 // has already done, so they are skipped). Whatever a block starts, its
 // cluster is brought down afterwards.
 func TestRunnableExamples(t *testing.T) {
@@ -91,7 +91,7 @@ func runBlock(t *testing.T, root, bin, script string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", strings.Join(lines, "\n"))
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "AIS_ENDPOINT=")
+	cmd.Env = append(os.Environ(), "AIS_ENDPOINT=", "PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("block failed: %v\n%s", err, out)
