@@ -33,9 +33,17 @@ const rawIdle = 128
 const rawBufSize = 64 << 10
 
 type rawConn struct {
-	c  net.Conn // a *net.TCPConn, or a node's counting wrapper of one
-	br *bufio.Reader
-	bw *bufio.Writer
+	c     net.Conn // a *net.TCPConn, or a node's counting wrapper of one
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	nread int64 // bytes br has read from c
+}
+
+// Read is br's source: c, counted.
+func (rc *rawConn) Read(p []byte) (int, error) {
+	n, err := rc.c.Read(p)
+	rc.nread += int64(n)
+	return n, err
 }
 
 // newRawPool returns the pool of connections to addr, dialled by dial (nil: a plain dialer).
@@ -58,7 +66,9 @@ func (p *rawPool) get(ctx context.Context) (*rawConn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &rawConn{c: c, br: bufio.NewReaderSize(c, rawBufSize), bw: bufio.NewWriterSize(c, 4<<10)}, false, nil
+	rc := &rawConn{c: c, bw: bufio.NewWriterSize(c, 4<<10)}
+	rc.br = bufio.NewReaderSize(rc, rawBufSize)
+	return rc, false, nil
 }
 
 // put keeps a connection whose last response was read to its end.
@@ -83,8 +93,9 @@ func (p *rawPool) closeIdle() {
 }
 
 // roundTrip sends req (which has no body) and reads the response's header.
-// A kept-alive connection that the transformer had closed meanwhile is
-// replaced once (the requests are idempotent: a file name or a GET). ctx
+// A kept-alive connection that the transformer had closed meanwhile (not
+// a byte of the answer read) is replaced once; the request is sent again,
+// as net/http does with a request on a connection closed while idle. ctx
 // ending moves the connection's deadline to now, which fails whatever
 // reads or writes it at the time.
 func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
@@ -94,6 +105,7 @@ func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Respo
 			return nil, err
 		}
 		stop := context.AfterFunc(ctx, func() { _ = rc.c.SetDeadline(time.Unix(1, 0)) })
+		read0 := rc.nread
 		err = req.Write(rc.bw)
 		if err == nil {
 			err = rc.bw.Flush()
@@ -105,7 +117,7 @@ func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Respo
 		if err != nil {
 			stop()
 			rc.c.Close()
-			if reused && attempt == 0 && ctx.Err() == nil && staleConn(err) {
+			if reused && attempt == 0 && ctx.Err() == nil && rc.nread == read0 && staleConn(err) {
 				continue
 			}
 			return nil, err
