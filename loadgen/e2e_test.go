@@ -71,7 +71,9 @@ func TestE2E(t *testing.T) {
 	t.Run("open-loop-rate", func(t *testing.T) {
 		cfg := base("src")
 		cfg.Duration, cfg.Warmup, cfg.Rate, cfg.Workers = 4*time.Second, 500*time.Millisecond, 150, 16
+		probe := startSchedProbe(t)
 		res, err := Run(ctx, cfg, nil)
+		hiccup := probe.Stop()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,9 +83,15 @@ func TestE2E(t *testing.T) {
 			cfg.Rate, s.OpsPerSec, 100*d, s.Missed, s.LatencyUS.P99, s.ServiceLatencyUS.P99)
 		// The bound is 2% when the cluster keeps up; a loaded CI
 		// machine (-race, other packages) sometimes does not, so 2% is
-		// logged and 10% fails.
-		if d > 0.10 || d < -0.10 || s.Errors != 0 {
-			t.Errorf("achieved %.1f ops/s for %.0f (%+.1f%%), %d errors", s.OpsPerSec, cfg.Rate, 100*d, s.Errors)
+		// logged and 10% fails. Too few sends fail only when the machine
+		// ran the loader on time: sends made late (corrected latency above
+		// the service latency) or a process kept from the CPU (the probe)
+		// are the machine's.
+		late := (s.LatencyUS.P99 - s.ServiceLatencyUS.P99) / 1e3
+		machine := late >= 100 || hiccup >= machineHiccup
+		if d > 0.10 || (d < -0.10 && !machine) || s.Errors != 0 {
+			t.Errorf("achieved %.1f ops/s for %.0f (%+.1f%%; p99 %.0f ms later than the service p99, CPU waits up to %v), %d errors",
+				s.OpsPerSec, cfg.Rate, 100*d, late, hiccup, s.Errors)
 		} else if d > 0.02 || d < -0.02 {
 			t.Logf("outside 2%% on this machine")
 		}

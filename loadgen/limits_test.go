@@ -109,15 +109,19 @@ func TestInterrupt(t *testing.T) {
 	time.AfterFunc(700*time.Millisecond, cancel)
 	var out bytes.Buffer
 	start := time.Now()
+	probe := startSchedProbe(t)
 	res, err := Run(ctx, cfg, &out)
+	hiccup := probe.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el > 5*time.Second {
+	// The run is an hour long: stopping at all is what shows the interrupt.
+	if el := time.Since(start); el > 30*time.Second {
 		t.Errorf("took %s to stop", el)
 	}
-	if s := res.Summary[OpETLGet]; s.Ops < 20 || s.Ops > 100 {
-		t.Errorf("%d ops in 0.7 s at 100/s", s.Ops)
+	// Too few ops are the machine's when it kept this process from the CPU.
+	if s := res.Summary[OpETLGet]; s.Ops > 100 || (s.Ops < 20 && hiccup < machineHiccup) {
+		t.Errorf("%d ops in 0.7 s at 100/s (CPU waits up to %v)", s.Ops, hiccup)
 	}
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted") || !strings.Contains(out.String(), "summary") {
 		t.Errorf("notes %v, output:\n%s", res.Notes, out.String())

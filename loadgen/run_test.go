@@ -104,7 +104,9 @@ func TestOpenLoopRate(t *testing.T) {
 	cfg := baseConfig(f)
 	cfg.Duration, cfg.Workers, cfg.Rate = 2*time.Second, 8, 300
 	cfg.Warmup = 300 * time.Millisecond
+	probe := startSchedProbe(t)
 	res, err := Run(context.Background(), cfg, nil)
+	hiccup := probe.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +116,18 @@ func TestOpenLoopRate(t *testing.T) {
 	}
 	// Within 2% when the machine keeps up; a loaded 2-core CI machine
 	// running -race does not always, so the hard bound here is looser and
-	// the 2% goal is reported, not failed.
-	if d := s.OpsPerSec/300 - 1; d > 0.25 || d < -0.25 {
-		t.Errorf("achieved %.1f ops/s for 300 (%.1f%%)", s.OpsPerSec, 100*d)
+	// the 2% goal is reported, not failed. Too few sends fail only when
+	// the machine ran the loader on time: sends made late (corrected
+	// latency above the service latency) or a process kept from the CPU
+	// (the probe) are the machine's.
+	late := (s.LatencyUS.P99 - s.ServiceLatencyUS.P99) / 1e3
+	machine := late >= 100 || hiccup >= machineHiccup
+	if d := s.OpsPerSec/300 - 1; d > 0.25 || (d < -0.25 && !machine) {
+		t.Errorf("achieved %.1f ops/s for 300 (%.1f%%; p99 %.0f ms later than the service p99, CPU waits up to %v)",
+			s.OpsPerSec, 100*d, late, hiccup)
 	} else if d > 0.02 || d < -0.02 {
-		t.Logf("achieved %.1f ops/s for 300 (%.1f%%): outside 2%% on this machine", s.OpsPerSec, 100*d)
+		t.Logf("achieved %.1f ops/s for 300 (%.1f%%; p99 %.0f ms later than the service p99, CPU waits up to %v): outside 2%% on this machine",
+			s.OpsPerSec, 100*d, late, hiccup)
 	}
 	if s.Missed != 0 {
 		t.Errorf("missed %d", s.Missed)
