@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -141,12 +142,17 @@ func (c *control) init(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusInternalServerError, "etl %q: init failed: %v", spec.Name, err)
 		return
 	}
+	c.mu.Lock()
+	xid := e.XactID
+	c.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain")
-	_, _ = w.Write([]byte(e.XactID))
+	_, _ = w.Write([]byte(xid))
 }
 
 // start starts e on every target with a new secret; on any failure every
-// target cleans up and e is Aborted with the reason.
+// target cleans up and e is Aborted with the reason. The caller has moved e
+// to Initializing (claimStage); an ETL stopped or started again while this
+// start broadcasts is not made Running by it.
 func (c *control) start(ctx context.Context, e *etlEntry) error {
 	targets, err := c.p.aliveTargets(true)
 	if err != nil {
@@ -155,17 +161,56 @@ func (c *control) start(ctx context.Context, e *etlEntry) error {
 	}
 	c.mu.Lock()
 	e.Secret, e.XactID, e.Stage, e.Reason = newID(""), newID("etl-"), api.StageInitializing, ""
+	xid := e.XactID
+	body, _ := json.Marshal(target.InitMsg{Spec: e.Spec, Secret: e.Secret, XactID: e.XactID})
 	c.saveLocked()
 	c.mu.Unlock()
-	body, _ := json.Marshal(target.InitMsg{Spec: e.Spec, Secret: e.Secret, XactID: e.XactID})
 	if errs := failures(c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+e.Name+"/init", body)); len(errs) > 0 {
 		reason := strings.Join(errs, "; ")
-		c.stopOnTargets(e.Name, reason)
-		c.setStage(e, api.StageAborted, reason)
+		if c.finishStart(e, xid, api.StageAborted, reason) {
+			c.stopOnTargets(e.Name, reason)
+		}
 		return errors.New(reason)
 	}
-	c.setStage(e, api.StageRunning, "")
+	if !c.finishStart(e, xid, api.StageRunning, "") {
+		stage, reason := c.stage(e)
+		return fmt.Errorf("etl %q became %s while starting: %s", e.Name, stage, reason)
+	}
 	return nil
+}
+
+// finishStart sets the outcome of the start whose job id is xid, if e is
+// still in that start (Initializing with that id); it reports whether it did.
+func (c *control) finishStart(e *etlEntry, xid, stage, reason string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.Stage != api.StageInitializing || e.XactID != xid {
+		return false
+	}
+	e.Stage, e.Reason = stage, reason
+	c.saveLocked()
+	return true
+}
+
+// claimStage moves e from stage from to stage to, checking and setting
+// under one lock, so that of concurrent requests exactly one makes the
+// move; it returns the stage it found.
+func (c *control) claimStage(e *etlEntry, from, to string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.Stage != from {
+		return e.Stage, false
+	}
+	e.Stage, e.Reason = to, ""
+	c.saveLocked()
+	return from, true
+}
+
+// stage reads e's stage and reason under the lock.
+func (c *control) stage(e *etlEntry) (string, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.Stage, e.Reason
 }
 
 func (c *control) setStage(e *etlEntry, stage, reason string) {
@@ -284,8 +329,8 @@ func (c *control) handleETL(w http.ResponseWriter, r *http.Request) {
 		c.setStage(e, api.StageAborted, "stopped by user")
 		w.WriteHeader(http.StatusOK)
 	case op == "start" && r.Method == http.MethodPost:
-		if e.Stage != api.StageAborted {
-			api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s: only an Aborted etl can be started", name, e.Stage)
+		if stage, ok := c.claimStage(e, api.StageAborted, api.StageInitializing); !ok {
+			api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s: only an Aborted etl can be started", name, stage)
 			return
 		}
 		if err := c.start(r.Context(), e); err != nil {

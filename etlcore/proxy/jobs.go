@@ -72,8 +72,8 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 			api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist", n)
 			return
 		}
-		if e.Stage != api.StageRunning {
-			api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s, not Running", n, e.Stage)
+		if stage, _ := c.stage(e); stage != api.StageRunning {
+			api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s, not Running", n, stage)
 			return
 		}
 	}
