@@ -390,7 +390,7 @@ func aisCLIErrors(t *testing.T, a *aisCLI, n int) {
 // it and transforms through it.
 func aisCLIPodSpec(t *testing.T, a *aisCLI, objs map[string][]byte) {
 	p := filepath.Join(t.TempDir(), "pod.yaml")
-	if err := os.WriteFile(p, []byte(aisQuickstartPod), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(quickstartPodSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	a.okContains([]string{"etl", "init", "--spec", p}, "ETL[transformer-md5]: job ")

@@ -59,25 +59,6 @@ func aisloaderStats(t *testing.T, bin string, args ...string) map[string]aisload
 	return snaps[len(snaps)-1]
 }
 
-// aisQuickstartPod is AIStore's quickstart Pod spec for its md5
-// transformer (what aisloader's -etl-spec takes).
-const aisQuickstartPod = `apiVersion: v1
-kind: Pod
-metadata:
-  name: transformer-md5
-  annotations:
-    communication_type: "hpush://"
-    wait_timeout: "2m"
-spec:
-  containers:
-    - name: server
-      image: aistorage/transformer_md5:latest
-      ports: [{ name: default, containerPort: 8000 }]
-      command: ["uvicorn", "fastapi_server:fastapi_app", "--host", "0.0.0.0", "--port", "8000"]
-      readinessProbe:
-        httpGet: { path: /health, port: default }
-`
-
 // TestAisloader runs AIStore's own aisloader (unchanged) against etlcore:
 // a PUT run, a GET run with checksum validation and a GET run through an
 // ETL that aisloader inits from a Pod spec, each with 0 errors and its
@@ -118,7 +99,7 @@ func TestAisloader(t *testing.T) {
 	}
 
 	spec := filepath.Join(t.TempDir(), "pod.yaml")
-	if err := os.WriteFile(spec, []byte(aisQuickstartPod), 0o644); err != nil {
+	if err := os.WriteFile(spec, []byte(quickstartPodSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	etlGet := aisloaderStats(t, bin, append(conn, "-pctput=0", "-duration=3s", "-etl-spec="+spec)...)["get"]

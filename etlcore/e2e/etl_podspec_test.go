@@ -13,7 +13,8 @@ import (
 )
 
 // quickstartPodSpec is a Pod spec in the form of AIStore's docs
-// (docs/cli/etl.md): communication_type annotation, container port
+// (docs/cli/etl.md; what aisloader's -etl-spec and `ais etl init -f`
+// take): communication_type annotation, container port
 // "default" 8000, readiness probe on /health; AIStore's md5 image, whose
 // uvicorn command the process runtime replaces by the built-in md5.
 const quickstartPodSpec = `apiVersion: v1
