@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	"github.com/tinylib/msgp/msgp"
 )
 
@@ -69,16 +71,8 @@ func (e *ListEntry) encodeMsg(w *msgp.Writer) error {
 // DecodeMsg reads r from msgpack in AIStore's cmn.LsoRes layout; keys it
 // does not know are skipped.
 func (r *ListResult) DecodeMsg(rd *msgp.Reader) error {
-	n, err := rd.ReadMapHeader()
-	if err != nil {
-		return err
-	}
 	*r = ListResult{}
-	for range n {
-		key, err := rd.ReadString()
-		if err != nil {
-			return err
-		}
+	return decodeMsgMap(rd, func(key string) (err error) {
 		switch key {
 		case "UUID":
 			r.UUID, err = rd.ReadString()
@@ -100,23 +94,12 @@ func (r *ListResult) DecodeMsg(rd *msgp.Reader) error {
 		default:
 			err = rd.Skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 func (e *ListEntry) decodeMsg(rd *msgp.Reader) error {
-	n, err := rd.ReadMapHeader()
-	if err != nil {
-		return err
-	}
-	for range n {
-		key, err := rd.ReadString()
-		if err != nil {
-			return err
-		}
+	return decodeMsgMap(rd, func(key string) (err error) {
 		switch key {
 		case "n":
 			e.Name, err = rd.ReadString()
@@ -129,8 +112,24 @@ func (e *ListEntry) decodeMsg(rd *msgp.Reader) error {
 		default:
 			err = rd.Skip()
 		}
+		return err
+	})
+}
+
+// decodeMsgMap reads a msgpack map header, then each key, and lets field
+// read (or skip) that key's value.
+func decodeMsgMap(rd *msgp.Reader, field func(key string) error) error {
+	n, err := rd.ReadMapHeader()
+	if err != nil {
+		return err
+	}
+	for range n {
+		key, err := rd.ReadString()
 		if err != nil {
 			return err
+		}
+		if err := field(key); err != nil {
+			return fmt.Errorf("msgpack field %q: %w", key, err)
 		}
 	}
 	return nil

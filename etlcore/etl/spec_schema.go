@@ -126,26 +126,16 @@ func walk(dec *json.Decoder, sc *schema, path string) error {
 			return mismatch()
 		}
 	case kDuration:
-		var s string
-		switch v := tok.(type) {
-		case string:
-			s = v
-		case json.Number:
-			s = v.String()
-		default:
+		s, ok := scalarText(tok)
+		if !ok {
 			return mismatch()
 		}
 		if _, err := ParseDuration(s); err != nil {
 			return specErr(path, s, "bad duration: "+strings.TrimPrefix(err.Error(), fmt.Sprintf("duration %q: ", s)))
 		}
 	case kQuantity:
-		var s string
-		switch v := tok.(type) {
-		case string:
-			s = v
-		case json.Number:
-			s = v.String()
-		default:
+		s, ok := scalarText(tok)
+		if !ok {
 			return mismatch()
 		}
 		if _, err := ParseQuantity(s); err != nil {
@@ -239,4 +229,16 @@ func skip(dec *json.Decoder, tok json.Token) error {
 		}
 	}
 	return nil
+}
+
+// scalarText is a string or number token as text: durations and quantities
+// may be written either way.
+func scalarText(tok json.Token) (string, bool) {
+	switch v := tok.(type) {
+	case string:
+		return v, true
+	case json.Number:
+		return v.String(), true
+	}
+	return "", false
 }
