@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/etlbench/etlbench/internal/countio"
 	"io"
 	"net/http"
 	"net/url"
@@ -270,7 +271,7 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 
 // forward PUTs a result to the destination's owner (the two-hop path).
 func (t *Target) forward(ctx context.Context, owner *api.NodeInfo, bck, obj string, body io.Reader, size int64) (int64, error) {
-	cr := &countingReader{r: body}
+	cr := &countio.Reader{R: body}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, owner.URL+api.ObjPath(bck, obj), cr)
 	if err != nil {
 		return 0, err
@@ -288,16 +289,5 @@ func (t *Target) forward(ctx context.Context, owner *api.NodeInfo, bck, obj stri
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return 0, &StoreError{Status: resp.StatusCode, Err: fmt.Errorf("forward to %s: %d %s", owner.ID, resp.StatusCode, strings.TrimSpace(string(b)))}
 	}
-	return cr.n, nil
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+	return cr.N, nil
 }

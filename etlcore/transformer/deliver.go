@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/countio"
 )
 
 // delivery is where a result went: a destination target (direct put, n
@@ -47,17 +48,6 @@ func (d *delivery) writeHTTP(w http.ResponseWriter, duplex func() func()) {
 	}
 	_ = d.resp.Body.Close() // stops the transform feeding the answer
 	drain()
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // hop is one parsed entry of Ais-Node-Url (or the ws pipeline).
@@ -114,23 +104,18 @@ func (s *Server) deliver(ctx context.Context, req Request, escPath string, src i
 		}
 		target = strings.TrimRight(h.u.Scheme+"://"+h.u.Host+h.u.EscapedPath(), "/") + escPath
 	}
-	j := s.start(ctx, req, src)
-	first, perr := j.peek()
-	if perr != nil && perr != io.EOF {
-		err := j.stop()
-		if err == nil {
-			err = perr
-		}
+	j, first, complete, err := s.startPeeked(ctx, req, src, make([]byte, peekSize))
+	if err != nil {
 		return nil, err
 	}
-	body := &countingReader{r: io.MultiReader(bytes.NewReader(first), j.out)}
+	body := &countio.Reader{R: io.MultiReader(bytes.NewReader(first), j.out)}
 	preq, err := http.NewRequestWithContext(ctx, http.MethodPut, target, body)
 	if err != nil {
 		j.stop()
 		return nil, errStatus(http.StatusBadRequest, "put result to %s: %v", target, err)
 	}
 	preq.ContentLength = -1 // chunked: the result streams through
-	if perr == io.EOF {
+	if complete {
 		preq.ContentLength = int64(len(first))
 		if len(first) == 0 {
 			preq.Body = http.NoBody
@@ -164,7 +149,7 @@ func (s *Server) deliver(ctx context.Context, req Request, escPath string, src i
 		return nil, errStatus(http.StatusBadGateway, "pipeline: next transformer %s: %v", h.u.Host, derr)
 	}
 	if !h.direct {
-		return &delivery{n: body.n, resp: resp}, nil
+		return &delivery{n: body.N, resp: resp}, nil
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
@@ -179,7 +164,7 @@ func (s *Server) deliver(ctx context.Context, req Request, escPath string, src i
 		return nil, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return &delivery{n: body.n}, nil
+	return &delivery{n: body.N}, nil
 }
 
 // relayBody is the next transformer's streamed answer; the transform that

@@ -66,12 +66,9 @@ var errOutputClosed = errors.New("transform output closed: the reply could not b
 // peekSize is how much of the output is read before the reply's status is chosen.
 const peekSize = 32 << 10
 
-// peek reads the first chunk of the output, so that a transform that fails
-// before writing anything is answered with its error status. It returns
-// io.EOF with the chunk when the output is complete.
-func (j *job) peek() ([]byte, error) { return j.peekInto(make([]byte, peekSize)) }
-
-// peekInto is peek into buf.
+// peekInto reads the first chunk of the output into buf, so that a
+// transform that fails before writing anything is answered with its error
+// status. It returns io.EOF with the chunk when the output is complete.
 func (j *job) peekInto(buf []byte) ([]byte, error) {
 	n, err := io.ReadAtLeast(j.out, buf, 1)
 	switch {
@@ -81,4 +78,20 @@ func (j *job) peekInto(buf []byte) ([]byte, error) {
 		return buf[:n], io.EOF
 	}
 	return nil, err
+}
+
+// startPeeked starts the transform of src and reads the first chunk of its
+// output into buf (see peekInto). complete says the chunk is the whole
+// output. A transform that fails before its first byte is stopped and its
+// error returned, so the caller can answer with that error's status.
+func (s *Server) startPeeked(ctx context.Context, req Request, src io.Reader, buf []byte) (j *job, first []byte, complete bool, err error) {
+	j = s.start(ctx, req, src)
+	first, perr := j.peekInto(buf)
+	if perr != nil && perr != io.EOF {
+		if err = j.stop(); err == nil {
+			err = perr
+		}
+		return nil, nil, false, err
+	}
+	return j, first, perr == io.EOF, nil
 }

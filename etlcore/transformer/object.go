@@ -130,20 +130,15 @@ func (s *Server) pull(ctx context.Context, escPath string) (io.ReadCloser, int64
 // the connection, so the truncated body is never taken for a whole object.
 // duplex, when not nil, is called before a streamed reply (see fullDuplex).
 func (s *Server) reply(ctx context.Context, w http.ResponseWriter, req Request, src io.Reader, duplex func() func()) {
-	j := s.start(ctx, req, src)
 	bp := bufpool.Get(-1) // the first chunk, then the copy's buffer
 	defer bufpool.Put(bp)
-	first, perr := j.peekInto(*bp)
-	if perr != nil && perr != io.EOF {
-		err := j.stop()
-		if err == nil {
-			err = perr
-		}
+	j, first, complete, err := s.startPeeked(ctx, req, src, *bp)
+	if err != nil {
 		writeErr(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if perr == io.EOF {
+	if complete {
 		if err := j.wait(); err != nil { // cannot happen: EOF means success
 			writeErr(w, err)
 			return

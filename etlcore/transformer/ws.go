@@ -145,15 +145,10 @@ func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *a
 			return alive
 		}
 	}
-	j := s.start(octx, req, src)
 	bp := bufpool.Get(-1) // the first chunk, then the copy's buffer
 	defer bufpool.Put(bp)
-	first, perr := j.peekInto(*bp)
-	if perr != nil && perr != io.EOF {
-		err := j.stop()
-		if err == nil {
-			err = perr
-		}
+	j, first, complete, err := s.startPeeked(octx, req, src, *bp)
+	if err != nil {
 		return writeErr(err)
 	}
 	wr, err := conn.Writer(ctx, websocket.MessageBinary)
@@ -162,7 +157,7 @@ func (s *Server) wsReply(ctx, octx context.Context, conn *websocket.Conn, msg *a
 		return false
 	}
 	_, werr := wr.Write(first)
-	if werr == nil && perr != io.EOF {
+	if werr == nil && !complete {
 		_, werr = bufpool.CopyWith(wr, j.out, *bp)
 	}
 	if terr := j.stop(); terr != nil || werr != nil {
