@@ -13,6 +13,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/httpconn"
 )
 
 // maxVerifyBytes bounds the bytes --verify holds in memory per object.
@@ -27,7 +28,7 @@ type worker struct {
 	id    int
 	rng   *rand.Rand
 	timer *time.Timer
-	conn  *api.WorkerConn // its own keep-alive connections for GETs
+	conn  *httpconn.Conn // its own keep-alive connections for GETs
 }
 
 func newWorker(id int, seed int64) *worker {

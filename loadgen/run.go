@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/httpconn"
 	"github.com/etlbench/etlbench/etlcore/netcount"
 	"github.com/etlbench/etlbench/etlcore/transformer"
 	"github.com/etlbench/etlbench/reports/result"
@@ -349,7 +350,7 @@ func (r *runner) load(ctx context.Context) {
 		for i := 0; i < cfg.Workers; i++ {
 			w := newWorker(i, cfg.Seed)
 			if strings.HasPrefix(cfg.Proxy, "http://") {
-				w.conn = r.c.NewWorkerConn()
+				w.conn = httpconn.New(r.c)
 			}
 			wg.Add(1)
 			go func() {

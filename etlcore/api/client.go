@@ -23,7 +23,7 @@ type Client struct {
 	HTTP *http.Client
 	// Token, when set, is sent as a bearer token to the control API.
 	Token string
-	// Dial, when set, dials WorkerConn's connections (HTTP's transport
+	// Dial, when set, dials httpconn.Conn's connections (HTTP's transport
 	// has its own DialContext).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -74,7 +74,7 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 	if resp.StatusCode >= 400 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		return nil, decodeErr(resp, b)
+		return nil, DecodeErr(resp, b)
 	}
 	return resp, nil
 }
@@ -281,7 +281,7 @@ func (c *Client) doPut(req *http.Request, bck, obj string, size int64) error {
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return decodeErr(resp, b)
+		return DecodeErr(resp, b)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return nil

@@ -80,9 +80,9 @@ func WriteJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decodeErr turns an error response into an *HTTPError; the body may be
-// an ErrBody or plain text.
-func decodeErr(resp *http.Response, body []byte) error {
+// DecodeErr turns an error response (status >= 400) and its body into an
+// *HTTPError; the body may be an ErrBody or plain text.
+func DecodeErr(resp *http.Response, body []byte) error {
 	e := &HTTPError{Status: resp.StatusCode, Method: resp.Request.Method, URL: resp.Request.URL.String()}
 	var eb ErrBody
 	if json.Unmarshal(body, &eb) == nil && eb.Message != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/httpconn"
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
 
@@ -85,9 +86,9 @@ func putBench(ctx context.Context, cl *api.Client, bck string, l benchLoad) (tim
 // getBench reads the l.count objects (through opts' ETL, if any) with one
 // keep-alive connection per worker and checks every reply's length.
 func getBench(ctx context.Context, cl *api.Client, bck string, l benchLoad, opts api.GetOpts) (time.Duration, error) {
-	conns := make([]*api.WorkerConn, l.workers)
+	conns := make([]*httpconn.Conn, l.workers)
 	for i := range conns {
-		conns[i] = cl.NewWorkerConn()
+		conns[i] = httpconn.New(cl)
 	}
 	defer func() {
 		for _, c := range conns {

@@ -5,10 +5,11 @@ import (
 	"net/http"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/prefixmux"
 )
 
 // aisRoutes adds the endpoints that only AIStore's own clients use.
-func (p *Proxy) aisRoutes(mux *api.Router) {
+func (p *Proxy) aisRoutes(mux *prefixmux.Mux) {
 	mux.HandleFunc(api.PathBucketList, p.handleBucketList)
 	mux.HandleFunc(api.PathDaemon, p.handleDaemon)
 	mux.HandleFunc(api.PathReverseDaemon, p.handleDaemon)

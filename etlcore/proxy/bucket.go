@@ -8,7 +8,6 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
-	"github.com/etlbench/etlbench/etlcore/target"
 )
 
 var jsonUnmarshal = json.Unmarshal
@@ -135,7 +134,7 @@ func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string
 
 // listObjects merges one page from every target.
 func (p *Proxy) listObjects(w http.ResponseWriter, r *http.Request, bck string) {
-	msg, err := target.ParseListRequest(r)
+	msg, err := api.ParseListRequest(r)
 	if err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return

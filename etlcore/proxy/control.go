@@ -17,7 +17,7 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/etl"
-	"github.com/etlbench/etlbench/etlcore/target"
+	"github.com/etlbench/etlbench/etlcore/prefixmux"
 )
 
 // etlEntry is the proxy's record of one ETL (persisted).
@@ -84,7 +84,7 @@ func newID(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-func (c *control) routes(mux *api.Router) {
+func (c *control) routes(mux *prefixmux.Mux) {
 	mux.HandleFunc(api.PathETL, c.handleETLRoot)
 	mux.HandleFunc(api.PathETL+"/", c.handleETL)
 	mux.HandleFunc(api.PathJobs, c.handleJobs)
@@ -162,7 +162,7 @@ func (c *control) start(ctx context.Context, e *etlEntry) error {
 	c.mu.Lock()
 	e.Secret, e.XactID, e.Stage, e.Reason = newID(""), newID("etl-"), api.StageInitializing, ""
 	xid := e.XactID
-	body, _ := json.Marshal(target.InitMsg{Spec: e.Spec, Secret: e.Secret, XactID: e.XactID})
+	body, _ := json.Marshal(api.ETLInitMsg{Spec: e.Spec, Secret: e.Secret, XactID: e.XactID})
 	c.saveLocked()
 	c.mu.Unlock()
 	if errs := failures(c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+e.Name+"/init", body)); len(errs) > 0 {
@@ -226,7 +226,7 @@ func (c *control) stopOnTargets(name, reason string) {
 	if err != nil {
 		return
 	}
-	body, _ := json.Marshal(target.StopMsg{Reason: reason})
+	body, _ := json.Marshal(api.ETLStopMsg{Reason: reason})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c.p.broadcast(ctx, targets, http.MethodPost, api.PathInternal+"etl/"+name+"/stop", body)
@@ -242,8 +242,8 @@ func (c *control) get(name string) *etlEntry {
 }
 
 // targetETLs collects every live target's view of its ETLs.
-func (c *control) targetETLs(ctx context.Context) map[string]map[string]target.TargetETL {
-	out := map[string]map[string]target.TargetETL{}
+func (c *control) targetETLs(ctx context.Context) map[string]map[string]api.TargetETL {
+	out := map[string]map[string]api.TargetETL{}
 	targets, err := c.p.aliveTargets(false)
 	if err != nil {
 		return out
@@ -252,13 +252,13 @@ func (c *control) targetETLs(ctx context.Context) map[string]map[string]target.T
 		if rp.failed() {
 			continue
 		}
-		var list []target.TargetETL
+		var list []api.TargetETL
 		if json.Unmarshal(rp.body, &list) != nil {
 			continue
 		}
 		for _, v := range list {
 			if out[v.Name] == nil {
-				out[v.Name] = map[string]target.TargetETL{}
+				out[v.Name] = map[string]api.TargetETL{}
 			}
 			out[v.Name][rp.target.ID] = v
 		}
@@ -266,7 +266,7 @@ func (c *control) targetETLs(ctx context.Context) map[string]map[string]target.T
 	return out
 }
 
-func (c *control) info(e *etlEntry, per map[string]target.TargetETL) api.ETLInfo {
+func (c *control) info(e *etlEntry, per map[string]api.TargetETL) api.ETLInfo {
 	info := api.ETLInfo{Name: e.Name, Stage: e.Stage, XactID: e.XactID, Reason: e.Reason}
 	// Better than AIStore: sum over every target.
 	for _, v := range per {
@@ -347,7 +347,7 @@ func (c *control) handleETL(w http.ResponseWriter, r *http.Request) {
 
 // failed is a target's report that its transformer died: abort everywhere.
 func (c *control) failed(w http.ResponseWriter, r *http.Request, name string) {
-	var msg target.FailedMsg
+	var msg api.ETLFailedMsg
 	if _, err := api.ReadJSON(r, &msg); err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return

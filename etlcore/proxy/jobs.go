@@ -11,7 +11,6 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
-	"github.com/etlbench/etlbench/etlcore/target"
 )
 
 func ioReadAllLimit(r *http.Request, limit int64) ([]byte, error) {
@@ -99,7 +98,7 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 	for _, t := range targets {
 		je.Targets = append(je.Targets, t.ID)
 	}
-	body, _ := json.Marshal(target.JobStartMsg{Kind: am.Action, SrcBck: bck, DstBck: dst, Msg: m})
+	body, _ := json.Marshal(api.JobStartMsg{Kind: am.Action, SrcBck: bck, DstBck: dst, Msg: m})
 	c.jmu.Lock()
 	c.jobs[je.ID] = je
 	c.jmu.Unlock()
@@ -139,7 +138,7 @@ func (c *control) status(r *http.Request, je *jobEntry) api.JobStatus {
 			failed = true
 			continue
 		}
-		var tj target.TargetJob
+		var tj api.TargetJob
 		if err := json.Unmarshal(rp.body, &tj); err != nil {
 			errs = append(errs, fmt.Sprintf("target %s: %v", rp.target.ID, err))
 			failed = true

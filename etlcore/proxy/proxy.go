@@ -17,6 +17,7 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/netcount"
+	"github.com/etlbench/etlbench/etlcore/prefixmux"
 )
 
 // Config configures a proxy.
@@ -129,7 +130,7 @@ func (p *Proxy) Run(ctx context.Context, ready func(url string)) error {
 }
 
 func (p *Proxy) routes() http.Handler {
-	mux := api.NewRouter()
+	mux := prefixmux.New()
 	mux.HandleFunc(api.PathObjects, p.handleObject)
 	mux.HandleFunc(api.PathBuckets, p.handleBucket)
 	p.aisRoutes(mux)

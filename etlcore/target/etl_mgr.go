@@ -16,6 +16,7 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/etl"
+	"github.com/etlbench/etlbench/etlcore/prefixmux"
 	"github.com/etlbench/etlbench/etlcore/runtime"
 )
 
@@ -50,35 +51,6 @@ func (e *etlInst) getStage() (string, string) {
 	return e.stage, e.reason
 }
 
-// InitMsg is what the proxy sends each target to start an ETL.
-type InitMsg struct {
-	Spec   json.RawMessage `json:"spec"`
-	Secret string          `json:"secret"`
-	XactID string          `json:"xact_id"`
-}
-
-// StopMsg stops an ETL on a target, with the reason kept.
-type StopMsg struct {
-	Reason string `json:"reason"`
-}
-
-// FailedMsg is what a target tells the proxy when its transformer dies.
-type FailedMsg struct {
-	Target string `json:"target"`
-	Reason string `json:"reason"`
-}
-
-// TargetETL is a target's view of one ETL (internal API).
-type TargetETL struct {
-	Name    string       `json:"name"`
-	Stage   string       `json:"stage"`
-	Reason  string       `json:"reason,omitempty"`
-	XactID  string       `json:"xact_id"`
-	URL     string       `json:"url,omitempty"`
-	Stats   api.Counters `json:"stats"`
-	ObjErrs []api.ObjErr `json:"obj_errs,omitempty"`
-}
-
 type etlTable struct {
 	mu   sync.RWMutex
 	etls map[string]*etlInst
@@ -108,7 +80,7 @@ func (t *Target) runningETL(name string) (*etlInst, int, error) {
 	return e, 0, nil
 }
 
-func (t *Target) etlRoutes(mux *api.Router) {
+func (t *Target) etlRoutes(mux *prefixmux.Mux) {
 	mux.HandleFunc(api.PathETLObj, t.handleETLObject)
 	mux.HandleFunc(api.PathInternal+"etl", t.internalAuth(t.handleETLList))
 	mux.HandleFunc(api.PathInternal+"etl/", t.internalAuth(t.handleETLInternal))
@@ -129,7 +101,7 @@ func (t *Target) internalAuth(h http.HandlerFunc) http.HandlerFunc {
 
 func (t *Target) handleETLList(w http.ResponseWriter, r *http.Request) {
 	t.etls.mu.RLock()
-	out := make([]TargetETL, 0, len(t.etls.etls))
+	out := make([]api.TargetETL, 0, len(t.etls.etls))
 	for _, e := range t.etls.etls {
 		out = append(out, e.view())
 	}
@@ -137,9 +109,9 @@ func (t *Target) handleETLList(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, out)
 }
 
-func (e *etlInst) view() TargetETL {
+func (e *etlInst) view() api.TargetETL {
 	st, reason := e.getStage()
-	v := TargetETL{Name: e.name, Stage: st, Reason: reason, XactID: e.xact}
+	v := api.TargetETL{Name: e.name, Stage: st, Reason: reason, XactID: e.xact}
 	if e.inst != nil {
 		v.URL = e.inst.URL()
 	}
@@ -153,7 +125,7 @@ func (t *Target) handleETLInternal(w http.ResponseWriter, r *http.Request) {
 	name, op, _ := strings.Cut(rest, "/")
 	switch {
 	case op == "init" && r.Method == http.MethodPost:
-		var msg InitMsg
+		var msg api.ETLInitMsg
 		if _, err := api.ReadJSON(r, &msg); err != nil {
 			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 			return
@@ -163,7 +135,7 @@ func (t *Target) handleETLInternal(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case op == "stop" && r.Method == http.MethodPost:
-		var msg StopMsg
+		var msg api.ETLStopMsg
 		_, _ = api.ReadJSON(r, &msg)
 		t.stopETL(name, msg.Reason, false)
 	case op == "delete" && r.Method == http.MethodPost:
@@ -213,7 +185,7 @@ func (t *Target) handleETLInternal(w http.ResponseWriter, r *http.Request) {
 
 // initETL starts the transformer, waits for its health within
 // init_timeout, and connects to it.
-func (t *Target) initETL(ctx context.Context, name string, msg *InitMsg) error {
+func (t *Target) initETL(ctx context.Context, name string, msg *api.ETLInitMsg) error {
 	if t.cfg.Runtime == nil {
 		return fmt.Errorf("no transformer runtime configured")
 	}
@@ -365,7 +337,7 @@ func (t *Target) watchETL(e *etlInst) {
 	reason := fmt.Sprintf("target %s: transformer of etl %q died: %v", t.cfg.ID, e.name, e.inst.Err())
 	t.log.Print(reason)
 	t.stopETL(e.name, reason, false)
-	body, _ := json.Marshal(FailedMsg{Target: t.cfg.ID, Reason: reason})
+	body, _ := json.Marshal(api.ETLFailedMsg{Target: t.cfg.ID, Reason: reason})
 	req, err := http.NewRequest(http.MethodPost, t.cfg.ProxyURL+api.PathETL+"/"+e.name+"/_failed", bytes.NewReader(body))
 	if err != nil {
 		return

@@ -66,7 +66,7 @@ func TestInitRetriesTakenPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := []byte(`{"name": "md5-etl", "communication": "hpush://", "runtime": {"image": "etlbench/transformer-md5"}}`)
-	if err := tg.initETL(context.Background(), "md5-etl", &InitMsg{Spec: spec, Secret: "s"}); err != nil {
+	if err := tg.initETL(context.Background(), "md5-etl", &api.ETLInitMsg{Spec: spec, Secret: "s"}); err != nil {
 		t.Fatalf("init: %v", err)
 	}
 	defer tg.stopETL("md5-etl", "test over", true)

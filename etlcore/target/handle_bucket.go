@@ -2,16 +2,9 @@ package target
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/cluster"
-)
-
-// DefaultPageSize and MaxPageSize bound one page of a listing.
-const (
-	DefaultPageSize = 1000
-	MaxPageSize     = 10000
 )
 
 // handleBucket serves /v1/buckets/<bck> on a target (the proxy broadcasts
@@ -36,7 +29,7 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet:
-		msg, err := ParseListRequest(r)
+		msg, err := api.ParseListRequest(r)
 		if err != nil {
 			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 			return
@@ -89,47 +82,3 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on buckets", r.Method)
 	}
 }
-
-// ParseListRequest reads a listing request: an ActMsg body {"action":"list",
-// "value":{...}} and/or the same fields as query parameters.
-func ParseListRequest(r *http.Request) (*api.ListMsg, error) {
-	var msg api.ListMsg
-	am, err := api.ReadActMsg(r)
-	if err != nil {
-		return nil, err
-	}
-	if am.Action != "" && am.Action != api.ActList {
-		return nil, &listErr{"GET on a bucket takes action \"list\", not " + strconv.Quote(am.Action)}
-	}
-	if err := am.DecodeValue(&msg); err != nil {
-		return nil, err
-	}
-	q := r.URL.Query()
-	if v := q.Get(api.QparamPrefix); v != "" {
-		msg.Prefix = v
-	}
-	if v := q.Get(api.QparamToken); v != "" {
-		msg.ContinuationToken = v
-	}
-	if v := q.Get(api.QparamPageSize); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, &listErr{"pagesize " + strconv.Quote(v) + " is not a non-negative integer"}
-		}
-		msg.PageSize = n
-	}
-	if msg.PageSize < 0 {
-		return nil, &listErr{"pagesize must not be negative"}
-	}
-	if msg.PageSize == 0 {
-		msg.PageSize = DefaultPageSize
-	}
-	if msg.PageSize > MaxPageSize {
-		msg.PageSize = MaxPageSize
-	}
-	return &msg, nil
-}
-
-type listErr struct{ s string }
-
-func (e *listErr) Error() string { return e.s }

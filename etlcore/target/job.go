@@ -15,32 +15,8 @@ import (
 	"github.com/etlbench/etlbench/etlcore/etl"
 )
 
-// JobStartMsg is what the proxy sends every target to start an offline job.
-type JobStartMsg struct {
-	ID     string     `json:"id"`
-	Kind   string     `json:"kind"` // api.ActETLBck | api.ActETLListRange
-	SrcBck string     `json:"src_bck"`
-	DstBck string     `json:"dst_bck"`
-	Msg    api.TCOMsg `json:"msg"`
-}
-
-// TargetJob is one target's part of a job (internal API).
-type TargetJob struct {
-	ID        string       `json:"id"`
-	ETLName   string       `json:"etl_name"`
-	State     string       `json:"state"`
-	Err       string       `json:"err,omitempty"`
-	Start     time.Time    `json:"start"`
-	End       time.Time    `json:"end,omitempty"`
-	Stats     api.Counters `json:"stats"`
-	ObjErrs   []api.ObjErr `json:"obj_errs,omitempty"`
-	Received  int64        `json:"direct_puts_received"`
-	RecvBytes int64        `json:"direct_put_bytes_received"`
-	DirectPut bool         `json:"direct_put"`
-}
-
 type tjob struct {
-	msg       JobStartMsg
+	msg       api.JobStartMsg
 	etlNames  []string
 	cancel    context.CancelFunc
 	stats     *etl.Stats
@@ -82,9 +58,9 @@ func (jt *jobTable) receivedOf(id string) (int64, int64) {
 	return 0, 0
 }
 
-func (t *Target) view(j *tjob) TargetJob {
+func (t *Target) view(j *tjob) api.TargetJob {
 	j.mu.Lock()
-	v := TargetJob{ID: j.msg.ID, ETLName: j.msg.Msg.ETLName, State: j.state, Err: j.err, Start: j.start, End: j.end, DirectPut: j.directPut}
+	v := api.TargetJob{ID: j.msg.ID, ETLName: j.msg.Msg.ETLName, State: j.state, Err: j.err, Start: j.start, End: j.end, DirectPut: j.directPut}
 	j.mu.Unlock()
 	v.Stats, v.ObjErrs = j.stats.Snapshot()
 	v.Received, v.RecvBytes = t.jobs.receivedOf(j.msg.ID)
@@ -93,7 +69,7 @@ func (t *Target) view(j *tjob) TargetJob {
 
 func (t *Target) handleJobList(w http.ResponseWriter, r *http.Request) {
 	t.jobs.mu.Lock()
-	out := make([]TargetJob, 0, len(t.jobs.jobs))
+	out := make([]api.TargetJob, 0, len(t.jobs.jobs))
 	jobs := make([]*tjob, 0, len(t.jobs.jobs))
 	for _, j := range t.jobs.jobs {
 		jobs = append(jobs, j)
@@ -111,7 +87,7 @@ func (t *Target) handleJobInternal(w http.ResponseWriter, r *http.Request) {
 	id, op, _ := strings.Cut(rest, "/")
 	switch {
 	case op == "start" && r.Method == http.MethodPost:
-		var msg JobStartMsg
+		var msg api.JobStartMsg
 		if _, err := api.ReadJSON(r, &msg); err != nil {
 			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 			return
@@ -141,7 +117,7 @@ func (t *Target) handleJobInternal(w http.ResponseWriter, r *http.Request) {
 				api.WriteErr(w, r, http.StatusNotFound, "job %q not found on target %s", id, t.cfg.ID)
 				return
 			}
-			api.WriteJSON(w, TargetJob{ID: id, State: api.JobFinished, Received: n, RecvBytes: b})
+			api.WriteJSON(w, api.TargetJob{ID: id, State: api.JobFinished, Received: n, RecvBytes: b})
 			return
 		}
 		api.WriteJSON(w, t.view(j))
@@ -209,7 +185,7 @@ func (t *Target) startJob(w http.ResponseWriter, r *http.Request, bck string, ms
 	api.WriteErr(w, r, http.StatusBadRequest, "send %q to a proxy, not to a target", msg.Action)
 }
 
-func (t *Target) startLocalJob(msg *JobStartMsg) (int, error) {
+func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	m := &msg.Msg
 	e, st, err := t.runningETL(m.ETLName)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/netcount"
+	"github.com/etlbench/etlbench/etlcore/prefixmux"
 	"github.com/etlbench/etlbench/etlcore/runtime"
 )
 
@@ -168,7 +169,7 @@ func (t *Target) shutdown() {
 }
 
 func (t *Target) routes() http.Handler {
-	mux := api.NewRouter()
+	mux := prefixmux.New()
 	mux.HandleFunc(api.PathObjects, t.handleObject)
 	mux.HandleFunc(api.PathBuckets, t.handleBucket)
 	mux.HandleFunc(api.PathHealth, func(w http.ResponseWriter, r *http.Request) {

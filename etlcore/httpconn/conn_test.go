@@ -1,4 +1,4 @@
-package api
+package httpconn
 
 import (
 	"context"
@@ -12,14 +12,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-func TestWorkerConn(t *testing.T) {
+func TestConn(t *testing.T) {
 	var conns atomic.Int64
 	target := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/missing"):
-			WriteErr(w, r, 404, "object %s does not exist", r.URL.Path)
+			api.WriteErr(w, r, 404, "object %s does not exist", r.URL.Path)
 		case strings.HasSuffix(r.URL.Path, "/slow"):
 			w.Write([]byte("first"))
 			w.(http.Flusher).Flush()
@@ -30,8 +32,8 @@ func TestWorkerConn(t *testing.T) {
 				w.(http.Flusher).Flush()
 			}
 		default:
-			if r.Header.Get(HdrAuthorization) != "Bearer tok" {
-				WriteErr(w, r, 401, "no token")
+			if r.Header.Get(api.HdrAuthorization) != "Bearer tok" {
+				api.WriteErr(w, r, 401, "no token")
 				return
 			}
 			io.WriteString(w, r.URL.Path+"?"+r.URL.RawQuery)
@@ -49,12 +51,12 @@ func TestWorkerConn(t *testing.T) {
 	}))
 	defer proxy.Close()
 
-	c := NewClient(proxy.URL)
+	c := api.NewClient(proxy.URL)
 	c.Token = "tok"
-	wc := c.NewWorkerConn()
+	wc := New(c)
 	defer wc.Close()
 	ctx := context.Background()
-	get := func(obj string, opts GetOpts) (string, error) {
+	get := func(obj string, opts api.GetOpts) (string, error) {
 		resp, err := wc.GetObject(ctx, "b", obj, opts)
 		if err != nil {
 			return "", err
@@ -64,7 +66,7 @@ func TestWorkerConn(t *testing.T) {
 		return string(b), err
 	}
 	for i := 0; i < 20; i++ {
-		got, err := get("a/b c", GetOpts{ETLName: "md5-etl", ETLArgs: "1"})
+		got, err := get("a/b c", api.GetOpts{ETLName: "md5-etl", ETLArgs: "1"})
 		if err != nil || got != "/v1/objects/b/a/b c?etl_args=1&etl_name=md5-etl" {
 			t.Fatalf("GET: %q %v", got, err)
 		}
@@ -72,23 +74,23 @@ func TestWorkerConn(t *testing.T) {
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections to the target for 20 GETs, want 1 kept alive", n)
 	}
-	if got, err := get("chunked", GetOpts{}); err != nil || len(got) != 15000 {
+	if got, err := get("chunked", api.GetOpts{}); err != nil || len(got) != 15000 {
 		t.Errorf("chunked: %d bytes, %v", len(got), err)
 	}
-	_, err := get("missing", GetOpts{})
-	if StatusOf(err) != 404 || !strings.Contains(err.Error(), "does not exist") {
+	_, err := get("missing", api.GetOpts{})
+	if api.StatusOf(err) != 404 || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("404: %v", err)
 	}
 	// The server drops the kept connections: the next GET retries on a new one.
 	target.CloseClientConnections()
 	time.Sleep(50 * time.Millisecond)
-	if _, err := get("again", GetOpts{}); err != nil {
+	if _, err := get("again", api.GetOpts{}); err != nil {
 		t.Errorf("after the server closed the connection: %v", err)
 	}
 	// Cancelling the context unblocks a body read.
 	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
-	resp, err := wc.GetObject(cctx, "b", "slow", GetOpts{})
+	resp, err := wc.GetObject(cctx, "b", "slow", api.GetOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestWorkerConn(t *testing.T) {
 	if !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)) || time.Since(start) > time.Second {
 		t.Errorf("cancelled read: %v after %s", err, time.Since(start))
 	}
-	if got, err := get("after-cancel", GetOpts{}); err != nil || !strings.Contains(got, "after-cancel") {
+	if got, err := get("after-cancel", api.GetOpts{}); err != nil || !strings.Contains(got, "after-cancel") {
 		t.Errorf("after a cancelled request: %q %v", got, err)
 	}
 }

@@ -1,4 +1,7 @@
-package api
+// Package httpconn is a minimal HTTP/1.1 GET client for load workers: one
+// keep-alive connection per host, read and written on the caller's
+// goroutine.
+package httpconn
 
 import (
 	"bufio"
@@ -12,17 +15,19 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-// WorkerConn is a minimal HTTP/1.1 GET client for one load worker: it
+// Conn is a minimal HTTP/1.1 GET client for one load worker: it
 // keeps one keep-alive connection per host and reads and writes on the
 // caller's goroutine, without the Transport's per-connection goroutines, so
 // that a loader's own cost per request stays close to wrk's. It follows
 // redirects (proxy -> target, target -> transformer for hpull) and answers
-// errors as *HTTPError like Client.Do. Not safe for concurrent use: one per
-// worker. Only http:// is supported; use Client for anything else.
-type WorkerConn struct {
-	c     *Client
+// errors as *api.HTTPError like api.Client.Do. Not safe for concurrent use: one per
+// worker. It hands anything but http:// to its api.Client.
+type Conn struct {
+	c     *api.Client
 	conns map[string]*wconn // idle connections by host:port
 }
 
@@ -33,14 +38,14 @@ type wconn struct {
 	used bool // served a request before (a failure may be a stale keep-alive)
 }
 
-// NewWorkerConn returns a WorkerConn that sends c's token and applies
-// c.HTTP.Timeout to every request.
-func (c *Client) NewWorkerConn() *WorkerConn {
-	return &WorkerConn{c: c, conns: map[string]*wconn{}}
+// New returns a Conn that sends c's token, dials with c.Dial (when set)
+// and applies c.HTTP.Timeout to every request.
+func New(c *api.Client) *Conn {
+	return &Conn{c: c, conns: map[string]*wconn{}}
 }
 
 // Close closes every idle connection.
-func (w *WorkerConn) Close() {
+func (w *Conn) Close() {
 	for h, wc := range w.conns {
 		wc.nc.Close()
 		delete(w.conns, h)
@@ -52,8 +57,8 @@ const maxRedirects = 5
 // GetObject GETs bck/obj (transformed when opts say so). The caller reads
 // the body and closes it; a fully read body returns the connection for
 // reuse.
-func (w *WorkerConn) GetObject(ctx context.Context, bck, obj string, opts GetOpts) (*http.Response, error) {
-	u := w.c.Base + ObjPath(bck, obj)
+func (w *Conn) GetObject(ctx context.Context, bck, obj string, opts api.GetOpts) (*http.Response, error) {
+	u := w.c.Base + api.ObjPath(bck, obj)
 	if q := opts.Query(); len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -63,14 +68,14 @@ func (w *WorkerConn) GetObject(ctx context.Context, bck, obj string, opts GetOpt
 	for hop := 0; hop <= maxRedirects; hop++ {
 		pu, err := url.Parse(u)
 		if err != nil {
-			return nil, fmt.Errorf("api: GET %s: %w", u, err)
+			return nil, fmt.Errorf("httpconn: GET %s: %w", u, err)
 		}
 		if pu.Scheme != "http" {
-			return nil, fmt.Errorf("api: GET %s: WorkerConn speaks http:// only", u)
+			return nil, fmt.Errorf("httpconn: GET %s: httpconn speaks http:// only", u)
 		}
 		resp, err := w.roundTrip(ctx, pu, opts.Range)
 		if err != nil {
-			return nil, fmt.Errorf("api: GET %s: %w", u, err)
+			return nil, fmt.Errorf("httpconn: GET %s: %w", u, err)
 		}
 		switch resp.StatusCode {
 		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
@@ -79,7 +84,7 @@ func (w *WorkerConn) GetObject(ctx context.Context, bck, obj string, opts GetOpt
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 			if lerr != nil {
-				return nil, fmt.Errorf("api: GET %s: redirect without location: %w", u, lerr)
+				return nil, fmt.Errorf("httpconn: GET %s: redirect without location: %w", u, lerr)
 			}
 			u = loc.String()
 			continue
@@ -87,17 +92,17 @@ func (w *WorkerConn) GetObject(ctx context.Context, bck, obj string, opts GetOpt
 		if resp.StatusCode >= 400 {
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
-			return nil, decodeErr(resp, b)
+			return nil, api.DecodeErr(resp, b)
 		}
 		return resp, nil
 	}
-	return nil, fmt.Errorf("api: GET %s/%s: more than %d redirects", bck, obj, maxRedirects)
+	return nil, fmt.Errorf("httpconn: GET %s/%s: more than %d redirects", bck, obj, maxRedirects)
 }
 
 // roundTrip sends one GET on a kept connection to u's host (a new one
 // when none is idle), retrying once on a fresh connection when a reused
 // one turns out to be closed by the server.
-func (w *WorkerConn) roundTrip(ctx context.Context, u *url.URL, rng string) (*http.Response, error) {
+func (w *Conn) roundTrip(ctx context.Context, u *url.URL, rng string) (*http.Response, error) {
 	host := u.Host
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "80")
@@ -134,7 +139,7 @@ func staleConnErr(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func (w *WorkerConn) send(ctx context.Context, wc *wconn, u *url.URL, host, rng string) (*http.Response, error) {
+func (w *Conn) send(ctx context.Context, wc *wconn, u *url.URL, host, rng string) (*http.Response, error) {
 	deadline := time.Time{}
 	if t := w.c.HTTP.Timeout; t > 0 {
 		deadline = time.Now().Add(t)
@@ -153,7 +158,7 @@ func (w *WorkerConn) send(ctx context.Context, wc *wconn, u *url.URL, host, rng 
 	bw.WriteString(u.Host)
 	bw.WriteString("\r\nUser-Agent: etlbench-load\r\n")
 	if w.c.Token != "" {
-		bw.WriteString(HdrAuthorization + ": Bearer " + w.c.Token + "\r\n")
+		bw.WriteString(api.HdrAuthorization + ": Bearer " + w.c.Token + "\r\n")
 	}
 	if rng != "" {
 		bw.WriteString("Range: " + rng + "\r\n")
@@ -183,11 +188,11 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-// wbody returns its connection to the WorkerConn when read to the end
+// wbody returns its connection to the Conn when read to the end
 // and closed.
 type wbody struct {
 	r    io.ReadCloser
-	w    *WorkerConn
+	w    *Conn
 	wc   *wconn
 	host string
 	stop func() bool

@@ -1,15 +1,19 @@
-package api
+// Package prefixmux routes HTTP requests by exact path or longest path
+// prefix without cleaning the path first.
+package prefixmux
 
 import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/etlbench/etlbench/etlcore/api"
 )
 
-// Router dispatches by path prefix without cleaning the path (unlike
+// Mux dispatches by path prefix without cleaning the path (unlike
 // http.ServeMux, which would redirect "a/./b" to "a/b" and so hide a bad
 // object name from validation).
-type Router struct {
+type Mux struct {
 	exact    map[string]http.Handler
 	prefixes []prefixRoute
 }
@@ -19,17 +23,17 @@ type prefixRoute struct {
 	h      http.Handler
 }
 
-// NewRouter returns an empty router.
-func NewRouter() *Router { return &Router{exact: map[string]http.Handler{}} }
+// New returns an empty Mux.
+func New() *Mux { return &Mux{exact: map[string]http.Handler{}} }
 
 // HandleFunc registers h for pattern: a pattern ending in '/' matches every
 // path under it (longest prefix wins); any other pattern matches exactly.
-func (rt *Router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+func (rt *Mux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	rt.Handle(pattern, http.HandlerFunc(h))
 }
 
 // Handle registers h for pattern (see HandleFunc).
-func (rt *Router) Handle(pattern string, h http.Handler) {
+func (rt *Mux) Handle(pattern string, h http.Handler) {
 	if strings.HasSuffix(pattern, "/") {
 		rt.prefixes = append(rt.prefixes, prefixRoute{pattern, h})
 		sort.Slice(rt.prefixes, func(i, j int) bool { return len(rt.prefixes[i].prefix) > len(rt.prefixes[j].prefix) })
@@ -39,7 +43,7 @@ func (rt *Router) Handle(pattern string, h http.Handler) {
 }
 
 // ServeHTTP implements http.Handler.
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (rt *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h, ok := rt.exact[r.URL.Path]; ok {
 		h.ServeHTTP(w, r)
 		return
@@ -50,5 +54,5 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteErr(w, r, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	api.WriteErr(w, r, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 }
