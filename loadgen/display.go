@@ -4,16 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/term"
 	"github.com/etlbench/etlbench/reports/result"
 )
 
@@ -34,7 +33,7 @@ func newDisplay(progress io.Writer, cfg *Config) display {
 	mode := cfg.Display
 	if mode == "auto" {
 		mode = "lines"
-		if f, ok := progress.(*os.File); ok && !cfg.JSON && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		if !cfg.JSON && term.CanDraw(progress) {
 			mode = "bars"
 		}
 	}

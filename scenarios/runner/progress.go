@@ -3,16 +3,14 @@ package runner
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/sys/unix"
 
+	"github.com/etlbench/etlbench/internal/term"
 	"github.com/etlbench/etlbench/scenarios"
 )
 
@@ -38,7 +36,7 @@ type progress interface {
 func newProgress(mode string, w io.Writer, total int) progress {
 	if mode == "" || mode == DisplayAuto {
 		mode = DisplayLines
-		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) && termWidth(f) > 0 {
+		if term.CanDraw(w) {
 			mode = DisplayBars
 		}
 	}
@@ -49,16 +47,6 @@ func newProgress(mode string, w io.Writer, total int) progress {
 		return &lines{w: io.Discard}
 	}
 	return &lines{w: w, total: total}
-}
-
-// termWidth is the width of the terminal f (0 when unknown, e.g. a
-// pseudo-terminal nobody sized: bars would not render there).
-func termWidth(f *os.File) int {
-	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
-	if err != nil {
-		return 0
-	}
-	return int(ws.Col)
 }
 
 // lines prints plain lines (CI logs, pipes).
@@ -213,13 +201,7 @@ func (b *bars) measure(d time.Duration) {
 }
 
 func (b *bars) done(line string) {
-	b.mu.Lock()
-	b.stopTicker()
-	if b.cur != nil {
-		b.cur.Abort(true)
-		b.cur = nil
-	}
-	b.mu.Unlock()
+	b.dropCurrent()
 	fmt.Fprintf(b.p, "%s: %s\n", b.base.Load().(string), line)
 	b.overall.Increment()
 }
@@ -227,15 +209,20 @@ func (b *bars) done(line string) {
 func (b *bars) say(format string, a ...any) { fmt.Fprintf(b.p, format+"\n", a...) }
 
 func (b *bars) end() {
+	b.dropCurrent()
+	if !b.overall.Completed() {
+		b.overall.Abort(false)
+	}
+	b.p.Wait()
+}
+
+// dropCurrent removes the current run's bar and its ticker.
+func (b *bars) dropCurrent() {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.stopTicker()
 	if b.cur != nil {
 		b.cur.Abort(true)
 		b.cur = nil
 	}
-	b.mu.Unlock()
-	if !b.overall.Completed() {
-		b.overall.Abort(false)
-	}
-	b.p.Wait()
 }
