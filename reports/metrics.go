@@ -32,17 +32,10 @@ func sampleOf(r *result.Result, op string) (sample, error) {
 func sampleOfOp(r *result.Result, op string) (sample, error) {
 	if s, ok := r.Summary[op]; ok {
 		out := sample{ops: s.Ops, errors: s.Errors, opsPerSec: s.OpsPerSec, mibPerSec: s.MiBPerSec, lat: s.LatencyUS}
-		if out.lat == (result.Percentiles{}) {
-			h := newHist()
-			found, err := opHist(h, r, op, false)
-			if err != nil {
-				return out, err
-			}
-			if found {
-				out.lat = histPercentiles(h)
-			}
+		if out.lat != (result.Percentiles{}) {
+			return out, nil
 		}
-		return out, nil
+		return out, out.latencyFromHist(r, op)
 	}
 	var out sample
 	var bytesIn, bytesOut int64
@@ -65,15 +58,18 @@ func sampleOfOp(r *result.Result, op string) (sample, error) {
 		out.opsPerSec = float64(out.ops) / secs
 		out.mibPerSec = float64(max(bytesIn, bytesOut)) / mib / secs
 	}
+	return out, out.latencyFromHist(r, op)
+}
+
+// latencyFromHist sets s's latency percentiles from op's histograms in r,
+// when r has any.
+func (s *sample) latencyFromHist(r *result.Result, op string) error {
 	h := newHist()
 	found, err := opHist(h, r, op, false)
-	if err != nil {
-		return out, err
+	if found && err == nil {
+		s.lat = histPercentiles(h)
 	}
-	if found {
-		out.lat = histPercentiles(h)
-	}
-	return out, nil
+	return err
 }
 
 // Metric is a number a gate or comparison looks at, per repeat.
