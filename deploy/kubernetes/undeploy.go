@@ -6,7 +6,9 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
@@ -116,56 +118,53 @@ func deleteLabelled(ctx context.Context, cs kubernetes.Interface, ns string) []e
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
 	}
-	if l, err := cs.AppsV1().StatefulSets(ns).List(ctx, mine); err == nil {
-		for _, o := range l.Items {
-			add("delete statefulset "+o.Name, cs.AppsV1().StatefulSets(ns).Delete(ctx, o.Name, del))
+	sweep := func(kind string, l kruntime.Object, err error, rm func(context.Context, string, metav1.DeleteOptions) error, opts metav1.DeleteOptions) {
+		names, err := objectNames(l, err)
+		if err != nil {
+			add("list "+kind+"s", err)
+			return
 		}
-	} else {
-		add("list statefulsets", err)
-	}
-	if l, err := cs.AppsV1().Deployments(ns).List(ctx, mine); err == nil {
-		for _, o := range l.Items {
-			add("delete deployment "+o.Name, cs.AppsV1().Deployments(ns).Delete(ctx, o.Name, del))
+		for _, n := range names {
+			add("delete "+kind+" "+n, rm(ctx, n, opts))
 		}
-	} else {
-		add("list deployments", err)
 	}
+	apps, core, rbac := cs.AppsV1(), cs.CoreV1(), cs.RbacV1()
+	l, err := apps.StatefulSets(ns).List(ctx, mine)
+	sweep("statefulset", l, err, apps.StatefulSets(ns).Delete, del)
+	dl, err := apps.Deployments(ns).List(ctx, mine)
+	sweep("deployment", dl, err, apps.Deployments(ns).Delete, del)
 	for _, sel := range []metav1.ListOptions{mine, transformers} {
-		if l, err := cs.CoreV1().Services(ns).List(ctx, sel); err == nil {
-			for _, o := range l.Items {
-				add("delete service "+o.Name, cs.CoreV1().Services(ns).Delete(ctx, o.Name, metav1.DeleteOptions{}))
-			}
-		} else {
-			add("list services", err)
-		}
-		if l, err := cs.CoreV1().Pods(ns).List(ctx, sel); err == nil {
-			for _, o := range l.Items {
-				add("delete pod "+o.Name, cs.CoreV1().Pods(ns).Delete(ctx, o.Name, metav1.DeleteOptions{}))
-			}
-		} else {
-			add("list pods", err)
-		}
+		sl, err := core.Services(ns).List(ctx, sel)
+		sweep("service", sl, err, core.Services(ns).Delete, metav1.DeleteOptions{})
+		pl, err := core.Pods(ns).List(ctx, sel)
+		sweep("pod", pl, err, core.Pods(ns).Delete, metav1.DeleteOptions{})
 	}
-	if l, err := cs.RbacV1().RoleBindings(ns).List(ctx, mine); err == nil {
-		for _, o := range l.Items {
-			add("delete rolebinding "+o.Name, cs.RbacV1().RoleBindings(ns).Delete(ctx, o.Name, metav1.DeleteOptions{}))
-		}
-	} else {
-		add("list rolebindings", err)
-	}
-	if l, err := cs.RbacV1().Roles(ns).List(ctx, mine); err == nil {
-		for _, o := range l.Items {
-			add("delete role "+o.Name, cs.RbacV1().Roles(ns).Delete(ctx, o.Name, metav1.DeleteOptions{}))
-		}
-	} else {
-		add("list roles", err)
-	}
-	if l, err := cs.CoreV1().ServiceAccounts(ns).List(ctx, mine); err == nil {
-		for _, o := range l.Items {
-			add("delete serviceaccount "+o.Name, cs.CoreV1().ServiceAccounts(ns).Delete(ctx, o.Name, metav1.DeleteOptions{}))
-		}
-	} else {
-		add("list serviceaccounts", err)
-	}
+	bl, err := rbac.RoleBindings(ns).List(ctx, mine)
+	sweep("rolebinding", bl, err, rbac.RoleBindings(ns).Delete, del)
+	rl, err := rbac.Roles(ns).List(ctx, mine)
+	sweep("role", rl, err, rbac.Roles(ns).Delete, del)
+	al, err := core.ServiceAccounts(ns).List(ctx, mine)
+	sweep("serviceaccount", al, err, core.ServiceAccounts(ns).Delete, del)
 	return errs
+}
+
+// objectNames are the names of the items of a list that a List call
+// returned (with its error).
+func objectNames(l kruntime.Object, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	items, err := apimeta.ExtractList(l)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(items))
+	for _, it := range items {
+		a, err := apimeta.Accessor(it)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, a.GetName())
+	}
+	return names, nil
 }

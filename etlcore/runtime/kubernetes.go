@@ -303,10 +303,10 @@ func (k *Kubernetes) deleteAndWait(ctx context.Context, name string) error {
 	if err := pods.Delete(ctx, name, opts); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("kubernetes runtime: delete pod %s/%s: %w", k.cfg.Namespace, name, err)
 	}
-	if err := kubeWaitGone(ctx, kubePodGetter{pods}, name); err != nil {
+	if err := kubeWaitGone(ctx, kubeGetter[*corev1.Pod]{pods}, name); err != nil {
 		return fmt.Errorf("kubernetes runtime: pod %s/%s: %w", k.cfg.Namespace, name, err)
 	}
-	if err := kubeWaitGone(ctx, kubeSvcGetter{svcs}, name); err != nil {
+	if err := kubeWaitGone(ctx, kubeGetter[*corev1.Service]{svcs}, name); err != nil {
 		return fmt.Errorf("kubernetes runtime: service %s/%s: %w", k.cfg.Namespace, name, err)
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
 // kubeFatalWaiting are the reasons of a waiting container that will not get
@@ -101,25 +100,22 @@ type kubeGetWatcher interface {
 	watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
 }
 
-type kubePodGetter struct{ c typedcorev1.PodInterface }
+// kubeNamedClient is the part of a typed client (pods, services) that
+// kubeGetter uses.
+type kubeNamedClient[T any] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
 
-func (g kubePodGetter) exists(ctx context.Context, name string) (bool, error) {
+// kubeGetter is a kubeGetWatcher over one typed client.
+type kubeGetter[T any] struct{ c kubeNamedClient[T] }
+
+func (g kubeGetter[T]) exists(ctx context.Context, name string) (bool, error) {
 	_, err := g.c.Get(ctx, name, metav1.GetOptions{})
 	return kubeExistsErr(err)
 }
 
-func (g kubePodGetter) watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-	return g.c.Watch(ctx, o)
-}
-
-type kubeSvcGetter struct{ c typedcorev1.ServiceInterface }
-
-func (g kubeSvcGetter) exists(ctx context.Context, name string) (bool, error) {
-	_, err := g.c.Get(ctx, name, metav1.GetOptions{})
-	return kubeExistsErr(err)
-}
-
-func (g kubeSvcGetter) watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+func (g kubeGetter[T]) watch(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 	return g.c.Watch(ctx, o)
 }
 
