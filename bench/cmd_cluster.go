@@ -19,9 +19,10 @@ func init() {
 
 const clusterUsage = `Usage: etlbench cluster up|down|status|exec [flags]
 
-  up      start a proxy and N targets as local processes (on loopback, or with
-          --net emulated each in a network namespace of its own); prints the proxy URL
-  status  show every node of the recorded cluster
+  up      start the proxies (--proxies N, p1 primary) and N targets as local
+          processes (on loopback, or with --net emulated each in a network
+          namespace of its own); prints p1's URL
+  status  show every node of the recorded cluster (ROLE: primary, proxy or target)
   exec    run a command in the cluster's client namespace (--net emulated):
           etlbench cluster exec [--dir DIR] -- curl -s http://10.237.0.2:PORT/v1/health
   down    stop every process 'up' started, remove its namespaces and its state
@@ -48,9 +49,10 @@ func runCluster(args []string) error {
 func clusterUp(args []string) error {
 	fs := newFlags("cluster up", "[flags]")
 	targets := fs.Int("targets", 3, "number of targets")
+	proxies := fs.Int("proxies", 1, "number of proxies: p1 starts as primary, the others take over when it fails (docs/cluster.md)")
 	mps := fs.Int("mountpaths", 1, "mountpaths per target")
 	dir := fs.String("dir", defaultClusterDir, "directory to record the cluster in")
-	port := fs.Int("port", 0, "proxy port (0: any free port)")
+	port := fs.Int("port", 0, "p1's port (0: any free port; the other proxies take any free port)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for every node to be ready")
 	token := fs.String("auth-token", os.Getenv("ETLBENCH_AUTH_TOKEN"), "require this bearer token on the control API")
 	netMode := fs.String("net", embedded.NetLoopback, "network: loopback, or emulated (every node in a network namespace of its own, shaped links; needs root, ip and tc)")
@@ -66,6 +68,9 @@ func clusterUp(args []string) error {
 	if *targets < 1 || *targets > 64 {
 		return usagef("--targets %d: want 1..64", *targets)
 	}
+	if *proxies < 1 || *proxies > 16 {
+		return usagef("--proxies %d: want 1..16", *proxies)
+	}
 	if *mps < 1 || *mps > 16 {
 		return usagef("--mountpaths %d: want 1..16", *mps)
 	}
@@ -74,7 +79,7 @@ func clusterUp(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	opts := embedded.Options{Dir: *dir, Targets: *targets, Mountpaths: *mps, Port: *port, Timeout: *timeout, Net: net}
+	opts := embedded.Options{Dir: *dir, Targets: *targets, Proxies: *proxies, Mountpaths: *mps, Port: *port, Timeout: *timeout, Net: net}
 	if *token != "" {
 		opts.ExtraArgs = []string{"--auth-token", *token}
 	}
@@ -82,7 +87,7 @@ func clusterUp(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "cluster up: proxy and %d targets running; state in %s\n", *targets, st.Dir)
+	fmt.Fprintf(os.Stderr, "cluster up: %d prox%s and %d targets running; state in %s\n", *proxies, plural(*proxies, "y", "ies"), *targets, st.Dir)
 	if st.Net != nil {
 		fmt.Fprintf(os.Stderr, "cluster up: emulated network: node links %s, client link %s; client commands enter namespace %s (other programs: 'etlbench cluster exec --dir %s -- CMD')\n",
 			st.Net.Spec.NodeLink, st.Net.Spec.ClientLink, st.Net.Client, *dir)
@@ -174,7 +179,11 @@ func clusterStatus(args []string) error {
 
 	bad := 0
 	for _, s := range sts {
-		fmt.Printf("%-4s %-7s %-8d %-26s %-8v %-8v %v\n", s.ID, s.Role, s.PID, s.URL, s.Running, s.Healthy, s.Alive)
+		role := s.Role
+		if s.Primary {
+			role = "primary"
+		}
+		fmt.Printf("%-4s %-7s %-8d %-26s %-8v %-8v %v\n", s.ID, role, s.PID, s.URL, s.Running, s.Healthy, s.Alive)
 		if !s.Running || !s.Healthy {
 			bad++
 		}
@@ -183,4 +192,12 @@ func clusterStatus(args []string) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d node(s) not running or not healthy", bad)}
 	}
 	return nil
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

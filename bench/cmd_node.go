@@ -26,7 +26,8 @@ func runNode(args []string) error {
 	port := fs.Int("port", 0, "port to listen on (0: any free port)")
 	advertise := fs.String("advertise", "", "URL other nodes use to reach this one (default http://<host>:<port>)")
 	dir := fs.String("dir", "", "state directory of this node (required)")
-	proxyURL := fs.String("proxy", "", "the proxy to join (targets; required)")
+	proxyURL := fs.String("proxy", "", "the proxies to join, comma-separated, tried in turn (targets; required)")
+	peers := fs.StringSlice("peer", nil, "URL of another proxy of the cluster (proxies; repeatable): a proxy with peers joins the primary they name, one without starts as the primary")
 	mpaths := fs.StringSlice("mountpath", nil, "a mountpath directory (repeatable; default: <dir>/mp1..N)")
 	nmp := fs.Int("mountpaths", 1, "number of mountpaths to create under --dir when no --mountpath is given")
 	fsync := fs.Bool("fsync", false, "fsync every object before it becomes visible")
@@ -63,7 +64,7 @@ func runNode(args []string) error {
 	defer startProfile(*role + "-" + *id)()
 	switch *role {
 	case "proxy":
-		p, err := proxy.New(proxy.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, Dir: *dir, AuthToken: *token})
+		p, err := proxy.New(proxy.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, Dir: *dir, AuthToken: *token, Peers: *peers})
 		if err != nil {
 			return err
 		}

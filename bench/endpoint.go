@@ -52,7 +52,7 @@ func (e *endpointFlags) url() (string, error) {
 		e.network = st.Net.Spec.String()
 	}
 	e.state = st
-	return st.ProxyURL, nil
+	return st.AliveProxyURL(), nil
 }
 
 // client returns an API client of the resolved proxy.

@@ -25,7 +25,8 @@ type AisSmap struct {
 
 // AisSmapExt is etlcore's addition to AIStore's cluster map.
 type AisSmapExt struct {
-	// Down lists the ids of the targets the proxy has marked down.
+	// Down lists the ids of the nodes (targets and proxies) the primary
+	// proxy has marked down.
 	Down []string `json:"down"`
 }
 
@@ -47,8 +48,8 @@ type AisNetInfo struct {
 	URL      string `json:"direct_url"`
 }
 
-// AIStore's Snode flag that marks the primary proxy's peers as
-// non-electable; etlcore has one proxy, which is primary.
+// AIStore's Snode flag of the proxies that are members of its
+// information center; etlcore sets it on every proxy.
 const aisSnodeIC = 1 << 1
 
 // aisDigestSeed is the seed of AIStore's node id digest (xxhash64 of the
@@ -77,12 +78,25 @@ func (s *Smap) ToAis(uuid string, created time.Time) *AisSmap {
 	p := s.Proxy.ToAis()
 	out := &AisSmap{
 		Ext:          &AisSmapExt{Down: []string{}},
-		Pmap:         map[string]*AisSnode{s.Proxy.ID: p},
+		Pmap:         map[string]*AisSnode{},
 		Primary:      p,
 		Tmap:         make(map[string]*AisSnode, len(s.Targets)),
 		UUID:         uuid,
 		CreationTime: created.UTC().Format(time.DateTime),
 		Version:      s.Version,
+	}
+	for _, n := range s.AllProxies() {
+		if n.ID == s.Proxy.ID {
+			out.Pmap[n.ID] = p
+		} else {
+			out.Pmap[n.ID] = n.ToAis()
+		}
+		if !n.Alive {
+			out.Ext.Down = append(out.Ext.Down, n.ID)
+		}
+	}
+	if s.Proxy.ID != "" && out.Pmap[s.Proxy.ID] == nil {
+		out.Pmap[s.Proxy.ID] = p
 	}
 	for _, t := range s.Targets {
 		out.Tmap[t.ID] = t.ToAis()
@@ -107,6 +121,10 @@ func (m *AisSmap) FromAis() Smap {
 	if m.Primary != nil {
 		s.Proxy = NodeInfo{ID: m.Primary.DaeID, Role: "proxy", URL: m.Primary.PubNet.URL, Alive: true}
 	}
+	for id, p := range m.Pmap {
+		s.Proxies = append(s.Proxies, NodeInfo{ID: id, Role: "proxy", URL: p.PubNet.URL, Alive: !down[id]})
+	}
+	sort.Slice(s.Proxies, func(i, j int) bool { return s.Proxies[i].ID < s.Proxies[j].ID })
 	for id, t := range m.Tmap {
 		s.Targets = append(s.Targets, NodeInfo{ID: id, Role: "target", URL: t.PubNet.URL, Alive: !down[id]})
 	}

@@ -43,3 +43,40 @@ func TestAisSmapRoundTrip(t *testing.T) {
 		t.Errorf("round trip: %+v, want %+v", back, s)
 	}
 }
+
+// TestAisSmapProxies: every proxy is in the AIStore map's pmap, a down one
+// is listed in ext.down, proxy_si is the primary, and FromAis gives them
+// all back with their state.
+func TestAisSmapProxies(t *testing.T) {
+	s := Smap{Version: 3, Proxy: NodeInfo{ID: "p2", Role: "proxy", URL: "http://127.0.0.1:8082", Alive: true},
+		Proxies: []NodeInfo{{ID: "p1", Role: "proxy", URL: "http://127.0.0.1:8081", Alive: false},
+			{ID: "p2", Role: "proxy", URL: "http://127.0.0.1:8082", Alive: true},
+			{ID: "p3", Role: "proxy", URL: "http://127.0.0.1:8083", Alive: true}},
+		Targets: []NodeInfo{{ID: "t1", Role: "target", URL: "http://127.0.0.1:9001", Alive: true}}}
+	b, err := json.Marshal(s.ToAis("abc", time.Unix(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m AisSmap
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Pmap) != 3 || m.Primary == nil || m.Primary.DaeID != "p2" {
+		t.Fatalf("pmap %v, primary %+v: want 3 proxies, p2 primary", m.Pmap, m.Primary)
+	}
+	if m.Ext == nil || len(m.Ext.Down) != 1 || m.Ext.Down[0] != "p1" {
+		t.Fatalf("ext %+v: want p1 down", m.Ext)
+	}
+	back := m.FromAis()
+	if back.Proxy != s.Proxy || len(back.Proxies) != 3 {
+		t.Fatalf("round trip: %+v", back)
+	}
+	for i := range s.Proxies {
+		if back.Proxies[i] != s.Proxies[i] {
+			t.Errorf("proxy %d: %+v, want %+v", i, back.Proxies[i], s.Proxies[i])
+		}
+	}
+	if one := (&Smap{Proxy: s.Proxy}).AllProxies(); len(one) != 1 || one[0] != s.Proxy {
+		t.Errorf("AllProxies of a map without proxies: %+v", one)
+	}
+}

@@ -140,8 +140,32 @@ type ClusterMeta struct {
 }
 
 // Smap is the cluster map as the proxy serves it (GET /v1/cluster).
+// Proxy is the primary proxy; Proxies lists every proxy, the primary
+// included (empty in a map from a node that knows of one proxy only).
 type Smap struct {
 	Version int64      `json:"version"`
 	Proxy   NodeInfo   `json:"proxy"`
+	Proxies []NodeInfo `json:"proxies,omitempty"`
 	Targets []NodeInfo `json:"targets"`
+}
+
+// AllProxies returns every proxy of s: Proxies, or the primary alone when
+// s lists none.
+func (s *Smap) AllProxies() []NodeInfo {
+	if len(s.Proxies) > 0 {
+		return s.Proxies
+	}
+	if s.Proxy.ID == "" {
+		return nil
+	}
+	return []NodeInfo{s.Proxy}
+}
+
+// TargetVersions is a target's answer to GET and PUT
+// /v1/_internal/smap: the cluster-map and bucket-set versions it holds,
+// and (PUT) whether it took the pushed map.
+type TargetVersions struct {
+	SmapVersion int64 `json:"smap_version"`
+	BMDVersion  int64 `json:"bmd_version"`
+	Applied     bool  `json:"applied"`
 }

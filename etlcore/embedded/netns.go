@@ -29,7 +29,8 @@ const (
 	netPrefixLen = 16
 	netBase      = "10.237."
 	clientAddr   = netBase + "0.1"
-	proxyAddr    = netBase + "0.2"
+	// proxyAddrBase + i is the last byte of proxy p<i>'s address.
+	proxyAddrBase = 1
 	// TransformerPort is the port every transformer listens on in the
 	// emulated network, as in a Kubernetes pod.
 	TransformerPort = 8000
@@ -115,9 +116,9 @@ func netCmd(ctx context.Context, name string, args ...string) ([]byte, error) {
 }
 
 // setupNet creates the namespaces, bridge and links of a cluster with
-// targets targets, and shapes the links. On failure it removes what it
-// created.
-func setupNet(ctx context.Context, id string, spec NetSpec, targets int) (n *NetState, err error) {
+// proxies proxies and targets targets, and shapes the links. On failure it
+// removes what it created.
+func setupNet(ctx context.Context, id string, spec NetSpec, proxies, targets int) (n *NetState, err error) {
 	n = &NetState{ID: id, Spec: spec, Bridge: netnsName(id, "br"), Client: netnsName(id, "c")}
 	defer func() {
 		if err != nil {
@@ -134,7 +135,10 @@ func setupNet(ctx context.Context, id string, spec NetSpec, targets int) (n *Net
 		return n, fmt.Errorf("emulated network: bridge: %w", err)
 	}
 	n.Links = append(n.Links, LinkState{Name: clientLinkName, Netns: n.Client, Addr: clientAddr, Shape: spec.ClientLink})
-	n.Links = append(n.Links, LinkState{Name: "p1", Netns: netnsName(id, "p1"), Addr: proxyAddr, Shape: spec.NodeLink})
+	for i := 1; i <= max(proxies, 1); i++ {
+		name := fmt.Sprintf("p%d", i)
+		n.Links = append(n.Links, LinkState{Name: name, Netns: netnsName(id, name), Addr: fmt.Sprintf("%s0.%d", netBase, proxyAddrBase+i), Shape: spec.NodeLink})
+	}
 	for i := 1; i <= targets; i++ {
 		l := LinkState{Name: fmt.Sprintf("t%d", i), Netns: netnsName(id, fmt.Sprintf("t%d", i)),
 			Addr: fmt.Sprintf("%s1.%d", netBase, i), Shape: spec.NodeLink}

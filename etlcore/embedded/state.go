@@ -1,5 +1,5 @@
 // Package embedded brings an etlcore cluster up as local processes (one
-// proxy, N targets) on loopback or on an emulated network of one network
+// or more proxies, N targets) on loopback or on an emulated network of one network
 // namespace per node (netns.go), records it in a state directory, and
 // brings it down again, killing only the processes it started and removing
 // the namespaces it created.
@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
@@ -32,9 +33,12 @@ type NodeState struct {
 
 // State is what `cluster up` records.
 type State struct {
-	ProxyURL string      `json:"proxy_url"`
-	Dir      string      `json:"dir"`
-	Nodes    []NodeState `json:"nodes"`
+	// ProxyURL is p1's URL, the primary when the cluster came up.
+	ProxyURL string `json:"proxy_url"`
+	// ProxyURLs are every proxy's URLs (p1, p2, ...).
+	ProxyURLs []string    `json:"proxy_urls,omitempty"`
+	Dir       string      `json:"dir"`
+	Nodes     []NodeState `json:"nodes"`
 	// Net is the emulated network the cluster runs on; nil on loopback.
 	Net *NetState `json:"net,omitempty"`
 
@@ -54,10 +58,11 @@ func LoadState(dir string) (*State, error) {
 	return &st, nil
 }
 
-// Client returns an API client of the cluster's proxy whose connections
-// start in the cluster's client namespace (see DialContext).
+// Client returns an API client of a live proxy of the cluster (see
+// AliveProxyURL) whose connections start in the cluster's client
+// namespace (see DialContext).
 func (st *State) Client() *api.Client {
-	c := api.NewClient(st.ProxyURL)
+	c := api.NewClient(st.AliveProxyURL())
 	if tr, ok := c.HTTP.Transport.(*http.Transport); ok && st.outsideClientNetns() {
 		tr.DialContext = st.DialContext()
 	}
@@ -78,4 +83,27 @@ func (st *State) Save() error {
 		return fmt.Errorf("write cluster state: %w", err)
 	}
 	return nil
+}
+
+// AliveProxyURL returns the URL of the first proxy (p1, p2, ...) that
+// answers its health check within a second; with one proxy, or when none
+// answers, ProxyURL.
+func (st *State) AliveProxyURL() string {
+	if len(st.ProxyURLs) < 2 {
+		return st.ProxyURL
+	}
+	cl := st.HTTPClient()
+	cl.Timeout = time.Second
+	defer cl.CloseIdleConnections()
+	for _, u := range st.ProxyURLs {
+		resp, err := cl.Get(u + api.PathHealth)
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return u
+		}
+	}
+	return st.ProxyURL
 }

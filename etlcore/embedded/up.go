@@ -23,9 +23,10 @@ const URLFile = "node.url"
 type Options struct {
 	Dir        string   // state directory (created)
 	Targets    int      // number of targets (default 3)
+	Proxies    int      // number of proxies (default 1): p1 starts as primary
 	Mountpaths int      // mountpaths per target (default 1)
 	Binary     string   // the etlbench binary (default: this executable)
-	Port       int      // proxy port (0: any free port)
+	Port       int      // p1's port (0: any free port; other proxies: any free port)
 	Host       string   // address to bind (default 127.0.0.1)
 	ExtraArgs  []string // more `etlbench node` flags for every node
 	Timeout    time.Duration
@@ -41,8 +42,8 @@ type Options struct {
 	Net *NetSpec
 }
 
-// Up starts a proxy and the targets as background processes, waits until
-// every target has joined, and records them in opts.Dir. On failure it
+// Up starts the proxies and the targets as background processes, waits
+// until every node has joined, and records them in opts.Dir. On failure it
 // stops whatever it started.
 func Up(ctx context.Context, opts Options) (st *State, err error) {
 	if opts.Targets <= 0 {
@@ -50,6 +51,9 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	}
 	if opts.Mountpaths <= 0 {
 		opts.Mountpaths = 1
+	}
+	if opts.Proxies <= 0 {
+		opts.Proxies = 1
 	}
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
@@ -109,7 +113,7 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	if emulated {
-		if st.Net, err = setupNet(ctx, NetID(dir), *opts.Net, opts.Targets); err != nil {
+		if st.Net, err = setupNet(ctx, NetID(dir), *opts.Net, opts.Proxies, opts.Targets); err != nil {
 			return st, fmt.Errorf("cluster up: %w", err)
 		}
 		// Recorded before any node starts, so that `cluster down` finds
@@ -119,19 +123,40 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 		}
 	}
 
-	p, err := startNode(ctx, opts, st, "p1", "proxy", "--port", fmt.Sprint(opts.Port))
-	if err != nil {
-		return st, err
+	// p1 starts without peers, so it is the primary; every other proxy
+	// joins it through the peers started before it.
+	for i := 1; i <= opts.Proxies; i++ {
+		var args []string
+		for _, u := range st.ProxyURLs {
+			args = append(args, "--peer", u)
+		}
+		port := 0
+		if i == 1 {
+			port = opts.Port
+		}
+		p, err := startNode(ctx, opts, st, fmt.Sprintf("p%d", i), "proxy", append(args, "--port", fmt.Sprint(port))...)
+		if err != nil {
+			return st, err
+		}
+		st.ProxyURLs = append(st.ProxyURLs, p.URL)
 	}
-	st.ProxyURL = p.URL
+	st.ProxyURL = st.ProxyURLs[0]
 	for i := 1; i <= opts.Targets; i++ {
 		id := fmt.Sprintf("t%d", i)
-		if _, err := startNode(ctx, opts, st, id, "target", "--proxy", st.ProxyURL, "--mountpaths", fmt.Sprint(opts.Mountpaths)); err != nil {
+		if _, err := startNode(ctx, opts, st, id, "target", "--proxy", strings.Join(st.ProxyURLs, ","), "--mountpaths", fmt.Sprint(opts.Mountpaths)); err != nil {
 			return st, err
 		}
 	}
 	if err := st.Client().WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
 		return st, fmt.Errorf("cluster up: %w", err)
+	}
+	// Every proxy holds the metadata with every target in it.
+	for _, u := range st.ProxyURLs[1:] {
+		c := st.Client()
+		c.Base = u
+		if err := c.WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
+			return st, fmt.Errorf("cluster up: proxy %s: %w", u, err)
+		}
 	}
 	if err := st.Save(); err != nil {
 		return st, err
@@ -290,18 +315,24 @@ type NodeStatus struct {
 	Running bool   `json:"running"`
 	Healthy bool   `json:"healthy"`
 	Alive   bool   `json:"alive_in_smap"`
+	Primary bool   `json:"primary,omitempty"` // the primary proxy
 	Err     string `json:"error,omitempty"`
 }
 
 // Status reports every recorded node: process running, health answered,
-// and alive in the proxy's map.
+// alive in the cluster map of a live proxy, and which proxy is primary.
 func Status(ctx context.Context, dir string) ([]NodeStatus, error) {
 	st, err := LoadState(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cluster status: %w", err)
 	}
 	alive := map[string]bool{}
+	primary := ""
 	if sm, err := st.Client().Smap(ctx); err == nil {
+		primary = sm.Proxy.ID
+		for _, n := range sm.AllProxies() {
+			alive[n.ID] = n.Alive
+		}
 		alive[sm.Proxy.ID] = true
 		for _, t := range sm.Targets {
 			alive[t.ID] = t.Alive
@@ -311,7 +342,7 @@ func Status(ctx context.Context, dir string) ([]NodeStatus, error) {
 	cl.Timeout = 2 * time.Second
 	out := make([]NodeStatus, 0, len(st.Nodes))
 	for _, n := range st.Nodes {
-		ns := NodeStatus{NodeState: n, Running: ownsProcess(n), Alive: alive[n.ID]}
+		ns := NodeStatus{NodeState: n, Running: ownsProcess(n), Alive: alive[n.ID], Primary: n.ID == primary}
 		resp, err := cl.Get(n.URL + api.PathHealth)
 		if err != nil {
 			ns.Err = err.Error()

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -20,7 +18,7 @@ import (
 	"github.com/etlbench/etlbench/etlcore/prefixmux"
 )
 
-// etlEntry is the proxy's record of one ETL (persisted).
+// etlEntry is the proxy's record of one ETL (replicated and persisted).
 type etlEntry struct {
 	Name   string          `json:"name"`
 	Spec   json.RawMessage `json:"spec"` // normalized JSON
@@ -30,7 +28,7 @@ type etlEntry struct {
 	XactID string          `json:"xact_id"`
 }
 
-// jobEntry is the proxy's record of one job.
+// jobEntry is the proxy's record of one job (replicated and persisted).
 type jobEntry struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
@@ -52,31 +50,12 @@ type control struct {
 }
 
 func newControl(p *Proxy) *control {
-	c := &control{p: p, etls: map[string]*etlEntry{}, jobs: map[string]*jobEntry{}}
-	if b, err := os.ReadFile(c.path()); err == nil {
-		var list []*etlEntry
-		if json.Unmarshal(b, &list) == nil {
-			for _, e := range list {
-				c.etls[e.Name] = e
-			}
-		}
-	}
-	return c
+	return &control{p: p, etls: map[string]*etlEntry{}, jobs: map[string]*jobEntry{}}
 }
 
-func (c *control) path() string { return filepath.Join(c.p.cfg.Dir, "etls.json") }
-
-// saveLocked persists the ETL table; c.mu is held.
-func (c *control) saveLocked() {
-	list := make([]*etlEntry, 0, len(c.etls))
-	for _, e := range c.etls {
-		list = append(list, e)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	if err := writeFileAtomic(c.path(), list); err != nil {
-		c.p.log.Printf("save etls: %v", err)
-	}
-}
+// saveLocked records that the ETL table changed (the replication persists
+// and pushes it); c.mu is held.
+func (c *control) saveLocked() { c.p.markDirty() }
 
 func newID(prefix string) string {
 	var b [8]byte

@@ -94,7 +94,7 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 			return
 		}
 	}
-	je := &jobEntry{ID: newID("job-"), Kind: am.Action, ETLName: m.ETLName, SrcBck: bck, DstBck: dst, Start: time.Now()}
+	je := &jobEntry{ID: newID("job-"), Kind: am.Action, ETLName: m.ETLName, SrcBck: bck, DstBck: dst, Start: time.Now().UTC()}
 	for _, t := range targets {
 		je.Targets = append(je.Targets, t.ID)
 	}
@@ -102,6 +102,7 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 	c.jmu.Lock()
 	c.jobs[je.ID] = je
 	c.jmu.Unlock()
+	c.p.markDirty()
 	if errs := failures(c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"jobs/"+je.ID+"/start", body)); len(errs) > 0 {
 		c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"jobs/"+je.ID+"/abort", nil)
 		api.WriteErr(w, r, http.StatusInternalServerError, "start job: %s", strings.Join(errs, "; "))

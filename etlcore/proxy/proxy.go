@@ -1,6 +1,10 @@
 // Package proxy is the etlcore gateway: it holds the cluster map and the
 // bucket list, redirects object requests to their owner targets, merges
-// listings, and runs the ETL control plane and jobs.
+// listings, and runs the ETL control plane and jobs. A cluster has one or
+// more proxies: the primary owns the metadata and replicates every version
+// to the others (replica.go, primary.go), which serve reads and forward
+// changes to it; when the primary stops answering, another takes over
+// (election.go).
 package proxy
 
 import (
@@ -11,8 +15,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
@@ -28,9 +32,13 @@ type Config struct {
 	Advertise string
 	Dir       string // state: cluster map, buckets, ETLs
 	AuthToken string // when set, the control API requires it
-	// HealthInterval is how often targets are probed (default 500ms).
+	// HealthInterval is how often targets and proxies are probed
+	// (default 500ms).
 	HealthInterval time.Duration
-	Logger         *log.Logger
+	// Peers are the URLs of the cluster's other proxies, asked at start
+	// which proxy is primary (none: this proxy starts as the primary).
+	Peers  []string
+	Logger *log.Logger
 }
 
 // Proxy is the gateway node.
@@ -57,6 +65,21 @@ type Proxy struct {
 	ctl *control // ETL control plane and jobs
 	// net counts the bytes of the proxy's connections (netcount.go).
 	net netcount.Counter
+
+	// role is roleStarting, rolePrimary or roleNonPrimary (primary.go).
+	role atomic.Int32
+	// metaVer is the version of the metadata the proxy holds (p.mu).
+	metaVer int64
+	// dirty is set when the metadata changed since the last replication;
+	// dirtyc wakes the push loop.
+	dirty  atomic.Bool
+	dirtyc chan struct{}
+	// pushMu orders replications: one version at a time.
+	pushMu sync.Mutex
+	// acked is the metadata version each other proxy holds, as it last
+	// answered a push (ackMu).
+	ackMu sync.Mutex
+	acked map[string]int64
 }
 
 // New creates a proxy, loading the state it persisted before (if any).
@@ -75,23 +98,28 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
-	p := &Proxy{cfg: cfg, log: cfg.Logger, buckets: map[string]bool{}}
+	p := &Proxy{cfg: cfg, log: cfg.Logger, buckets: map[string]bool{}, dirtyc: make(chan struct{}, 1), acked: map[string]int64{}}
 	p.client = &http.Client{Transport: p.net.PeerTransport(tr, cfg.ID)}
-	if err := p.loadState(); err != nil {
+	p.ctl = newControl(p)
+	rep, err := p.loadReplica()
+	if err != nil {
 		return nil, err
+	}
+	if rep != nil {
+		p.adopt(rep)
 	}
 	p.started = time.Now()
 	if p.uuid == "" {
 		p.uuid, p.created = newClusterUUID(), time.Now()
 	}
-	p.ctl = newControl(p)
 	return p, nil
 }
 
 // URL is the proxy's advertised URL (valid once Run listens).
 func (p *Proxy) URL() string { return p.url }
 
-// Run listens and serves until ctx is done; ready is called with the URL.
+// Run listens, takes its role (start.go) and serves until ctx is done;
+// ready is called with the URL once the proxy has its role.
 func (p *Proxy) Run(ctx context.Context, ready func(url string)) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort(p.cfg.Host, fmt.Sprint(p.cfg.Port)))
 	if err != nil {
@@ -101,18 +129,16 @@ func (p *Proxy) Run(ctx context.Context, ready func(url string)) error {
 	if p.url == "" {
 		p.url = "http://" + ln.Addr().String()
 	}
-	p.mu.Lock()
-	p.smap.Proxy = api.NodeInfo{ID: p.cfg.ID, Role: "proxy", URL: p.url, Alive: true}
-	// Targets known from before a restart are down until they answer.
-	for i := range p.smap.Targets {
-		p.smap.Targets[i].Alive = false
-	}
-	p.mu.Unlock()
-	ln, srv := p.countedServer(ln, p.routes())
+	ln, srv := p.countedServer(ln, p.byRole(p.routes()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go p.pushLoop(hctx)
+	if err := p.start(hctx); err != nil {
+		srv.Close()
+		return err
+	}
 	go p.healthLoop(hctx)
 	if ready != nil {
 		ready(p.url)
@@ -140,6 +166,7 @@ func (p *Proxy) routes() http.Handler {
 		api.WriteJSON(w, api.NodeInfo{ID: p.cfg.ID, Role: "proxy", URL: p.url, Alive: true})
 	})
 	mux.HandleFunc(api.PathMetrics, p.handleMetrics)
+	mux.HandleFunc(api.PathInternal+"meta", p.handleMeta)
 	p.ctl.routes(mux)
 	return mux
 }
@@ -153,51 +180,9 @@ func (p *Proxy) authorized(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// state is what the proxy persists.
-type state struct {
-	Smap       api.Smap  `json:"smap"`
-	Buckets    []string  `json:"buckets"`
-	BMDVersion int64     `json:"bmd_version"`
-	UUID       string    `json:"uuid,omitempty"`
-	Created    time.Time `json:"created,omitzero"`
-}
-
-func (p *Proxy) statePath() string { return filepath.Join(p.cfg.Dir, "proxy-state.json") }
-
-func (p *Proxy) loadState() error {
-	b, err := os.ReadFile(p.statePath())
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("proxy: read state: %w", err)
-	}
-	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("proxy: parse state %s: %w", p.statePath(), err)
-	}
-	p.smap = st.Smap
-	for _, bck := range st.Buckets {
-		p.buckets[bck] = true
-	}
-	p.bmdVer = st.BMDVersion
-	p.uuid, p.created = st.UUID, st.Created
-	if p.bmdVer == 0 && len(st.Buckets) > 0 { // a state file from before versions
-		p.bmdVer = 1
-	}
-	return nil
-}
-
-// saveStateLocked persists the cluster map and buckets; p.mu is held.
-func (p *Proxy) saveStateLocked() {
-	st := state{Smap: p.smap, BMDVersion: p.bmdVer, UUID: p.uuid, Created: p.created}
-	for b := range p.buckets {
-		st.Buckets = append(st.Buckets, b)
-	}
-	if err := writeFileAtomic(p.statePath(), st); err != nil {
-		p.log.Printf("save state: %v", err)
-	}
-}
+// saveStateLocked records that the cluster map or the bucket set changed
+// (the replication persists and pushes it); p.mu is held.
+func (p *Proxy) saveStateLocked() { p.markDirty() }
 
 // writeFileAtomic writes v as JSON to path via a temporary file and rename.
 func writeFileAtomic(path string, v any) error {

@@ -23,6 +23,7 @@ func (p *Proxy) Smap() api.Smap {
 func copySmap(s *api.Smap) api.Smap {
 	c := *s
 	c.Targets = append([]api.NodeInfo(nil), s.Targets...)
+	c.Proxies = append([]api.NodeInfo(nil), s.Proxies...)
 	return c
 }
 
@@ -42,7 +43,8 @@ func (p *Proxy) handleCluster(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleJoin registers (or re-registers) a target.
+// handleJoin registers (or re-registers) a target, or a proxy (role
+// "proxy": joinProxy).
 func (p *Proxy) handleJoin(w http.ResponseWriter, r *http.Request) {
 	var ni api.NodeInfo
 	if _, err := api.ReadJSON(r, &ni); err != nil {
@@ -51,6 +53,15 @@ func (p *Proxy) handleJoin(w http.ResponseWriter, r *http.Request) {
 	}
 	if ni.ID == "" || ni.URL == "" {
 		api.WriteErr(w, r, http.StatusBadRequest, "join: node id and url are required")
+		return
+	}
+	switch ni.Role {
+	case "proxy":
+		p.joinProxy(w, r, ni)
+		return
+	case "", "target":
+	default:
+		api.WriteErr(w, r, http.StatusBadRequest, "join: role %q: want target or proxy", ni.Role)
 		return
 	}
 	ni.Role, ni.Alive = "target", true
@@ -93,20 +104,29 @@ func (p *Proxy) setAlive(id string, alive bool) bool {
 	return false
 }
 
-// healthLoop probes every target and marks it down (or up again).
+// healthLoop is, on the primary, the probe of every target and every
+// other proxy, each marked down (or up again); on a non-primary, the
+// watch of the primary (election.go).
 func (p *Proxy) healthLoop(ctx context.Context) {
 	tick := time.NewTicker(p.cfg.HealthInterval)
 	defer tick.Stop()
-	cl := &http.Client{Transport: p.client.Transport, Timeout: 2 * time.Second}
-	fails := map[string]int{} // consecutive failed probes per target
+	cl := &http.Client{Transport: p.client.Transport, Timeout: probeTimeout}
+	fails := map[string]int{}  // consecutive failed probes per target
+	pfails := map[string]int{} // consecutive failed probes per proxy
+	var pw primaryWatch
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		if !p.isPrimary() {
+			p.watchPrimary(ctx, cl, &pw)
+			continue
+		}
+		pw = primaryWatch{}
 		sm := p.Smap()
-		changed := false
+		changed := p.probeProxies(ctx, cl, pfails)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		for _, t := range sm.Targets {
@@ -197,12 +217,20 @@ func (p *Proxy) revive(t api.NodeInfo) bool {
 // pushMetaLocked sends the cluster map and the bucket set to targets, at
 // once, and returns the failures by target id; p.bmdMu is held.
 func (p *Proxy) pushMetaLocked(targets []api.NodeInfo) map[string]error {
+	return p.pushMeta(targets, false)
+}
+
+// pushMeta is pushMetaLocked; again is set for the second push to targets
+// that held newer versions than the first.
+func (p *Proxy) pushMeta(targets []api.NodeInfo, again bool) map[string]error {
 	p.mu.RLock()
 	meta := api.ClusterMeta{Smap: copySmap(&p.smap), Buckets: p.bucketListLocked(), BMDVersion: p.bmdVer}
 	p.mu.RUnlock()
 	body, _ := json.Marshal(meta)
 	var mu sync.Mutex
 	errs := map[string]error{}
+	var ahead []api.NodeInfo // targets that hold newer versions than these
+	var top api.TargetVersions
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		wg.Go(func() {
@@ -212,21 +240,45 @@ func (p *Proxy) pushMetaLocked(targets []api.NodeInfo) map[string]error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPut, t.URL+api.PathInternal+"smap", bytes.NewReader(body))
 			p.auth(req)
 			resp, err := p.client.Do(req)
+			var tv api.TargetVersions
 			if err == nil {
-				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK {
 					err = fmt.Errorf("status %d", resp.StatusCode)
+				} else if json.NewDecoder(resp.Body).Decode(&tv) != nil {
+					tv = api.TargetVersions{Applied: true} // a target that does not say
 				}
+				resp.Body.Close()
 			}
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				p.log.Printf("push cluster map to %s: %v", t.ID, err)
-				mu.Lock()
 				errs[t.ID] = err
-				mu.Unlock()
+				return
+			}
+			if !tv.Applied || tv.BMDVersion > meta.BMDVersion {
+				ahead = append(ahead, t)
+				top.SmapVersion = max(top.SmapVersion, tv.SmapVersion)
+				top.BMDVersion = max(top.BMDVersion, tv.BMDVersion)
 			}
 		})
 	}
 	wg.Wait()
+	if len(ahead) > 0 && !again {
+		// A target holds a newer map or bucket set than this proxy made
+		// (one made by a primary that failed before replicating it): make
+		// versions above them and push again.
+		p.mu.Lock()
+		p.smap.Version = max(p.smap.Version, top.SmapVersion) + 1
+		if top.BMDVersion > p.bmdVer {
+			p.bmdVer = top.BMDVersion + 1
+		}
+		p.saveStateLocked()
+		p.mu.Unlock()
+		for id, err := range p.pushMeta(ahead, true) {
+			errs[id] = err
+		}
+	}
 	return errs
 }
 

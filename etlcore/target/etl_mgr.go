@@ -338,7 +338,7 @@ func (t *Target) watchETL(e *etlInst) {
 	t.log.Print(reason)
 	t.stopETL(e.name, reason, false)
 	body, _ := json.Marshal(api.ETLFailedMsg{Target: t.cfg.ID, Reason: reason})
-	req, err := http.NewRequest(http.MethodPost, t.cfg.ProxyURL+api.PathETL+"/"+e.name+"/_failed", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, t.primaryURL()+api.PathETL+"/"+e.name+"/_failed", bytes.NewReader(body))
 	if err != nil {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,7 @@ type Config struct {
 	Host       string   // address to listen on (127.0.0.1)
 	Port       int      // 0: any free port
 	Advertise  string   // URL others use to reach it (default http://Host:Port)
-	ProxyURL   string   // the proxy to join
+	ProxyURL   string   // the proxies to join, comma-separated, tried in turn
 	Dir        string   // the node's state directory
 	Mountpaths []string // object directories (default: Dir/mp1)
 	Fsync      bool     // fsync every object before it becomes visible
@@ -124,13 +125,42 @@ func (t *Target) Run(ctx context.Context, ready func(url string)) error {
 	return nil
 }
 
-// join registers with the proxy (retrying while it is not up yet) and
-// brings the local buckets in line with the proxy's.
+// proxyURLs returns the proxies of Config.ProxyURL.
+func (t *Target) proxyURLs() []string {
+	var out []string
+	for _, u := range strings.Split(t.cfg.ProxyURL, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// primaryURL is the primary proxy of the target's cluster map (before the
+// first map: the first proxy of Config.ProxyURL).
+func (t *Target) primaryURL() string {
+	if sm := t.smap.Load(); sm != nil && sm.Proxy.URL != "" {
+		return sm.Proxy.URL
+	}
+	if us := t.proxyURLs(); len(us) > 0 {
+		return us[0]
+	}
+	return ""
+}
+
+// join registers with a proxy of Config.ProxyURL, each tried in turn (any
+// proxy forwards the join to the primary), retrying while none is up yet,
+// and brings the local buckets in line with the cluster's.
 func (t *Target) join(ctx context.Context) error {
 	body, _ := json.Marshal(api.NodeInfo{ID: t.cfg.ID, Role: "target", URL: t.url, Alive: true})
+	proxies := t.proxyURLs()
+	if len(proxies) == 0 {
+		return fmt.Errorf("target %s: no proxy to join (Config.ProxyURL is empty)", t.cfg.ID)
+	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.cfg.ProxyURL+api.PathCluster+"/join", bytes.NewReader(body))
+		proxy := proxies[attempt%len(proxies)]
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, proxy+api.PathCluster+"/join", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if t.cfg.AuthToken != "" {
 			req.Header.Set(api.HdrAuthorization, "Bearer "+t.cfg.AuthToken)
@@ -145,7 +175,7 @@ func (t *Target) join(ctx context.Context) error {
 				t.joinBuckets(jr.Buckets)
 				return nil
 			}
-			lastErr = fmt.Errorf("join: status %d (%v)", resp.StatusCode, derr)
+			lastErr = fmt.Errorf("join %s: status %d (%v)", proxy, resp.StatusCode, derr)
 			if resp.StatusCode < 500 {
 				return fmt.Errorf("target %s: %w", t.cfg.ID, lastErr)
 			}
@@ -153,11 +183,14 @@ func (t *Target) join(ctx context.Context) error {
 			lastErr = err
 		}
 		if attempt > 0 && attempt%20 == 0 {
-			t.log.Printf("still joining proxy %s: %v", t.cfg.ProxyURL, lastErr)
+			t.log.Printf("still joining proxies %s: %v", t.cfg.ProxyURL, lastErr)
+		}
+		if (attempt+1)%len(proxies) != 0 {
+			continue // the next proxy at once
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("target %s: join proxy %s: %w (last error: %v)", t.cfg.ID, t.cfg.ProxyURL, ctx.Err(), lastErr)
+			return fmt.Errorf("target %s: join proxies %s: %w (last error: %v)", t.cfg.ID, t.cfg.ProxyURL, ctx.Err(), lastErr)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
@@ -181,9 +214,17 @@ func (t *Target) routes() http.Handler {
 	return t.refuseWhileLeaving(mux)
 }
 
+// handleSmap serves GET /v1/_internal/smap (the versions the target
+// holds, which a proxy that becomes primary asks) and PUT (the primary's
+// cluster map and bucket set: a map older than the target's is not taken;
+// the answer says whether it was, with the versions held after).
 func (t *Target) handleSmap(w http.ResponseWriter, r *http.Request) {
 	if !api.CheckToken(r, t.cfg.AuthToken) {
 		api.WriteErr(w, r, http.StatusUnauthorized, "missing or wrong auth token")
+		return
+	}
+	if r.Method == http.MethodGet {
+		api.WriteJSON(w, t.versions(false))
 		return
 	}
 	var meta api.ClusterMeta
@@ -192,11 +233,31 @@ func (t *Target) handleSmap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sm := meta.Smap
-	if cur := t.smap.Load(); cur == nil || sm.Version >= cur.Version {
-		t.smap.Store(&sm)
+	applied := false
+	for {
+		cur := t.smap.Load()
+		if cur != nil && sm.Version < cur.Version {
+			break
+		}
+		if t.smap.CompareAndSwap(cur, &sm) {
+			applied = true
+			break
+		}
 	}
 	t.syncBuckets(meta.Buckets, meta.BMDVersion)
-	w.WriteHeader(http.StatusOK)
+	api.WriteJSON(w, t.versions(applied))
+}
+
+// versions returns the cluster-map and bucket-set versions the target holds.
+func (t *Target) versions(applied bool) api.TargetVersions {
+	tv := api.TargetVersions{Applied: applied}
+	if sm := t.smap.Load(); sm != nil {
+		tv.SmapVersion = sm.Version
+	}
+	t.bmd.mu.Lock()
+	tv.BMDVersion = t.bmd.ver
+	t.bmd.mu.Unlock()
+	return tv
 }
 
 // writeStoreErr answers a storage error with its status.

@@ -23,6 +23,7 @@ import (
 // Options of Start.
 type Options struct {
 	Targets    int      // default 3
+	Proxies    int      // default 1 (p1 primary)
 	Mountpaths int      // default 1
 	ExtraArgs  []string // more `etlbench node` flags (e.g. --auth-token)
 	// Net, when emulated, runs the cluster on the emulated network (needs
@@ -50,12 +51,14 @@ func SkipUnlessEmulated(t testing.TB) {
 
 // Cluster is a running test cluster.
 type Cluster struct {
-	ProxyURL string
-	Client   *api.Client
-	Dir      string
-	State    *embedded.State
-	Binary   string
-	t        testing.TB
+	ProxyURL string // p1's
+	// ProxyURLs are every proxy's (p1, p2, ...).
+	ProxyURLs []string
+	Client    *api.Client
+	Dir       string
+	State     *embedded.State
+	Binary    string
+	t         testing.TB
 }
 
 var (
@@ -117,12 +120,12 @@ func Start(t testing.TB, opts Options) *Cluster {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	st, err := embedded.Up(ctx, embedded.Options{Dir: filepath.Join(dir, "cluster"), Targets: opts.Targets,
+	st, err := embedded.Up(ctx, embedded.Options{Dir: filepath.Join(dir, "cluster"), Targets: opts.Targets, Proxies: opts.Proxies,
 		Mountpaths: opts.Mountpaths, Binary: bin, ExtraArgs: opts.ExtraArgs, DieWithParent: true, Net: opts.Net})
 	if err != nil {
 		t.Fatalf("testcluster: %v", err)
 	}
-	c := &Cluster{ProxyURL: st.ProxyURL, Client: st.Client(), Dir: st.Dir, State: st, Binary: bin, t: t}
+	c := &Cluster{ProxyURL: st.ProxyURL, ProxyURLs: st.ProxyURLs, Client: st.Client(), Dir: st.Dir, State: st, Binary: bin, t: t}
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.logProblems()
@@ -135,20 +138,28 @@ func Start(t testing.TB, opts Options) *Cluster {
 }
 
 // Target returns the recorded state of target i (1-based: t1, t2, ...).
-func (c *Cluster) Target(i int) embedded.NodeState {
-	id := fmt.Sprintf("t%d", i)
+func (c *Cluster) Target(i int) embedded.NodeState { return c.node(fmt.Sprintf("t%d", i)) }
+
+// Proxy returns the recorded state of proxy i (1-based: p1, p2, ...).
+func (c *Cluster) Proxy(i int) embedded.NodeState { return c.node(fmt.Sprintf("p%d", i)) }
+
+func (c *Cluster) node(id string) embedded.NodeState {
 	for _, n := range c.State.Nodes {
 		if n.ID == id {
 			return n
 		}
 	}
-	c.t.Fatalf("testcluster: no target %s", id)
+	c.t.Fatalf("testcluster: no node %s", id)
 	return embedded.NodeState{}
 }
 
 // KillTarget kills target i (1-based) with SIGKILL and waits for it to die.
-func (c *Cluster) KillTarget(i int) {
-	n := c.Target(i)
+func (c *Cluster) KillTarget(i int) { c.kill(c.Target(i)) }
+
+// KillProxy kills proxy i (1-based) with SIGKILL and waits for it to die.
+func (c *Cluster) KillProxy(i int) { c.kill(c.Proxy(i)) }
+
+func (c *Cluster) kill(n embedded.NodeState) {
 	if err := syscall.Kill(n.PID, syscall.SIGKILL); err != nil {
 		c.t.Fatalf("testcluster: kill %s: %v", n.ID, err)
 	}
