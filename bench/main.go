@@ -34,11 +34,18 @@ func register(c *command) {
 }
 
 // usageError is an error in the command line: exit status 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg   string
+	cause error // the error the message renders, when there is one
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.cause }
 
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+// usageErr is err as a usage error.
+func usageErr(err error) error { return &usageError{msg: err.Error(), cause: err} }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
 func usage() {
 	fmt.Fprintf(os.Stderr, "etlbench: benchmark and stress-test near-data ETL\n\nUsage: etlbench <command> [flags]\n\nCommands:\n")

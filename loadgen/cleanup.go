@@ -18,7 +18,7 @@ func (r *runner) cleanup(ctx context.Context) error {
 		if err := r.ctl.DestroyBucket(ctx, cfg.DstBucket); err != nil && !api.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("destroy bucket %s: %w", cfg.DstBucket, err))
 		}
-	} else if cfg.Op == OpETLCopy || cfg.Op == OpClientETLCopy || cfg.Offline() {
+	} else if r.main.traits().dst {
 		r.note("cleanup: bucket %s existed before the run; its transformed objects are left", cfg.DstBucket)
 	}
 	if r.createdSrc {

@@ -26,6 +26,47 @@ const (
 // IsClientOp reports whether op transforms in the loader.
 func IsClientOp(op string) bool { return op == OpClientETLGet || op == OpClientETLCopy }
 
+// clientOp is a client-side baseline (client-etl-get, and with put
+// client-etl-copy): GET raw, transform in the loader, PUT the result.
+type clientOp struct {
+	op  string
+	put bool
+}
+
+func (o clientOp) traits() opTraits { return opTraits{kind: kindRead, obj: true, dst: o.put} }
+
+func (o clientOp) check(c *Config) error {
+	switch {
+	case len(c.ETLSpec) > 0:
+		return fieldErrRel("etl_spec", []string{"op"}, "does not apply to %[1]s %[2]s, which runs one built-in transformer in the loader", o.op)
+	case len(c.Pipeline) > 0:
+		return fieldErrRel("pipeline", []string{"op"}, "does not apply to %[1]s %[2]s, which runs one built-in transformer in the loader", o.op)
+	case c.ETLName == "":
+		return fieldErrRel("etl_name", []string{"op"}, "required by %[1]s %[2]s: the built-in transformer to run in the loader (%[3]s)", o.op, builtinNames())
+	case !isBuiltin(c.ETLName):
+		return fieldErrf("etl_name", "%q: not a built-in transformer (%s), which %s runs in the loader", c.ETLName, builtinNames(), o.op)
+	case c.Verify:
+		return fieldErrRel("verify", []string{"op"}, "does not apply to %[1]s %[2]s, which computes the transform locally", o.op)
+	}
+	return nil
+}
+
+func (o clientOp) prepare(_ context.Context, r *runner) error {
+	fn, err := clientTransform(r.cfg.ETLName)
+	if err != nil {
+		return err
+	}
+	r.clientFn = fn
+	r.res.Config["etl-name"] = ""
+	return nil
+}
+
+func (clientOp) cleanup(context.Context, *runner) error { return nil }
+
+func (o clientOp) do(ctx context.Context, r *runner, w *worker, obj objRef) (int64, int64, error) {
+	return r.clientETL(ctx, w, obj, o.put)
+}
+
 // outBufs are the buffers client-etl-copy holds a result in until its PUT.
 var outBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 

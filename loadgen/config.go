@@ -2,12 +2,12 @@ package loadgen
 
 import (
 	"fmt"
-	"github.com/etlbench/etlbench/reports/result"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/etlbench/etlbench/reports/result"
 )
 
 // Operations (Config.Op). The first five are also the keys of the summary
@@ -36,6 +36,9 @@ const (
 	DefaultMaxLag        = 5 * time.Second
 	DefaultDrainTimeout  = 30 * time.Second
 	DefaultJobPoll       = 200 * time.Millisecond
+	// DefaultMinSize and DefaultMaxSize are aisloader's object sizes.
+	DefaultMinSize = 1 << 10
+	DefaultMaxSize = 1 << 20
 )
 
 // Config is every setting of one load run. The zero value of a field means
@@ -169,169 +172,20 @@ type Config struct {
 	Network string
 }
 
-// Normalize fills the defaults of c and checks every setting, returning an
-// error that names the setting and the problem.
+// Normalize reads the aisloader spellings of c as etlbench's (aliases),
+// fills the defaults and checks every setting, returning a *FieldError
+// that names the setting and the problem. It is idempotent.
 func (c *Config) Normalize() error {
-	if strings.TrimSpace(c.Proxy) == "" {
-		return fmt.Errorf("no proxy URL")
-	}
-	if !strings.HasPrefix(c.Proxy, "http://") && !strings.HasPrefix(c.Proxy, "https://") {
-		return fmt.Errorf("proxy %q: want an http:// or https:// URL", c.Proxy)
-	}
-	if c.Bucket == "" {
-		return fmt.Errorf("--bucket is required")
-	}
-	if err := checkBucketName(c.Bucket); err != nil {
-		return fmt.Errorf("--bucket: %w", err)
-	}
-	if c.Op == "" {
-		c.Op = OpGet
-	}
-	if !contains(Ops, c.Op) {
-		return fmt.Errorf("--op %q: want one of %s", c.Op, strings.Join(Ops, ", "))
-	}
-	if c.DstBucket == "" {
-		c.DstBucket = c.Bucket + "-out"
-	}
-	if err := checkBucketName(c.DstBucket); err != nil {
-		return fmt.Errorf("destination bucket: %w", err)
-	}
-	if c.DstBucket == c.Bucket && (c.Op == OpETLCopy || c.Op == OpETLBucket || c.Op == OpETLMulti || c.Op == OpClientETLCopy) {
-		return fmt.Errorf("destination bucket %q is the source bucket", c.DstBucket)
-	}
-	if c.Duration < 0 || c.Warmup < 0 || c.StatsInterval < 0 || c.MaxLag < 0 || c.Timeout < 0 || c.DrainTimeout < 0 || c.JobPoll < 0 {
-		return fmt.Errorf("durations must not be negative")
-	}
-	if c.StatsInterval == 0 {
-		c.StatsInterval = DefaultStatsInterval
-	}
-	if c.StatsInterval < 10*time.Millisecond {
-		return fmt.Errorf("--statsinterval %s: must be at least 10ms", c.StatsInterval)
-	}
-	if c.MaxLag == 0 {
-		c.MaxLag = DefaultMaxLag
-	}
-	if c.DrainTimeout == 0 {
-		c.DrainTimeout = DefaultDrainTimeout
-	}
-	if c.JobPoll == 0 {
-		c.JobPoll = DefaultJobPoll
-	}
-	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
-		return fmt.Errorf("--rate %v: must be a finite number >= 0 (0 = closed loop)", c.Rate)
-	}
-	if c.Rate > 1e7 {
-		return fmt.Errorf("--rate %v: at most 10,000,000 ops/s", c.Rate)
-	}
-	if c.Workers < 0 {
-		return fmt.Errorf("--numworkers %d: must be > 0", c.Workers)
-	}
-	if c.Workers == 0 {
-		c.Workers = DefaultWorkers
-		if c.Rate > 0 {
-			// Open loop: enough to keep the rate with up to 100 ms per request.
-			c.Workers = min(max(int(math.Ceil(c.Rate/10)), 16), 4096)
-		}
-	}
-	if c.Workers > 100000 {
-		return fmt.Errorf("--numworkers %d: at most 100000", c.Workers)
-	}
-	if c.PctPut < 0 || c.PctPut > 100 {
-		return fmt.Errorf("--pctput %d: must be 0..100", c.PctPut)
-	}
-	if c.Op == OpGet && c.PctPut == 100 {
-		c.Op = OpPut // aisloader's -pctput=100
-	}
-	switch c.Op {
-	case OpPut:
-		if c.PctPut != 0 && c.PctPut != 100 {
-			return fmt.Errorf("--op put with --pctput %d: --op put is 100%% PUT (use --op mixed)", c.PctPut)
-		}
-		c.PctPut = 100
-	case OpMixed:
-		if c.PctPut <= 0 || c.PctPut >= 100 {
-			return fmt.Errorf("--op mixed needs --pctput between 1 and 99, got %d", c.PctPut)
-		}
-	case OpList:
-		if c.PctPut != 0 {
-			return fmt.Errorf("--op list lists the bucket; --pctput does not apply (use --op mixed for PUTs and GETs)")
-		}
-	case OpETLBucket, OpETLMulti:
-		if c.PctPut != 0 {
-			return fmt.Errorf("--op %s runs offline jobs; --pctput does not apply", c.Op)
-		}
-		if c.Rate > 0 {
-			return fmt.Errorf("--op %s runs offline jobs; --rate does not apply", c.Op)
-		}
-	}
-	if c.MinSize < 0 || c.MaxSize < 0 {
-		return fmt.Errorf("--minsize/--maxsize must be >= 0")
-	}
-	if c.MaxSize == 0 && c.MinSize == 0 && len(c.Sizes) == 0 {
-		c.MinSize, c.MaxSize = 1<<10, 1<<20 // aisloader's defaults
-	}
-	if c.MaxSize == 0 && c.MinSize > 0 {
-		c.MaxSize = c.MinSize
-	}
-	if err := c.SizeDist().Validate(); err != nil {
-		return err
-	}
-	if c.MaxPuts < 0 || c.TotalPutSize < 0 || c.Epochs < 0 || c.Objects < 0 || c.Repeat < 0 {
-		return fmt.Errorf("--maxputs, --totalputsize, --epochs, --objects must be >= 0")
-	}
-	if c.Comm == "" {
-		c.Comm = "hpush"
-	}
-	c.Comm = strings.TrimSuffix(strings.ToLower(c.Comm), "://")
-	if !contains(Comms, c.Comm) {
-		return fmt.Errorf("--comm %q: want hpush, hpull or ws", c.Comm)
-	}
-	needETL := c.Op == OpETLGet || c.Op == OpETLCopy || c.Op == OpETLBucket || c.Op == OpETLMulti
-	if needETL && c.ETLName == "" && len(c.ETLSpec) == 0 {
-		return fmt.Errorf("--op %s needs an ETL: pass --etl NAME or --etl-spec FILE", c.Op)
-	}
-	if IsClientOp(c.Op) {
-		if len(c.ETLSpec) > 0 || len(c.Pipeline) > 0 {
-			return fmt.Errorf("--op %s runs one built-in transformer in the loader: --etl-spec and --pipeline do not apply", c.Op)
-		}
-		if c.ETLName == "" {
-			return fmt.Errorf("--op %s needs --etl naming the built-in transformer to run in the loader (%s)", c.Op, builtinNames())
-		}
-		if !isBuiltin(c.ETLName) {
-			return fmt.Errorf("--op %s --etl %q: not a built-in transformer (%s)", c.Op, c.ETLName, builtinNames())
-		}
-		if c.Verify {
-			return fmt.Errorf("--op %s computes the transform locally: --verify does not apply", c.Op)
-		}
-	}
-	if c.Op == OpETLMulti && c.Template != "" && !strings.Contains(c.Template, "{") {
-		return fmt.Errorf("--template %q: want a range template like obj-{0000..0999}", c.Template)
-	}
-	if c.JobWorkers < -1 {
-		return fmt.Errorf("--job-workers %d: want 0 (auto), -1 (one per mountpath) or > 0", c.JobWorkers)
-	}
-	switch c.Display {
-	case "":
-		c.Display = "auto"
-	case "auto", "bars", "lines", "none":
-	default:
-		return fmt.Errorf("--display %q: want auto, bars, lines or none", c.Display)
-	}
-	isOffline := c.Op == OpETLBucket || c.Op == OpETLMulti
-	if !isOffline && c.Duration == 0 && c.MaxPuts == 0 && c.TotalPutSize == 0 && c.Epochs == 0 {
-		return fmt.Errorf("nothing ends the run: set --duration, --maxputs, --totalputsize or --epochs")
-	}
-	if c.Epochs > 0 && c.Rate > 0 {
-		return fmt.Errorf("--epochs reads in order and --rate paces: use one of them")
-	}
-	return nil
+	c.applyAliases()
+	c.applyDefaults()
+	return c.validate()
 }
 
 // Open reports whether c is an open-loop run.
 func (c *Config) Open() bool { return c.Rate > 0 }
 
 // Offline reports whether c runs offline jobs.
-func (c *Config) Offline() bool { return c.Op == OpETLBucket || c.Op == OpETLMulti }
+func (c *Config) Offline() bool { return c.operation().traits().kind == kindJob }
 
 // SizeDist returns the size distribution of c.
 func (c *Config) SizeDist() SizeDist {
@@ -340,16 +194,14 @@ func (c *Config) SizeDist() SizeDist {
 
 // readOp is the non-PUT operation of c's mix ("" when c is all PUT or offline).
 func (c *Config) readOp() string {
-	switch c.Op {
-	case OpGet, OpETLGet, OpETLCopy, OpClientETLGet, OpClientETLCopy, OpList:
-		return c.Op
-	case OpMixed:
-		if c.ETLName != "" || len(c.ETLSpec) > 0 {
-			return OpETLGet
-		}
-		return OpGet
+	o := c.operation()
+	if o.traits().kind != kindRead {
+		return ""
 	}
-	return ""
+	if m, ok := o.(mixedOp); ok {
+		return m.read(c)
+	}
+	return c.Op
 }
 
 // Map renders every setting as flag name -> value (result.json "config").

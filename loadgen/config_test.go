@@ -1,8 +1,10 @@
 package loadgen
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,42 +15,60 @@ func TestConfigErrors(t *testing.T) {
 		return Config{Proxy: "http://127.0.0.1:1", Bucket: "b", Duration: time.Second}
 	}
 	cases := []struct {
-		name string
-		mod  func(c *Config)
-		want string
+		name  string
+		mod   func(c *Config)
+		field string
+		want  string
 	}{
-		{"no proxy", func(c *Config) { c.Proxy = "" }, "no proxy"},
-		{"bad proxy", func(c *Config) { c.Proxy = "127.0.0.1:80" }, "http://"},
-		{"no bucket", func(c *Config) { c.Bucket = "" }, "--bucket is required"},
-		{"bad bucket", func(c *Config) { c.Bucket = "a/b" }, "only letters"},
-		{"bad op", func(c *Config) { c.Op = "delete" }, "--op \"delete\""},
-		{"negative workers", func(c *Config) { c.Workers = -1 }, "--numworkers"},
-		{"negative rate", func(c *Config) { c.Rate = -5 }, "--rate"},
-		{"NaN rate", func(c *Config) { c.Rate = math.NaN() }, "--rate"},
-		{"pctput 101", func(c *Config) { c.PctPut = 101 }, "--pctput 101"},
-		{"put with pctput", func(c *Config) { c.Op, c.PctPut = OpPut, 50 }, "--op mixed"},
-		{"mixed without pctput", func(c *Config) { c.Op = OpMixed }, "--op mixed needs --pctput"},
-		{"min > max", func(c *Config) { c.MinSize, c.MaxSize = 10, 5 }, "minsize 10 is larger than maxsize 5"},
-		{"bad weight", func(c *Config) { c.Sizes = []WeightedSize{{Size: 10, Weight: 0}} }, "weight"},
-		{"etl-get without etl", func(c *Config) { c.Op = OpETLGet }, "needs an ETL"},
-		{"list with pctput", func(c *Config) { c.Op, c.PctPut = OpList, 10 }, "--op list"},
-		{"bad comm", func(c *Config) { c.Comm = "grpc" }, "--comm"},
-		{"nothing ends", func(c *Config) { c.Duration = 0 }, "nothing ends the run"},
-		{"epochs and rate", func(c *Config) { c.Epochs, c.Rate = 1, 10 }, "--epochs"},
-		{"tiny interval", func(c *Config) { c.StatsInterval = time.Millisecond }, "--statsinterval"},
-		{"negative duration", func(c *Config) { c.Warmup = -time.Second }, "negative"},
-		{"offline with rate", func(c *Config) { c.Op, c.ETLName, c.Rate = OpETLBucket, "md5", 5 }, "--rate does not apply"},
-		{"same dst", func(c *Config) { c.Op, c.ETLName, c.DstBucket = OpETLCopy, "md5", "b" }, "is the source bucket"},
-		{"bad template", func(c *Config) { c.Op, c.ETLName, c.Template = OpETLMulti, "md5", "plain" }, "--template"},
-		{"bad display", func(c *Config) { c.Display = "fancy" }, "--display"},
-		{"job workers", func(c *Config) { c.JobWorkers = -2 }, "--job-workers"},
+		{"no proxy", func(c *Config) { c.Proxy = "" }, "proxy", "proxy: required"},
+		{"bad proxy", func(c *Config) { c.Proxy = "127.0.0.1:80" }, "proxy", "http://"},
+		{"no bucket", func(c *Config) { c.Bucket = "" }, "bucket", "bucket: required"},
+		{"bad bucket", func(c *Config) { c.Bucket = "a/b" }, "bucket", "only letters"},
+		{"bad op", func(c *Config) { c.Op = "delete" }, "op", `op: "delete": want one of get, put`},
+		{"negative workers", func(c *Config) { c.Workers = -1 }, "workers", "workers: -1: must be > 0"},
+		{"negative rate", func(c *Config) { c.Rate = -5 }, "rate", "rate: -5"},
+		{"NaN rate", func(c *Config) { c.Rate = math.NaN() }, "rate", "rate: NaN"},
+		{"pctput 101", func(c *Config) { c.PctPut = 101 }, "pct_put", "pct_put: 101: must be 0..100"},
+		{"put with pctput", func(c *Config) { c.Op, c.PctPut = OpPut, 50 }, "pct_put", "op put is 100% PUT, got 50 (PUTs among GETs: op mixed)"},
+		{"mixed without pctput", func(c *Config) { c.Op = OpMixed }, "pct_put", "pct_put: op mixed needs 1..99, got 0"},
+		{"min > max", func(c *Config) { c.MinSize, c.MaxSize = 10, 5 }, "min_size", "min_size: 10 is larger than max_size 5"},
+		{"bad weight", func(c *Config) { c.Sizes = []WeightedSize{{Size: 10, Weight: 0}} }, "sizes", "weight"},
+		{"etl-get without etl", func(c *Config) { c.Op = OpETLGet }, "etl_name", "etl_name: required by op etl-get: the ETL to use (or etl_spec)"},
+		{"list with pctput", func(c *Config) { c.Op, c.PctPut = OpList, 10 }, "pct_put", "pct_put: does not apply to op list"},
+		{"bad comm", func(c *Config) { c.Comm = "grpc" }, "comm", `comm: "grpc"`},
+		{"nothing ends", func(c *Config) { c.Duration = 0 }, "duration", "duration: nothing ends the run: set duration, max_puts, total_put_size or epochs"},
+		{"epochs and rate", func(c *Config) { c.Epochs, c.Rate = 1, 10 }, "epochs", "epochs: reads in order and rate paces"},
+		{"tiny interval", func(c *Config) { c.StatsInterval = time.Millisecond }, "stats_interval", "stats_interval: 1ms: must be at least 10ms"},
+		{"negative warmup", func(c *Config) { c.Warmup = -time.Second }, "warmup", "warmup: -1s: must not be negative"},
+		{"negative duration", func(c *Config) { c.Duration = -time.Second }, "duration", "duration: -1s: must not be negative"},
+		{"offline with rate", func(c *Config) { c.Op, c.ETLName, c.Rate = OpETLBucket, "md5", 5 }, "rate", "rate: does not apply to op etl-bucket"},
+		{"offline with pctput", func(c *Config) { c.Op, c.ETLName, c.PctPut = OpETLMulti, "md5", 5 }, "pct_put", "pct_put: does not apply to op etl-multi"},
+		{"same dst", func(c *Config) { c.Op, c.ETLName, c.DstBucket = OpETLCopy, "md5", "b" }, "dst_bucket", `dst_bucket: "b" is the source bucket`},
+		{"bad template", func(c *Config) { c.Op, c.ETLName, c.Template = OpETLMulti, "md5", "plain" }, "template", "template: \"plain\""},
+		{"bad display", func(c *Config) { c.Display = "fancy" }, "display", "display: \"fancy\""},
+		{"job workers", func(c *Config) { c.JobWorkers = -2 }, "job_workers", "job_workers: -2"},
+		{"client op with spec", func(c *Config) { c.Op, c.ETLSpec = OpClientETLGet, []byte("{}") }, "etl_spec", "etl_spec: does not apply to op client-etl-get"},
+		{"client op without etl", func(c *Config) { c.Op = OpClientETLCopy }, "etl_name", "etl_name: required by op client-etl-copy"},
+		{"client op, not built in", func(c *Config) { c.Op, c.ETLName = OpClientETLGet, "nope" }, "etl_name", `etl_name: "nope": not a built-in transformer`},
+		{"client op with verify", func(c *Config) { c.Op, c.ETLName, c.Verify = OpClientETLGet, "md5", true }, "verify", "verify: does not apply to op client-etl-get"},
+		{"negative objects", func(c *Config) { c.Objects = -1 }, "objects", "objects: -1: must be >= 0"},
 	}
 	for _, tc := range cases {
 		c := ok()
 		tc.mod(&c)
 		err := c.Normalize()
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.want)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want a FieldError of %s with %q", tc.name, err, tc.field, tc.want)
+			continue
+		}
+		if !slices.Contains(FieldNames, fe.Field) {
+			t.Errorf("%s: field %s is not in FieldNames", tc.name, fe.Field)
+		}
+		// Render names every setting the message mentions through its function.
+		upper := fe.Render(strings.ToUpper)
+		if !strings.HasPrefix(upper, strings.ToUpper(tc.field)+": ") {
+			t.Errorf("%s: Render = %q", tc.name, upper)
 		}
 	}
 	c := ok()
@@ -124,5 +144,30 @@ func TestContentReproducible(t *testing.T) {
 	big := a.Bytes(9, contentBlockSize+12345) // wraps around the block
 	if len(big) != contentBlockSize+12345 {
 		t.Error("wrong length")
+	}
+}
+
+func TestEveryOpHasAnOperation(t *testing.T) {
+	for _, op := range Ops {
+		if _, ok := operations[op]; !ok {
+			t.Errorf("op %s has no operation", op)
+		}
+	}
+	if len(operations) != len(Ops) {
+		t.Errorf("%d operations for %d ops", len(operations), len(Ops))
+	}
+}
+
+func TestFieldErrorRenderNamesEverySetting(t *testing.T) {
+	c := Config{Proxy: "http://127.0.0.1:1", Bucket: "b"}
+	err := c.Normalize()
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v, want a FieldError", err)
+	}
+	got := fe.Render(func(f string) string { return "<" + f + ">" })
+	want := "<duration>: nothing ends the run: set <duration>, <max_puts>, <total_put_size> or <epochs>"
+	if got != want {
+		t.Errorf("Render = %q, want %q", got, want)
 	}
 }

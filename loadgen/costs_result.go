@@ -181,8 +181,7 @@ func (r *runner) windowWork() (int64, float64, *result.Result) {
 // placement: the objects a transform-copy or an offline job must send
 // over a node link. Nil for other operations.
 func (r *runner) remoteShare() *float64 {
-	op := r.cfg.Op
-	if op != OpETLCopy && op != OpClientETLCopy && !r.cfg.Offline() || r.costs == nil || r.costs.smap == nil || len(r.pool.listed) == 0 {
+	if !r.main.traits().dst || r.costs == nil || r.costs.smap == nil || len(r.pool.listed) == 0 {
 		return nil
 	}
 	remote := 0

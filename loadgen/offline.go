@@ -6,11 +6,39 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
+
+// offlineOp runs offline jobs one after another (etl-bucket: the whole
+// bucket; etl-multi: a list or range of objects).
+type offlineOp struct {
+	baseOp
+	op string
+}
+
+func (offlineOp) traits() opTraits { return opTraits{kind: kindJob, dst: true, etl: true} }
+
+func (o offlineOp) check(c *Config) error {
+	if err := noPctPut(c, "runs offline jobs"); err != nil {
+		return err
+	}
+	if c.Rate > 0 {
+		return fieldErrRel("rate", []string{"op"}, "does not apply to %[1]s %[2]s, which runs offline jobs", o.op)
+	}
+	if o.op == OpETLMulti && c.Template != "" && !strings.Contains(c.Template, "{") {
+		return fieldErrf("template", "%q: want a range template like obj-{0000..0999}", c.Template)
+	}
+	return nil
+}
+
+// do runs one job to its end; the job records its own progress.
+func (offlineOp) do(ctx context.Context, r *runner, _ *worker, _ objRef) (int64, int64, error) {
+	return 0, 0, r.runJob(r.issueCtx, ctx)
+}
 
 // jobRecord is one offline job the run made.
 type jobRecord struct {
@@ -43,7 +71,7 @@ func (r *runner) runJobs(issueCtx, reqCtx context.Context) {
 		case cfg.Epochs == 0 && cfg.Duration > 0 && i > 0 && !time.Now().Before(r.end):
 			return
 		}
-		if err := r.runJob(issueCtx, reqCtx); err != nil {
+		if _, _, err := r.main.do(reqCtx, r, nil, objRef{}); err != nil {
 			r.note("%v", err)
 			return
 		}

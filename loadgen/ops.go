@@ -37,60 +37,61 @@ func newWorker(id int, seed int64) *worker {
 	return &worker{id: id, rng: rand.New(rand.NewPCG(uint64(seed), uint64(id)+1)), timer: t}
 }
 
-// chooseOp picks the operation of the next request.
-func (r *runner) chooseOp(w *worker) string {
-	switch {
-	case r.cfg.PctPut >= 100:
-		return OpPut
-	case r.cfg.PctPut <= 0:
-		return r.readOp
-	case w.rng.IntN(100) < r.cfg.PctPut:
-		return OpPut
-	}
-	return r.readOp
+// request is one of the operations a run's requests are drawn from,
+// with the name it is recorded under.
+type request struct {
+	name string
+	op   operation
 }
 
-// execute makes one operation of kind op, intended at intended (the
-// actual send time in closed loop), and records it.
-func (r *runner) execute(ctx context.Context, w *worker, op string, intended time.Time) {
+// chooseOp picks the operation of the next request.
+func (r *runner) chooseOp(w *worker) request {
+	switch {
+	case r.cfg.PctPut >= 100:
+		return r.putReq
+	case r.cfg.PctPut <= 0:
+		return r.readReq
+	case w.rng.IntN(100) < r.cfg.PctPut:
+		return r.putReq
+	}
+	return r.readReq
+}
+
+// pickObject takes the source object of the next read; ok is false when
+// the run stopped instead, and req becomes a PUT when nothing is written
+// yet but PUTs are in the mix.
+func (r *runner) pickObject(w *worker, req request) (objRef, request, bool) {
+	if r.cfg.Epochs > 0 {
+		obj, ok := r.pool.next(r.cfg.Epochs)
+		if !ok {
+			r.stop("epochs done")
+		}
+		return obj, req, ok
+	}
+	obj, ok := r.pool.pick(w.rng)
+	if ok {
+		return obj, req, true
+	}
+	if r.cfg.PctPut == 0 {
+		r.stop("no objects to read")
+		return obj, req, false
+	}
+	return obj, r.putReq, true // nothing written yet: write first
+}
+
+// execute makes one request of req, intended at intended (the actual
+// send time in closed loop), and records it.
+func (r *runner) execute(ctx context.Context, w *worker, req request, intended time.Time) {
 	var obj objRef
-	if op != OpPut && op != OpList {
+	if req.op.traits().obj {
 		var ok bool
-		if r.cfg.Epochs > 0 {
-			obj, ok = r.pool.next(r.cfg.Epochs)
-			if !ok {
-				r.stop("epochs done")
-				return
-			}
-		} else if obj, ok = r.pool.pick(w.rng); !ok {
-			if r.cfg.PctPut == 0 {
-				r.stop("no objects to read")
-				return
-			}
-			op = OpPut // nothing written yet: write first
+		if obj, req, ok = r.pickObject(w, req); !ok {
+			return
 		}
 	}
+	op := req.name
 	sent := time.Now()
-	var bin, bout int64
-	var err error
-	switch op {
-	case OpPut:
-		bin, err = r.put(ctx, w)
-	case OpGet:
-		bin, bout, err = r.get(ctx, w, obj, api.GetOpts{})
-	case OpETLGet:
-		bin, bout, err = r.get(ctx, w, obj, api.GetOpts{ETLName: r.etl.name, ETLArgs: r.cfg.ETLArgs, Pipeline: r.cfg.Pipeline})
-	case OpETLCopy:
-		bin, err = r.copy(ctx, obj)
-	case OpClientETLGet:
-		bin, bout, err = r.clientETL(ctx, w, obj, false)
-	case OpClientETLCopy:
-		bin, bout, err = r.clientETL(ctx, w, obj, true)
-	case OpList:
-		bout, err = r.list(ctx)
-	default:
-		err = fmt.Errorf("unknown operation %q", op)
-	}
+	bin, bout, err := req.op.do(ctx, r, w, obj)
 	end := time.Now()
 	if errors.Is(err, errSkip) {
 		return
@@ -109,29 +110,6 @@ func (r *runner) execute(ctx context.Context, w *worker, op string, intended tim
 	r.rec.Done(op, end.Sub(intended), end.Sub(sent), bin, bout)
 	r.doneOps.Add(1) // for the costs' window (costs.go)
 	r.donePayload.Add(max(bin, bout))
-}
-
-// put writes the next object of the run.
-func (r *runner) put(ctx context.Context, w *worker) (int64, error) {
-	idx := r.putSeq.Add(1) - 1
-	if r.cfg.MaxPuts > 0 && int64(idx) >= r.cfg.MaxPuts {
-		r.stop("maxputs reached")
-		return 0, errSkip
-	}
-	size := r.sizes.Pick(w.rng)
-	if r.cfg.TotalPutSize > 0 {
-		if prev := r.putBytes.Add(size) - size; prev >= r.cfg.TotalPutSize {
-			r.stop("totalputsize reached")
-			return 0, errSkip
-		}
-	}
-	name := r.pool.putName(idx)
-	open := func() io.Reader { return r.content.Reader(idx, size) }
-	if err := r.c.PutObjectFunc(ctx, r.cfg.Bucket, name, size, open); err != nil {
-		return 0, err
-	}
-	r.pool.add(idx, size)
-	return size, nil
 }
 
 // get reads obj (transformed when opts name an ETL). bytes in is the

@@ -34,11 +34,15 @@ type runner struct {
 	verify  func([]byte) ([]byte, error)
 	// clientFn is the transform of the client-side ops (clientetl.go).
 	clientFn transformer.Transform
-	readOp   string
-	pacer    Pacer
-	disp     display
-	hlog     *hlogSet
-	res      *result.Result
+	// main is the operation of Config.Op; the requests are drawn from
+	// putReq and readReq (readOp names the latter).
+	main            operation
+	putReq, readReq request
+	readOp          string
+	pacer           Pacer
+	disp            display
+	hlog            *hlogSet
+	res             *result.Result
 	// net counts the bytes of the loader's connections; costs samples
 	// the cost counters of the cluster and the loader (costs.go).
 	net   netcount.Counter
@@ -64,7 +68,8 @@ type runner struct {
 	verifiedLists   atomic.Int64
 
 	stopOnce    sync.Once
-	stopReason  atomic.Value // string
+	stopReason  atomic.Value    // string
+	issueCtx    context.Context // ends when the run stops issuing
 	issueCancel context.CancelFunc
 
 	errMu     sync.Mutex
@@ -96,7 +101,11 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	if cfg.ObjPrefix == "" {
 		cfg.ObjPrefix = fmt.Sprintf("lg-%x/", uint64(cfg.Seed))
 	}
-	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp(), progress: progress}
+	r := &runner{cfg: cfg, sizes: cfg.SizeDist(), readOp: cfg.readOp(), progress: progress, main: cfg.operation()}
+	r.putReq = request{name: OpPut, op: operations[OpPut]}
+	if r.readOp != "" {
+		r.readReq = request{name: r.readOp, op: operations[r.readOp]}
+	}
 	r.c = newLoadClient(&cfg, &r.net)
 	// The workers' keep-alive connections end with the run: a library
 	// caller (etlbench run, tests) leaves no sockets open on the cluster.
@@ -107,7 +116,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	r.res = newResult(&cfg)
 
 	if err := r.setup(ctx); err != nil {
-		if terr := r.etl.teardown(r.ctl); terr != nil {
+		if terr := r.main.cleanup(ctx, r); terr != nil {
 			err = fmt.Errorf("%w (and %v)", err, terr)
 		}
 		if cfg.Cleanup && (r.createdSrc || r.createdDst) {
@@ -153,6 +162,46 @@ func newLoadClient(cfg *Config, nc *netcount.Counter) *api.Client {
 // the source objects.
 func (r *runner) setup(ctx context.Context) error {
 	cfg := &r.cfg
+	if err := r.checkCluster(ctx); err != nil {
+		return err
+	}
+	var err error
+	if r.createdSrc, err = ensureBucket(ctx, r.ctl, cfg.Bucket); err != nil {
+		return err
+	}
+	if r.main.traits().dst {
+		if r.createdDst, err = ensureBucket(ctx, r.ctl, cfg.DstBucket); err != nil {
+			return err
+		}
+	}
+	if err := r.main.prepare(ctx, r); err != nil {
+		return err
+	}
+	r.content = NewContent(cfg.Seed)
+	var listed []api.ListEntry
+	if r.readOp != "" || cfg.Offline() {
+		if listed, err = r.listSource(ctx); err != nil {
+			return err
+		}
+	}
+	r.pool = newPool(listed, cfg.ObjPrefix)
+	ops := r.requestOps()
+	r.rec = NewRecorder(cfg.Open(), ops...)
+	if cfg.Open() {
+		r.pacer = ConstantPacer{PerSec: cfg.Rate}
+	}
+	if cfg.OutDir != "" {
+		if r.hlog, err = openHlogs(cfg.OutDir, ops, cfg.Open()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCluster reads the cluster map: the targets for the result and the
+// cost accounting.
+func (r *runner) checkCluster(ctx context.Context) error {
+	cfg := &r.cfg
 	smap, err := r.ctl.Smap(ctx)
 	if err != nil {
 		return fmt.Errorf("cluster at %s: %w", cfg.Proxy, err)
@@ -171,97 +220,69 @@ func (r *runner) setup(ctx context.Context) error {
 	if alive < len(smap.Targets) {
 		r.note("%d of %d targets are down at the start", len(smap.Targets)-alive, len(smap.Targets))
 	}
+	return nil
+}
 
-	if r.createdSrc, err = ensureBucket(ctx, r.ctl, cfg.Bucket); err != nil {
+// prepareETL finds or initializes the cluster ETL the settings name and,
+// with --verify, the local transform its output is checked against.
+func (r *runner) prepareETL(ctx context.Context) error {
+	cfg := &r.cfg
+	what := cfg.ETLName
+	if len(cfg.ETLSpec) > 0 {
+		what = "from the spec"
+	}
+	r.say("preparing the ETL (%s)...", what)
+	var err error
+	if r.etl, err = setupETL(ctx, r.ctl, cfg); err != nil {
 		return err
 	}
-	if cfg.Op == OpETLCopy || cfg.Op == OpClientETLCopy || cfg.Offline() {
-		if r.createdDst, err = ensureBucket(ctx, r.ctl, cfg.DstBucket); err != nil {
-			return err
-		}
+	if r.etl.note != "" {
+		r.note("%s", r.etl.note)
 	}
-
-	if IsClientOp(cfg.Op) {
-		if r.clientFn, err = clientTransform(cfg.ETLName); err != nil {
-			return err
-		}
-		r.res.Config["etl-name"] = ""
-	} else if cfg.ETLName != "" || len(cfg.ETLSpec) > 0 {
-		what := cfg.ETLName
-		if len(cfg.ETLSpec) > 0 {
-			what = "from the spec"
-		}
-		r.say("preparing the ETL (%s)...", what)
-		if r.etl, err = setupETL(ctx, r.ctl, cfg); err != nil {
-			return err
-		}
-		if r.etl.note != "" {
-			r.note("%s", r.etl.note)
-		}
-		r.res.ETLSpec = r.etl.spec
-		r.res.SpecHash = specHash(r.etl.spec)
-		r.res.Config["etl-name"] = r.etl.name
-		if cfg.Verify {
-			if len(cfg.Pipeline) > 0 {
-				return fmt.Errorf("--verify with a pipeline is not supported")
-			}
-			f, ok := verifier(r.etl.transformer, cfg.ETLArgs)
-			if !ok {
-				return fmt.Errorf("--verify: ETL %s does not run a built-in transformer (%s), so its output cannot be computed locally", r.etl.name, builtinNames())
-			}
-			r.verify = f
-		}
+	r.res.ETLSpec = r.etl.spec
+	r.res.SpecHash = specHash(r.etl.spec)
+	r.res.Config["etl-name"] = r.etl.name
+	if !cfg.Verify {
+		return nil
 	}
-
-	r.content = NewContent(cfg.Seed)
-	needList := r.readOp != "" || cfg.Offline()
-	var listed []api.ListEntry
-	if needList {
-		if listed, err = r.ctl.ListAll(ctx, cfg.Bucket, ""); err != nil {
-			return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
-		}
-		if len(listed) < cfg.Objects {
-			r.say("populating bucket %s: %d objects (%s)...", cfg.Bucket, cfg.Objects-len(listed), r.sizes)
-			err := PopulateWith(ctx, r.ctl, cfg.Bucket, PopulateOptions{
-				N: cfg.Objects, Start: 0, Sizes: r.sizes, Seed: cfg.Seed, Workers: cfg.Workers, SkipExisting: listed,
-			})
-			if err != nil {
-				return err
-			}
-			if listed, err = r.ctl.ListAll(ctx, cfg.Bucket, ""); err != nil {
-				return fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
-			}
-		}
-		// Reads never choose the run's own earlier writes under the PUT prefix
-		// twice: they are in the listing already.
-		sort.Slice(listed, func(i, j int) bool { return listed[i].Name < listed[j].Name })
-		if len(listed) == 0 && cfg.PctPut == 0 {
-			return fmt.Errorf("bucket %s has no objects to read: pass --objects N to populate it, or --pctput", cfg.Bucket)
-		}
+	if len(cfg.Pipeline) > 0 {
+		return fieldErrRel("verify", []string{"pipeline"}, "with a %[1]s is not supported")
 	}
-	r.pool = newPool(listed, cfg.ObjPrefix)
-
-	var ops []string
-	switch {
-	case cfg.Offline():
-		ops = []string{cfg.Op}
-	case cfg.PctPut >= 100:
-		ops = []string{OpPut}
-	case cfg.PctPut > 0:
-		ops = []string{OpPut, r.readOp}
-	default:
-		ops = []string{r.readOp}
+	f, ok := verifier(r.etl.transformer, cfg.ETLArgs)
+	if !ok {
+		return fieldErrf("verify", "ETL %s does not run a built-in transformer (%s), so its output cannot be computed locally", r.etl.name, builtinNames())
 	}
-	r.rec = NewRecorder(cfg.Open(), ops...)
-	if cfg.Open() {
-		r.pacer = ConstantPacer{PerSec: cfg.Rate}
-	}
-	if cfg.OutDir != "" {
-		if r.hlog, err = openHlogs(cfg.OutDir, ops, cfg.Open()); err != nil {
-			return err
-		}
-	}
+	r.verify = f
 	return nil
+}
+
+// listSource lists the source bucket, sorted by name, populating it first
+// up to cfg.Objects.
+func (r *runner) listSource(ctx context.Context) ([]api.ListEntry, error) {
+	cfg := &r.cfg
+	listed, err := r.ctl.ListAll(ctx, cfg.Bucket, "")
+	if err != nil {
+		return nil, fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
+	}
+	if len(listed) < cfg.Objects {
+		r.say("populating bucket %s: %d objects (%s)...", cfg.Bucket, cfg.Objects-len(listed), r.sizes)
+		err := PopulateWith(ctx, r.ctl, cfg.Bucket, PopulateOptions{
+			N: cfg.Objects, Start: 0, Sizes: r.sizes, Seed: cfg.Seed, Workers: cfg.Workers, SkipExisting: listed,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if listed, err = r.ctl.ListAll(ctx, cfg.Bucket, ""); err != nil {
+			return nil, fmt.Errorf("list bucket %s: %w", cfg.Bucket, err)
+		}
+	}
+	// Reads never choose the run's own earlier writes under the PUT prefix
+	// twice: they are in the listing already.
+	sort.Slice(listed, func(i, j int) bool { return listed[i].Name < listed[j].Name })
+	if len(listed) == 0 && cfg.PctPut == 0 {
+		return nil, fieldErrRel("objects", []string{"bucket", "objects", "pct_put"}, "%[1]s %[4]s has no objects to read: set %[2]s to populate it, or %[3]s", cfg.Bucket)
+	}
+	return listed, nil
 }
 
 // ensureBucket creates bck when missing and says whether it did.
@@ -304,7 +325,7 @@ func (r *runner) load(ctx context.Context) {
 	cfg := &r.cfg
 	issueCtx, issueCancel := context.WithCancel(ctx)
 	defer issueCancel()
-	r.issueCancel = issueCancel
+	r.issueCtx, r.issueCancel = issueCtx, issueCancel
 	reqCtx, reqCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer reqCancel()
 
@@ -448,7 +469,7 @@ func (r *runner) openLoop(issueCtx, reqCtx context.Context, w *worker) {
 		}
 		op := r.chooseOp(w)
 		if time.Since(due) > r.cfg.MaxLag {
-			r.rec.Missed(op)
+			r.rec.Missed(op.name)
 			continue
 		}
 		r.execute(reqCtx, w, op, due)
@@ -535,6 +556,44 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 	res := r.res
 	res.Intervals = r.intervals
 	r.summarize()
+	r.noteCounts()
+	var errs []string
+	if cfg.Verify && r.main.traits().kind == kindWrite && ctx.Err() == nil {
+		if n, err := r.verifyPuts(context.WithoutCancel(ctx)); err != nil {
+			err = fmt.Errorf("--verify: %w", err)
+			r.note("%v", err)
+			errs = append(errs, err.Error())
+		} else {
+			r.note("--verify: %d of the run's PUTs read back, every one byte-exact", n)
+		}
+	}
+	for _, op := range r.rec.Ops() {
+		if s := res.Summary[op]; s.Missed > 0 {
+			r.note("%s: the loader could not keep the rate of %.6g/s: %d sends missed (later than %s)", op, s.TargetRate, s.Missed, cfg.MaxLag)
+		}
+	}
+	for _, e := range r.firstErrs {
+		r.note("error: %s", e)
+	}
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	r.recordServer(bg)
+	res.Loader = selfStats(int(r.peakGoroutines.Load()))
+	res.Costs = r.costs.costs(r.windowWork())
+	res.Costs.DstRemoteShare = r.remoteShare()
+	if progress != nil {
+		writeSummary(progress, res, cfg.JSON)
+	}
+	errs = append(errs, r.release(bg)...)
+	if len(errs) > 0 {
+		return res, fmt.Errorf("after the run: %s", strings.Join(errs, "; "))
+	}
+	return res, nil
+}
+
+// noteCounts adds the run's counters to the notes: why it stopped, what
+// was cancelled, what --verify checked.
+func (r *runner) noteCounts() {
 	if reason, _ := r.stopReason.Load().(string); reason != "" && reason != "duration" && reason != "jobs done" {
 		r.note("stopped: %s", reason)
 	}
@@ -553,53 +612,33 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 	if n := r.verifiedLists.Load(); n > 0 {
 		r.note("--verify: %d listings checked against the %d objects listed at the start", n, len(r.pool.listed))
 	}
-	var verifyErr error
-	if cfg.Verify && cfg.Op == OpPut && ctx.Err() == nil {
-		n, err := r.verifyPuts(context.WithoutCancel(ctx))
-		if err != nil {
-			verifyErr = fmt.Errorf("--verify: %w", err)
-			r.note("%v", verifyErr)
-		} else {
-			r.note("--verify: %d of the run's PUTs read back, every one byte-exact", n)
-		}
+}
+
+// recordServer puts the ETL's state on the cluster at the end into the result.
+func (r *runner) recordServer(ctx context.Context) {
+	if r.etl == nil {
+		return
 	}
-	for _, op := range r.rec.Ops() {
-		if s := res.Summary[op]; s.Missed > 0 {
-			r.note("%s: the loader could not keep the rate of %.6g/s: %d sends missed (later than %s)", op, s.TargetRate, s.Missed, cfg.MaxLag)
-		}
+	if d, err := r.ctl.ETLShow(ctx, r.etl.name); err == nil {
+		r.res.Server = mustJSON(struct {
+			Info    api.ETLInfo            `json:"info"`
+			Targets map[string]api.ETLInfo `json:"targets,omitempty"`
+			ObjErrs []api.ObjErr           `json:"obj_errs,omitempty"`
+		}{d.Info, d.Targets, d.ObjErrs})
 	}
-	if len(r.firstErrs) > 0 {
-		for _, e := range r.firstErrs {
-			r.note("error: %s", e)
-		}
-	}
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	if r.etl != nil {
-		if d, err := r.ctl.ETLShow(bg, r.etl.name); err == nil {
-			res.Server = mustJSON(struct {
-				Info    api.ETLInfo            `json:"info"`
-				Targets map[string]api.ETLInfo `json:"targets,omitempty"`
-				ObjErrs []api.ObjErr           `json:"obj_errs,omitempty"`
-			}{d.Info, d.Targets, d.ObjErrs})
-		}
-	}
-	res.Loader = selfStats(int(r.peakGoroutines.Load()))
-	res.Costs = r.costs.costs(r.windowWork())
-	res.Costs.DstRemoteShare = r.remoteShare()
-	if progress != nil {
-		writeSummary(progress, res, cfg.JSON)
-	}
+}
+
+// release undoes what the run made (the operation's cleanup, --cleanup)
+// and writes the files; it returns what failed.
+func (r *runner) release(ctx context.Context) []string {
+	cfg := &r.cfg
 	var errs []string
-	if verifyErr != nil {
-		errs = append(errs, verifyErr.Error())
-	}
-	if err := r.etl.teardown(r.ctl); err != nil {
+	if err := r.main.cleanup(ctx, r); err != nil {
 		errs = append(errs, err.Error())
 		r.note("%v", err)
 	}
 	if cfg.Cleanup {
-		if err := r.cleanup(bg); err != nil {
+		if err := r.cleanup(ctx); err != nil {
 			errs = append(errs, err.Error())
 			r.note("cleanup: %v", err)
 		}
@@ -610,14 +649,11 @@ func (r *runner) finish(ctx context.Context, progress io.Writer) (*result.Result
 		}
 	}
 	if cfg.OutDir != "" {
-		if err := WriteResult(cfg.OutDir, res); err != nil {
+		if err := WriteResult(cfg.OutDir, r.res); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
-	if len(errs) > 0 {
-		return res, fmt.Errorf("after the run: %s", strings.Join(errs, "; "))
-	}
-	return res, nil
+	return errs
 }
 
 // specHash is a short hash of an ETL spec (for comparing results).
