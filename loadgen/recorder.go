@@ -57,10 +57,10 @@ func NewRecorder(open bool, ops ...string) *Recorder {
 			continue
 		}
 		r.ops = append(r.ops, op)
-		o := &opRec{hist: NewHistogram(), spareH: NewHistogram(), classes: map[string]int64{}}
-		t := &opTotal{hist: NewHistogram(), classes: map[string]int64{}}
+		o := &opRec{hist: result.NewHist(), spareH: result.NewHist(), classes: map[string]int64{}}
+		t := &opTotal{hist: result.NewHist(), classes: map[string]int64{}}
 		if open {
-			o.svc, o.spareS, t.svc = NewHistogram(), NewHistogram(), NewHistogram()
+			o.svc, o.spareS, t.svc = result.NewHist(), result.NewHist(), result.NewHist()
 		}
 		r.byOp[op], r.total[op] = o, t
 	}
@@ -195,17 +195,17 @@ func (r *Recorder) Rotate(start, end time.Time, warmup bool) (*Rotated, error) {
 		o.ops, o.errs, o.bin, o.bout, o.missed, o.classes = 0, 0, 0, 0, 0, map[string]int64{}
 		o.mu.Unlock()
 
-		enc, err := EncodeHist(h)
+		enc, err := result.EncodeHist(h)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		io := result.IntervalOp{Ops: ops, Errors: errs, BytesIn: bin, BytesOut: bout, Missed: missed, Hist: enc}
-		st := IntervalStats{Op: op, Ops: ops, Errors: errs, BytesIn: bin, BytesOut: bout, Missed: missed, Latency: Percentiles(h)}
+		st := IntervalStats{Op: op, Ops: ops, Errors: errs, BytesIn: bin, BytesOut: bout, Missed: missed, Latency: result.HistPercentiles(h)}
 		if s != nil {
-			if io.ServiceHist, err = EncodeHist(s); err != nil {
+			if io.ServiceHist, err = result.EncodeHist(s); err != nil {
 				return nil, fmt.Errorf("%s service: %w", op, err)
 			}
-			p := Percentiles(s)
+			p := result.HistPercentiles(s)
 			st.Service = &p
 		}
 		out.Interval.Ops[op] = io

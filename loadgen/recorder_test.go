@@ -15,7 +15,7 @@ import (
 // run, count for count, even with recording and rotation concurrent.
 func TestIntervalsMergeToWholeRun(t *testing.T) {
 	rec := NewRecorder(true, OpGet, OpPut)
-	refC, refS := NewHistogram(), NewHistogram()
+	refC, refS := result.NewHist(), result.NewHist()
 	var refMu sync.Mutex
 	res := &result.Result{}
 	start := time.Now()
@@ -136,7 +136,7 @@ func TestWarmupNotInTotals(t *testing.T) {
 }
 
 func TestMicrosClamp(t *testing.T) {
-	if micros(0) != 1 || micros(-5) != 1 || micros(2*time.Hour) != HistMaxUS || micros(1500*time.Microsecond) != 1500 {
+	if micros(0) != 1 || micros(-5) != 1 || micros(2*time.Hour) != result.HistMaxUS || micros(1500*time.Microsecond) != 1500 {
 		t.Error("micros does not clamp to the histogram range")
 	}
 }

@@ -72,7 +72,7 @@ func (r *runner) summarize() {
 		t := r.rec.Total(op)
 		s := result.OpSummary{
 			Ops: t.Ops, Errors: t.Errors, BytesIn: t.BytesIn, BytesOut: t.BytesOut,
-			LatencyUS: Percentiles(t.Hist), Missed: t.Missed,
+			LatencyUS: result.HistPercentiles(t.Hist), Missed: t.Missed,
 		}
 		if len(t.ErrorsByClass) > 0 {
 			s.ErrorsByClass = t.ErrorsByClass
@@ -88,7 +88,7 @@ func (r *runner) summarize() {
 			s.MiBPerSec = float64(max(t.BytesIn, t.BytesOut)) / (1 << 20) / d
 		}
 		if r.cfg.Open() {
-			p := Percentiles(t.Service)
+			p := result.HistPercentiles(t.Service)
 			s.ServiceLatencyUS = &p
 			s.TargetRate = r.cfg.Rate * r.share(op)
 		}

@@ -160,7 +160,7 @@ func seriesStats(s *series, so statsOptions) (SeriesStats, *hdr.Histogram, error
 	st.OpsPerSec = estimate(ops, so.level, so.resamples, seed)
 	st.MiBPerSec = estimate(mibs, so.level, so.resamples, seed+1)
 	st.Costs = seriesCosts(s, so)
-	h := newHist()
+	h := result.NewHist()
 	found := false
 	for _, r := range s.results {
 		f, err := opHist(h, r, s.op, false)
@@ -170,7 +170,7 @@ func seriesStats(s *series, so statsOptions) (SeriesStats, *hdr.Histogram, error
 		found = found || f
 	}
 	if found && h.TotalCount() > 0 {
-		st.LatencyUS = histPercentiles(h)
+		st.LatencyUS = result.HistPercentiles(h)
 		st.LatencySource = SourceHistograms
 		return st, h, nil
 	}

@@ -97,12 +97,12 @@ func Validate(r *result.Result) error {
 	for i, iv := range r.Intervals {
 		for op, o := range iv.Ops {
 			if o.Hist != "" {
-				if _, err := decodeHist(o.Hist); err != nil {
+				if _, err := result.DecodeHist(o.Hist); err != nil {
 					return fmt.Errorf("interval %d, op %q: histogram: %w", i, op, err)
 				}
 			}
 			if o.ServiceHist != "" {
-				if _, err := decodeHist(o.ServiceHist); err != nil {
+				if _, err := result.DecodeHist(o.ServiceHist); err != nil {
 					return fmt.Errorf("interval %d, op %q: service histogram: %w", i, op, err)
 				}
 			}

@@ -64,10 +64,10 @@ func sampleOfOp(r *result.Result, op string) (sample, error) {
 // latencyFromHist sets s's latency percentiles from op's histograms in r,
 // when r has any.
 func (s *sample) latencyFromHist(r *result.Result, op string) error {
-	h := newHist()
+	h := result.NewHist()
 	found, err := opHist(h, r, op, false)
 	if found && err == nil {
-		s.lat = histPercentiles(h)
+		s.lat = result.HistPercentiles(h)
 	}
 	return err
 }

@@ -221,7 +221,7 @@ func TestWarmupExcludedAndSummaryFallback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	enc, err := reports.EncodeHist(slow)
+	enc, err := result.EncodeHist(slow)
 	if err != nil {
 		t.Fatal(err)
 	}
