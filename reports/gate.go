@@ -88,6 +88,46 @@ type GateResult struct {
 // results, bad options, unknown metrics, no common cells, or (without
 // Force) configurations that differ (*MismatchError).
 func Gate(baseline, current []*result.Result, opts GateOptions) (*GateResult, error) {
+	g, err := newGateResult(opts)
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := lookupMetrics(opts.Metrics, DefaultGateMetrics)
+	if err != nil {
+		return nil, fmt.Errorf("gate: %w", err)
+	}
+	for _, m := range metrics {
+		g.Metrics = append(g.Metrics, m.Name)
+	}
+	pairs, err := g.pair(baseline, current, opts)
+	if err != nil {
+		return nil, err
+	}
+	g.Mismatches = configMismatches(pairs, append(append([]string(nil), opts.IgnoreKeys...), opts.IgnoreAxes...))
+	if len(g.Mismatches) > 0 && !opts.Force {
+		return nil, &MismatchError{LabelA: g.BaselineLabel, LabelB: g.CurrentLabel, Mismatches: g.Mismatches}
+	}
+	for _, p := range pairs {
+		for _, m := range metrics {
+			c, err := gateCheck(p, m, g)
+			if err != nil {
+				return nil, fmt.Errorf("gate: %w", err)
+			}
+			g.Checks = append(g.Checks, c)
+			if c.Regressed {
+				g.Regressions = append(g.Regressions, c)
+			}
+			g.ThresholdOnly = g.ThresholdOnly || c.ThresholdOnly
+		}
+	}
+	g.Failed = len(g.Regressions) > 0
+	g.addNotes()
+	return g, nil
+}
+
+// newGateResult is the empty result of a gate with opts, its threshold
+// and alpha checked.
+func newGateResult(opts GateOptions) (*GateResult, error) {
 	g := &GateResult{
 		MaxRegress: opts.MaxRegress, Alpha: opts.Alpha,
 		BaselineLabel: orDefault(opts.BaselineLabel, "baseline"), CurrentLabel: orDefault(opts.CurrentLabel, "current"),
@@ -104,13 +144,12 @@ func Gate(baseline, current []*result.Result, opts GateOptions) (*GateResult, er
 	if !(g.Alpha > 0 && g.Alpha < 1) {
 		return nil, fmt.Errorf("gate: alpha %v must be between 0 and 1", opts.Alpha)
 	}
-	metrics, err := lookupMetrics(opts.Metrics, DefaultGateMetrics)
-	if err != nil {
-		return nil, fmt.Errorf("gate: %w", err)
-	}
-	for _, m := range metrics {
-		g.Metrics = append(g.Metrics, m.Name)
-	}
+	return g, nil
+}
+
+// pair analyzes both sides and pairs their series by cell; the cells on
+// one side only are recorded in g.
+func (g *GateResult) pair(baseline, current []*result.Result, opts GateOptions) ([]seriesPair, error) {
 	if len(baseline) == 0 {
 		return nil, fmt.Errorf("gate: no baseline results")
 	}
@@ -135,40 +174,27 @@ func Gate(baseline, current []*result.Result, opts GateOptions) (*GateResult, er
 		return nil, fmt.Errorf("gate: no cell of %s is in %s (%s has %s; %s has %s)", g.BaselineLabel, g.CurrentLabel,
 			g.BaselineLabel, someNames(onlyA), g.CurrentLabel, someNames(onlyB))
 	}
-	g.Mismatches = configMismatches(pairs, append(append([]string(nil), opts.IgnoreKeys...), opts.IgnoreAxes...))
-	if len(g.Mismatches) > 0 && !opts.Force {
-		return nil, &MismatchError{LabelA: g.BaselineLabel, LabelB: g.CurrentLabel, Mismatches: g.Mismatches}
-	}
-	for _, p := range pairs {
-		for _, m := range metrics {
-			c, err := gateCheck(p, m, g)
-			if err != nil {
-				return nil, fmt.Errorf("gate: %w", err)
-			}
-			g.Checks = append(g.Checks, c)
-			if c.Regressed {
-				g.Regressions = append(g.Regressions, c)
-			}
-			g.ThresholdOnly = g.ThresholdOnly || c.ThresholdOnly
-		}
-	}
-	g.Failed = len(g.Regressions) > 0
+	return pairs, nil
+}
+
+// addNotes says what the gate did not judge fully: threshold-only cells,
+// cells on one side only, configurations compared with --force.
+func (g *GateResult) addNotes() {
 	if g.ThresholdOnly {
 		g.Notes = append(g.Notes, fmt.Sprintf("Some cells have too few repeats for a p-value below alpha=%g "+
 			"(a single repeat on a side, or e.g. 3 vs 3 whose smallest possible p is 0.1): "+
 			"they were judged by the %s threshold alone, without a significance test. Run more repeats (5 or more) for a statistical gate.",
 			g.Alpha, fmtPctPlain(g.MaxRegress)))
 	}
-	if len(onlyA) > 0 {
-		g.Notes = append(g.Notes, fmt.Sprintf("Not gated, only in %s: %s.", g.BaselineLabel, strings.Join(onlyA, "; ")))
+	if len(g.OnlyBaseline) > 0 {
+		g.Notes = append(g.Notes, fmt.Sprintf("Not gated, only in %s: %s.", g.BaselineLabel, strings.Join(g.OnlyBaseline, "; ")))
 	}
-	if len(onlyB) > 0 {
-		g.Notes = append(g.Notes, fmt.Sprintf("Not gated, only in %s: %s.", g.CurrentLabel, strings.Join(onlyB, "; ")))
+	if len(g.OnlyCurrent) > 0 {
+		g.Notes = append(g.Notes, fmt.Sprintf("Not gated, only in %s: %s.", g.CurrentLabel, strings.Join(g.OnlyCurrent, "; ")))
 	}
 	if len(g.Mismatches) > 0 {
 		g.Notes = append(g.Notes, fmt.Sprintf("Gated with --force although %d configuration values differ (first: %s).", len(g.Mismatches), g.Mismatches[0]))
 	}
-	return g, nil
 }
 
 // minPValue is the smallest two-sided p-value the exact Mann-Whitney test

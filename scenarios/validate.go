@@ -111,18 +111,38 @@ func (v *validator) defaults() {
 	if s.Seed == 0 && !v.has("seed") {
 		s.Seed = DefaultSeed
 	}
-	if s.Cluster.Kind == "" {
-		s.Cluster.Kind = ClusterEmbedded
+	if s.Repeats == 0 && !v.has("repeats") {
+		s.Repeats = 1
 	}
-	if s.Cluster.Targets == 0 && !v.has("cluster.targets") {
-		s.Cluster.Targets = DefaultTargets
+	if s.Duration == 0 && !v.has("duration") {
+		s.Duration = DefaultDuration
 	}
-	if s.Cluster.Mountpaths == 0 && !v.has("cluster.mountpaths") {
-		s.Cluster.Mountpaths = 1
+	v.defaultCluster()
+	v.defaultData()
+	v.defaultMatrix()
+	v.defaultLoad()
+}
+
+// defaultCluster fills the absent fields of cluster.
+func (v *validator) defaultCluster() {
+	c := &v.s.Cluster
+	if c.Kind == "" {
+		c.Kind = ClusterEmbedded
 	}
-	if s.Cluster.Network.Mode == "" {
-		s.Cluster.Network.Mode = embedded.NetLoopback
+	if c.Targets == 0 && !v.has("cluster.targets") {
+		c.Targets = DefaultTargets
 	}
+	if c.Mountpaths == 0 && !v.has("cluster.mountpaths") {
+		c.Mountpaths = 1
+	}
+	if c.Network.Mode == "" {
+		c.Network.Mode = embedded.NetLoopback
+	}
+}
+
+// defaultData fills the absent fields of dataset and transformers.
+func (v *validator) defaultData() {
+	s := v.s
 	if s.Dataset.Objects == 0 && !v.has("dataset.objects") {
 		s.Dataset.Objects = DefaultObjects
 	}
@@ -143,6 +163,12 @@ func (v *validator) defaults() {
 			}
 		}
 	}
+}
+
+// defaultMatrix fills the absent axes of the matrix that have a default:
+// hpush, no direct put, etl-get and every transformer defined (else echo).
+func (v *validator) defaultMatrix() {
+	s := v.s
 	m := &s.Matrix
 	if len(m.Comm) == 0 {
 		m.Comm = []string{CommHPush}
@@ -166,20 +192,19 @@ func (v *validator) defaults() {
 	for i, c := range m.Comm {
 		m.Comm[i] = strings.TrimSuffix(strings.ToLower(c), "://")
 	}
-	if s.Load.Model == "" {
-		s.Load.Model = ModelClosed
+}
+
+// defaultLoad fills the absent fields of load.
+func (v *validator) defaultLoad() {
+	l := &v.s.Load
+	if l.Model == "" {
+		l.Model = ModelClosed
 	}
-	if s.Load.Workers == 0 && !v.has("load.workers") {
-		s.Load.Workers = DefaultWorkers
+	if l.Workers == 0 && !v.has("load.workers") {
+		l.Workers = DefaultWorkers
 	}
-	if s.Load.PctPut == 0 && !v.has("load.pctput") {
-		s.Load.PctPut = DefaultPctPut
-	}
-	if s.Repeats == 0 && !v.has("repeats") {
-		s.Repeats = 1
-	}
-	if s.Duration == 0 && !v.has("duration") {
-		s.Duration = DefaultDuration
+	if l.PctPut == 0 && !v.has("load.pctput") {
+		l.PctPut = DefaultPctPut
 	}
 }
 
@@ -311,9 +336,24 @@ func (v *validator) dataset() {
 	if !bucketRe.MatchString(ds.Bucket) {
 		v.errf("dataset.bucket", "bad bucket prefix %q: want 1..32 of letters, digits, '.', '_' and '-'", ds.Bucket)
 	}
+	v.datasetSizes()
+	for i, sz := range ds.Sizes {
+		v.checkSize(index("dataset.sizes", i), sz)
+	}
+	if largest := s.largestSize(); largest > 0 && ds.Objects > 0 {
+		if total := float64(largest) * float64(ds.Objects); total > float64(MaxDatasetSize) {
+			v.errf("dataset.objects", "%d objects of up to %v make more than %v per dataset; use fewer objects", ds.Objects, largest, MaxDatasetSize)
+		}
+	}
+}
+
+// datasetSizes checks that the object sizes come from exactly one place:
+// dataset.sizes, dataset.min_size and max_size, or a matrix.size axis.
+func (v *validator) datasetSizes() {
+	ds := v.s.Dataset
 	hasList := len(ds.Sizes) > 0
 	hasRange := v.has("dataset.min_size") || v.has("dataset.max_size") || ds.MinSize != 0 || ds.MaxSize != 0
-	hasAxis := len(s.Matrix.Size) > 0
+	hasAxis := len(v.s.Matrix.Size) > 0
 	switch {
 	case hasList && hasRange:
 		v.errf("dataset.sizes", "give either sizes or min_size/max_size, not both")
@@ -324,21 +364,20 @@ func (v *validator) dataset() {
 	case !hasAxis && !hasList && !hasRange:
 		v.errf("dataset", "no object size: give dataset.sizes, dataset.min_size and max_size, or a matrix.size axis")
 	case hasRange:
-		if !v.has("dataset.min_size") && ds.MinSize == 0 {
-			v.errf("dataset.max_size", "max_size without min_size")
-		} else if !v.has("dataset.max_size") && ds.MaxSize == 0 {
-			v.errf("dataset.min_size", "min_size without max_size")
-		} else if v.checkSize("dataset.min_size", ds.MinSize) && v.checkSize("dataset.max_size", ds.MaxSize) && ds.MinSize > ds.MaxSize {
-			v.errf("dataset.min_size", "min_size %v is larger than max_size %v", ds.MinSize, ds.MaxSize)
-		}
+		v.sizeRange()
 	}
-	for i, sz := range ds.Sizes {
-		v.checkSize(index("dataset.sizes", i), sz)
-	}
-	if largest := s.largestSize(); largest > 0 && ds.Objects > 0 {
-		if total := float64(largest) * float64(ds.Objects); total > float64(MaxDatasetSize) {
-			v.errf("dataset.objects", "%d objects of up to %v make more than %v per dataset; use fewer objects", ds.Objects, largest, MaxDatasetSize)
-		}
+}
+
+// sizeRange checks dataset.min_size and max_size.
+func (v *validator) sizeRange() {
+	ds := v.s.Dataset
+	switch {
+	case !v.has("dataset.min_size") && ds.MinSize == 0:
+		v.errf("dataset.max_size", "max_size without min_size")
+	case !v.has("dataset.max_size") && ds.MaxSize == 0:
+		v.errf("dataset.min_size", "min_size without max_size")
+	case v.checkSize("dataset.min_size", ds.MinSize) && v.checkSize("dataset.max_size", ds.MaxSize) && ds.MinSize > ds.MaxSize:
+		v.errf("dataset.min_size", "min_size %v is larger than max_size %v", ds.MinSize, ds.MaxSize)
 	}
 }
 
@@ -516,16 +555,7 @@ func (v *validator) matrix() {
 	s := v.s
 	m := s.Matrix
 	v.axisStrings("matrix.cluster", m.Cluster, peers, "cluster")
-	if len(m.Cluster) > 0 && s.Cluster.Kind != ClusterEmbedded {
-		v.errf("matrix.cluster", "a cluster axis runs its own etlcore and aisnode clusters: not with cluster.kind %s", s.Cluster.Kind)
-	}
-	if oneOf(PeerAisnode, m.Cluster) || s.Cluster.Kind == ClusterAisnode {
-		for i, op := range m.Op {
-			if IsETLOp(op) {
-				v.errf(index("matrix.op", i), "op %s needs ETL, which aisnode (AIStore without Kubernetes) does not have: leave it out of aisnode runs", op)
-			}
-		}
-	}
+	v.matrixPeers()
 	v.axisStrings("matrix.comm", m.Comm, commModes, "mode")
 	v.axisStrings("matrix.op", m.Op, ops, "op")
 	v.axisStrings("matrix.model", m.Model, models, "load model")
@@ -544,27 +574,61 @@ func (v *validator) matrix() {
 		}
 		seenS[sz] = true
 	}
-	seenT := map[string]bool{}
-	for i, name := range m.Transformer {
+	v.matrixTransformers()
+	v.matrixLoad()
+	v.contentSizes()
+}
+
+// matrixPeers checks the cluster axis and that aisnode runs make no ETL
+// operations.
+func (v *validator) matrixPeers() {
+	s := v.s
+	m := s.Matrix
+	if len(m.Cluster) > 0 && s.Cluster.Kind != ClusterEmbedded {
+		v.errf("matrix.cluster", "a cluster axis runs its own etlcore and aisnode clusters: not with cluster.kind %s", s.Cluster.Kind)
+	}
+	if !oneOf(PeerAisnode, m.Cluster) && s.Cluster.Kind != ClusterAisnode {
+		return
+	}
+	for i, op := range m.Op {
+		if IsETLOp(op) {
+			v.errf(index("matrix.op", i), "op %s needs ETL, which aisnode (AIStore without Kubernetes) does not have: leave it out of aisnode runs", op)
+		}
+	}
+}
+
+// matrixTransformers checks the transformer axis: each one defined or
+// built in, once, built in for the client-side ops, with the input
+// content it needs.
+func (v *validator) matrixTransformers() {
+	s := v.s
+	seen := map[string]bool{}
+	for i, name := range s.Matrix.Transformer {
 		p := index("matrix.transformer", i)
 		t, ok := s.LookupTransformer(name)
 		if !ok {
 			v.errf(p, "unknown transformer %q: define it under transformers, or use a built-in (%s)", name, strings.Join(builtinNames(), ", "))
 			continue
 		}
-		if seenT[name] {
+		if seen[name] {
 			v.errf(p, "%q is repeated", name)
 		}
-		seenT[name] = true
-		if _, ok := LookupBuiltin(t.Builtin); !ok && v.hasClientOp() {
+		seen[name] = true
+		b, builtin := LookupBuiltin(t.Builtin)
+		if !builtin && v.hasClientOp() {
 			v.errf(p, "transformer %q is not a built-in: the client-side ops (%s, %s) run a built-in transformer in the loader", name, OpClientETLGet, OpClientETLCopy)
 		}
-		if b, ok := LookupBuiltin(t.Builtin); ok && b.Content != "" && !v.definedTransformer(name) {
+		if builtin && b.Content != "" && !v.definedTransformer(name) {
 			if c := s.ContentFor(t); c != b.Content {
 				v.errf(p, "transformer %q needs %s input, but the dataset content is %s; define it under transformers with content: %s", name, b.Content, c, b.Content)
 			}
 		}
 	}
+}
+
+// matrixLoad checks the workers and rate axes.
+func (v *validator) matrixLoad() {
+	m := v.s.Matrix
 	seenW := map[int]bool{}
 	for i, w := range m.Workers {
 		p := index("matrix.workers", i)
@@ -585,18 +649,25 @@ func (v *validator) matrix() {
 		}
 		seenR[r] = true
 	}
-	// Content sizes: generated JPEG and WAV objects have a least size.
-	if small := s.smallestSize(); small > 0 {
-		for _, name := range m.Transformer {
-			t, ok := s.LookupTransformer(name)
-			if !ok {
-				continue
-			}
-			c := s.ContentFor(t)
-			if minSz := Size(dataset.MinSize(c)); small < minSz {
-				v.errf(v.sizePath(), "%v objects are too small for %s content (transformer %q): want at least %v", small, c, name, minSz)
-				break
-			}
+}
+
+// contentSizes checks that the smallest objects can hold each
+// transformer's content: generated JPEG and WAV objects have a least size.
+func (v *validator) contentSizes() {
+	s := v.s
+	small := s.smallestSize()
+	if small <= 0 {
+		return
+	}
+	for _, name := range s.Matrix.Transformer {
+		t, ok := s.LookupTransformer(name)
+		if !ok {
+			continue
+		}
+		c := s.ContentFor(t)
+		if minSz := Size(dataset.MinSize(c)); small < minSz {
+			v.errf(v.sizePath(), "%v objects are too small for %s content (transformer %q): want at least %v", small, c, name, minSz)
+			return
 		}
 	}
 }

@@ -85,59 +85,63 @@ type Options struct {
 
 // withDefaults fills zero fields and validates.
 func (o Options) withDefaults() (Options, error) {
-	if o.Namespace == "" {
-		o.Namespace = "etlbench"
-	}
-	if o.Targets == 0 {
-		o.Targets = 3
-	}
-	if o.Mountpaths == 0 {
-		o.Mountpaths = 1
-	}
-	if o.MountpathType == "" {
-		o.MountpathType = MountHostPath
-	}
-	if o.DataDir == "" {
-		o.DataDir = dataRoot + "/" + o.Namespace
-	}
-	if o.Image == "" {
-		o.Image = runtime.DefaultImage
-	}
+	o.Namespace = orString(o.Namespace, "etlbench")
+	o.Targets = orInt(o.Targets, 3)
+	o.Mountpaths = orInt(o.Mountpaths, 1)
+	o.MountpathType = orString(o.MountpathType, MountHostPath)
+	o.DataDir = orString(o.DataDir, dataRoot+"/"+o.Namespace)
+	o.Image = orString(o.Image, runtime.DefaultImage)
 	if o.PullPolicy == "" {
 		o.PullPolicy = corev1.PullIfNotPresent
 	}
-	if o.ProxyPort == 0 {
-		o.ProxyPort = 51080
-	}
-	if o.TargetPort == 0 {
-		o.TargetPort = 51081
-	}
+	o.ProxyPort = orInt(o.ProxyPort, 51080)
+	o.TargetPort = orInt(o.TargetPort, 51081)
+	return o, o.validate()
+}
+
+// validate checks options whose defaults are filled.
+func (o Options) validate() error {
 	switch {
 	case o.Targets < 1:
-		return o, fmt.Errorf("deploy: --targets %d: want at least 1", o.Targets)
+		return fmt.Errorf("deploy: --targets %d: want at least 1", o.Targets)
 	case o.Mountpaths < 1 || o.Mountpaths > 16:
-		return o, fmt.Errorf("deploy: --mountpaths %d: want 1..16", o.Mountpaths)
+		return fmt.Errorf("deploy: --mountpaths %d: want 1..16", o.Mountpaths)
 	case o.MountpathType != MountHostPath && o.MountpathType != MountEmptyDir:
-		return o, fmt.Errorf("deploy: --mountpath-type %q: want hostPath or emptyDir", o.MountpathType)
+		return fmt.Errorf("deploy: --mountpath-type %q: want hostPath or emptyDir", o.MountpathType)
 	case !path.IsAbs(o.DataDir) || path.Clean(o.DataDir) != o.DataDir || o.DataDir == "/":
-		return o, fmt.Errorf("deploy: --data-dir %q: want a clean absolute directory other than /", o.DataDir)
+		return fmt.Errorf("deploy: --data-dir %q: want a clean absolute directory other than /", o.DataDir)
 	case o.MountpathSize != "" && o.MountpathType != MountEmptyDir:
-		return o, fmt.Errorf("deploy: --mountpath-size %s needs --mountpath-type emptyDir", o.MountpathSize)
-	case o.ProxyPort < 1 || o.ProxyPort > 65535 || o.TargetPort < 1 || o.TargetPort > 65535 || o.ProxyPort == o.TargetPort:
-		return o, fmt.Errorf("deploy: ports %d (proxy) and %d (target): want two different ports in 1..65535", o.ProxyPort, o.TargetPort)
+		return fmt.Errorf("deploy: --mountpath-size %s needs --mountpath-type emptyDir", o.MountpathSize)
+	case !validPort(o.ProxyPort) || !validPort(o.TargetPort) || o.ProxyPort == o.TargetPort:
+		return fmt.Errorf("deploy: ports %d (proxy) and %d (target): want two different ports in 1..65535", o.ProxyPort, o.TargetPort)
 	}
 	if o.MountpathSize != "" {
 		q, err := resource.ParseQuantity(o.MountpathSize)
 		if err != nil || q.Sign() <= 0 {
-			return o, fmt.Errorf("deploy: --mountpath-size %q: want a positive quantity such as 64Mi", o.MountpathSize)
+			return fmt.Errorf("deploy: --mountpath-size %q: want a positive quantity such as 64Mi", o.MountpathSize)
 		}
 	}
 	switch o.PullPolicy {
 	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
-	default:
-		return o, fmt.Errorf("deploy: pull policy %q: want Always, IfNotPresent or Never", o.PullPolicy)
+		return nil
 	}
-	return o, nil
+	return fmt.Errorf("deploy: pull policy %q: want Always, IfNotPresent or Never", o.PullPolicy)
+}
+
+func validPort(p int) bool { return p >= 1 && p <= 65535 }
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // Objects are everything a deployment creates, in creation order.

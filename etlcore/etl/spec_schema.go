@@ -111,79 +111,97 @@ func walk(dec *json.Decoder, sc *schema, path string) error {
 	if tok == nil { // null: the zero value
 		return nil
 	}
-	mismatch := func() error {
-		return specErr(orBody(path), "", "must be "+sc.kind.String()+", got "+tokKind(tok))
-	}
 	switch sc.kind {
 	case kAny:
 		return skip(dec, tok)
 	case kString:
 		if _, ok := tok.(string); !ok {
-			return mismatch()
+			return mismatch(sc, tok, path)
 		}
 	case kBool:
 		if _, ok := tok.(bool); !ok {
-			return mismatch()
+			return mismatch(sc, tok, path)
 		}
-	case kDuration:
-		s, ok := scalarText(tok)
-		if !ok {
-			return mismatch()
-		}
+	case kDuration, kQuantity:
+		return checkScalar(sc, tok, path)
+	case kObject, kMap:
+		return walkObject(dec, sc, tok, path)
+	case kArray:
+		return walkArray(dec, sc, tok, path)
+	}
+	return nil
+}
+
+// mismatch is the error of a value tok at path that is not of sc's kind.
+func mismatch(sc *schema, tok json.Token, path string) error {
+	return specErr(orBody(path), "", "must be "+sc.kind.String()+", got "+tokKind(tok))
+}
+
+// checkScalar checks a duration or quantity, given as a string or a number.
+func checkScalar(sc *schema, tok json.Token, path string) error {
+	s, ok := scalarText(tok)
+	if !ok {
+		return mismatch(sc, tok, path)
+	}
+	if sc.kind == kDuration {
 		if _, err := ParseDuration(s); err != nil {
 			return specErr(path, s, "bad duration: "+strings.TrimPrefix(err.Error(), fmt.Sprintf("duration %q: ", s)))
 		}
-	case kQuantity:
-		s, ok := scalarText(tok)
-		if !ok {
-			return mismatch()
-		}
-		if _, err := ParseQuantity(s); err != nil {
-			return specErr(path, s, "bad quantity: want e.g. 500m, 1, 256Mi, 1Gi, 2e3 ("+err.Error()+")")
-		}
-	case kObject, kMap:
-		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return mismatch()
-		}
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return specErr(orBody(path), "", "malformed: "+err.Error())
-			}
-			key, _ := kt.(string)
-			field := join(path, key)
-			if seen[key] {
-				return specErr(field, "", "duplicate key")
-			}
-			seen[key] = true
-			child := sc.elem
-			if sc.kind == kObject {
-				child = sc.fields[key]
-				if child == nil {
-					return specErr(field, "", "unknown field"+known(sc, path))
-				}
-			}
-			if err := walk(dec, child, field); err != nil {
-				return err
-			}
-		}
-		_, err := dec.Token() // '}'
+		return nil
+	}
+	if _, err := ParseQuantity(s); err != nil {
+		return specErr(path, s, "bad quantity: want e.g. 500m, 1, 256Mi, 1Gi, 2e3 ("+err.Error()+")")
+	}
+	return nil
+}
+
+// walkObject checks an object (known fields) or a map (any keys, one
+// element schema) whose first token is tok: no key twice.
+func walkObject(dec *json.Decoder, sc *schema, tok json.Token, path string) error {
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return mismatch(sc, tok, path)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		kt, err := dec.Token()
 		if err != nil {
 			return specErr(orBody(path), "", "malformed: "+err.Error())
 		}
-	case kArray:
-		if d, ok := tok.(json.Delim); !ok || d != '[' {
-			return mismatch()
+		key, _ := kt.(string)
+		field := join(path, key)
+		if seen[key] {
+			return specErr(field, "", "duplicate key")
 		}
-		for i := 0; dec.More(); i++ {
-			if err := walk(dec, sc.elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
+		seen[key] = true
+		child := sc.elem
+		if sc.kind == kObject {
+			child = sc.fields[key]
+			if child == nil {
+				return specErr(field, "", "unknown field"+known(sc, path))
 			}
 		}
-		if _, err := dec.Token(); err != nil { // ']'
-			return specErr(orBody(path), "", "malformed: "+err.Error())
+		if err := walk(dec, child, field); err != nil {
+			return err
 		}
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return specErr(orBody(path), "", "malformed: "+err.Error())
+	}
+	return nil
+}
+
+// walkArray checks a list whose first token is tok.
+func walkArray(dec *json.Decoder, sc *schema, tok json.Token, path string) error {
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return mismatch(sc, tok, path)
+	}
+	for i := 0; dec.More(); i++ {
+		if err := walk(dec, sc.elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		return specErr(orBody(path), "", "malformed: "+err.Error())
 	}
 	return nil
 }

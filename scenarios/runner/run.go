@@ -120,40 +120,91 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 	if err := sc.Validate(); err != nil {
 		return "", err
 	}
-	if opts.Stdout == nil {
-		opts.Stdout = os.Stdout
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = os.Stderr
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.ResultsRoot == "" {
-		opts.ResultsRoot = "results"
-	}
-	if opts.PopulateWorkers <= 0 {
-		opts.PopulateWorkers = 16
-	}
-	if opts.Load == nil {
-		opts.Load = defaultLoad
-	}
+	opts.fillDefaults()
 	start := opts.Now()
 	out = opts.Out
 	defaultDir := out == ""
 	if defaultDir {
-		out = defaultOut(opts.ResultsRoot, sc.Name, start)
-		for k := 2; ; k++ { // never reuse another run's directory
-			if _, err := os.Lstat(out); os.IsNotExist(err) {
-				break
-			}
-			out = fmt.Sprintf("%s-%d", defaultOut(opts.ResultsRoot, sc.Name, start), k)
-		}
+		out = freshOut(opts.ResultsRoot, sc.Name, start)
 	}
 	if err := prepareOut(out); err != nil {
 		return out, err
 	}
 	runs := sc.Expand()
+	r := newRunState(sc, opts, out, start, runs)
+	if err := r.saveRecord(); err != nil {
+		return out, err
+	}
+	if err := copyFile(sc.File, filepath.Join(out, "scenario.yaml")); err != nil {
+		return out, err
+	}
+	r.prog = newProgress(opts.Display, opts.Stderr, len(runs))
+	r.prog.say("scenario %s: %d cell runs (%d cells x %d repeats), results in %s", sc.Name, len(runs), len(sc.Points()), sc.Repeats, out)
+	if err := r.startClusters(ctx); err != nil {
+		r.prog.end()
+		return out, err
+	}
+	defer func() {
+		if derr := r.downClusters(); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	results, failed, err := r.runCells(ctx, runs)
+	if err != nil {
+		return out, err
+	}
+	r.prog.end()
+	if opts.Cleanup {
+		r.destroyDatasets()
+	}
+	r.finish()
+	if err := r.writeReport(results); err != nil {
+		return out, err
+	}
+	if defaultDir {
+		if lerr := linkLatest(opts.ResultsRoot, out); lerr != nil {
+			fmt.Fprintf(opts.Stderr, "note: %v\n", lerr)
+		}
+	}
+	return out, r.outcome(ctx, len(runs), failed)
+}
+
+// fillDefaults sets the options o leaves unset.
+func (o *RunOptions) fillDefaults() {
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ResultsRoot == "" {
+		o.ResultsRoot = "results"
+	}
+	if o.PopulateWorkers <= 0 {
+		o.PopulateWorkers = 16
+	}
+	if o.Load == nil {
+		o.Load = defaultLoad
+	}
+}
+
+// freshOut is the default results directory of a run of scenario name
+// started at start, never another run's.
+func freshOut(root, name string, start time.Time) string {
+	out := defaultOut(root, name, start)
+	for k := 2; ; k++ {
+		if _, err := os.Lstat(out); os.IsNotExist(err) {
+			return out
+		}
+		out = fmt.Sprintf("%s-%d", defaultOut(root, name, start), k)
+	}
+}
+
+// newRunState is the state of a run of runs, every cell pending.
+func newRunState(sc *scenarios.Scenario, opts RunOptions, out string, start time.Time, runs []scenarios.Cell) *runState {
 	r := &runState{sc: sc, opts: opts, out: out, populated: map[popKey]bool{}}
 	r.rec = Record{Schema: RunSchema, Scenario: sc.Name, File: sc.File, Sets: sc.Sets(), Seed: sc.Seed, Start: start}
 	for _, c := range runs {
@@ -163,40 +214,25 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 		}
 		r.rec.Cells = append(r.rec.Cells, cr)
 	}
-	if err := r.saveRecord(); err != nil {
-		return out, err
-	}
-	if err := copyFile(sc.File, filepath.Join(out, "scenario.yaml")); err != nil {
-		return out, err
-	}
+	return r
+}
 
-	r.prog = newProgress(opts.Display, opts.Stderr, len(runs))
-	r.prog.say("scenario %s: %d cell runs (%d cells x %d repeats), results in %s", sc.Name, len(runs), len(sc.Points()), sc.Repeats, out)
+// startClusters connects to (or starts) the cluster, or every peer of
+// the matrix, and records them.
+func (r *runState) startClusters(ctx context.Context) error {
+	sc, opts := r.sc, &r.opts
+	var err error
 	if len(sc.Matrix.Cluster) > 0 {
-		r.clusters, err = ensurePeers(ctx, sc, &opts, r.prog.say)
-		if err == nil {
-			r.cl = r.clusters[sc.Matrix.Cluster[0]]
+		if r.clusters, err = ensurePeers(ctx, sc, opts, r.prog.say); err != nil {
+			return err
 		}
-	} else if r.cl, err = ensureCluster(ctx, sc, &opts, r.prog.say); err == nil {
+		r.cl = r.clusters[sc.Matrix.Cluster[0]]
+	} else {
+		if r.cl, err = ensureCluster(ctx, sc, opts, r.prog.say); err != nil {
+			return err
+		}
 		r.clusters = map[string]*cluster{"": r.cl}
 	}
-	if err != nil {
-		r.prog.end()
-		return out, err
-	}
-	defer func() {
-		for _, cl := range r.sortedClusters() {
-			started := cl.Started
-			if derr := cl.down(); derr != nil {
-				fmt.Fprintf(opts.Stderr, "cluster down: %v\n", derr)
-				if err == nil {
-					err = derr
-				}
-			} else if started {
-				fmt.Fprintf(opts.Stderr, "cluster in %s is down\n", cl.Dir)
-			}
-		}
-	}()
 	r.rec.Cluster = r.cl.record()
 	if len(r.clusters) > 1 {
 		for _, cl := range r.sortedClusters() {
@@ -211,7 +247,31 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 			r.prog.say("note: the scenario asks for %d targets, the cluster at %s has %d", sc.Cluster.Targets, cl.URL, cl.Targets)
 		}
 	}
+	return nil
+}
 
+// downClusters brings down the clusters the run started; it returns the
+// first failure.
+func (r *runState) downClusters() error {
+	var first error
+	for _, cl := range r.sortedClusters() {
+		started := cl.Started
+		if err := cl.down(); err != nil {
+			fmt.Fprintf(r.opts.Stderr, "cluster down: %v\n", err)
+			if first == nil {
+				first = err
+			}
+		} else if started {
+			fmt.Fprintf(r.opts.Stderr, "cluster in %s is down\n", cl.Dir)
+		}
+	}
+	return first
+}
+
+// runCells runs every cell run until ctx is cancelled and returns the
+// results and how many failed; the error is set when a cell failed and
+// the cluster no longer answers (then nothing more runs).
+func (r *runState) runCells(ctx context.Context, runs []scenarios.Cell) ([]*result.Result, int, error) {
 	var results []*result.Result
 	failed := 0
 	for i := range runs {
@@ -225,58 +285,70 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 		res, cerr := r.runCell(ctx, c)
 		cr := &r.rec.Cells[i]
 		cr.Seconds = time.Since(t0).Seconds()
-		switch {
-		case cerr == nil && ctx.Err() != nil:
-			// Drained after an interrupt: a shorter but valid measurement,
-			// kept in the report (loadgen notes it in the result).
-			cr.Status = StatusInterrupted
-			r.rec.Interrupted = true
+		if ok := r.recordCell(ctx, cr, res, cerr); ok {
 			results = append(results, res)
-			r.prog.done("interrupted: " + summaryLine(res))
-		case cerr == nil:
-			cr.Status = StatusOK
-			results = append(results, res)
-			r.prog.done(summaryLine(res))
-		case ctx.Err() != nil:
-			cr.Status, cr.Error = StatusInterrupted, cerr.Error()
-			r.rec.Interrupted = true
-			r.prog.done("interrupted")
-		default:
+		} else if cr.Status == StatusFailed {
 			failed++
-			cr.Status, cr.Error = StatusFailed, cerr.Error()
-			_ = os.WriteFile(filepath.Join(out, cr.Dir, "error.txt"), []byte(cerr.Error()+"\n"), 0o644)
-			r.prog.done("FAILED: " + cerr.Error())
-			if herr := r.clusterOf(c).connect(context.WithoutCancel(ctx), opts.Token); herr != nil {
+			if herr := r.clusterOf(c).connect(context.WithoutCancel(ctx), r.opts.Token); herr != nil {
 				r.prog.end()
 				r.finish()
-				return out, fmt.Errorf("cell %s failed (%v) and the cluster no longer answers: %w", c.ID, cerr, herr)
+				return nil, failed, fmt.Errorf("cell %s failed (%v) and the cluster no longer answers: %w", c.ID, cerr, herr)
 			}
 		}
 		if err := r.saveRecord(); err != nil {
 			r.prog.say("%v", err)
 		}
 	}
-	r.prog.end()
-	if opts.Cleanup {
-		r.destroyDatasets()
-	}
-	r.finish()
+	return results, failed, nil
+}
 
-	if len(results) > 0 {
-		if _, rerr := reports.Write(results, out, reports.Options{Title: "etlbench: " + sc.Name, Seed: sc.Seed, NoPlots: opts.NoPlots}); rerr != nil {
-			return out, fmt.Errorf("write report: %w", rerr)
-		}
-		fmt.Fprintln(opts.Stdout)
-		if terr := reports.PrintTable(opts.Stdout, results); terr != nil {
-			return out, fmt.Errorf("print table: %w", terr)
-		}
-		fmt.Fprintf(opts.Stdout, "\nreport: %s\n", filepath.Join(out, reports.ReportFile))
+// recordCell sets the status of cell run cr from its outcome and says
+// whether its result goes into the report.
+func (r *runState) recordCell(ctx context.Context, cr *CellRecord, res *result.Result, cerr error) bool {
+	switch {
+	case cerr == nil && ctx.Err() != nil:
+		// Drained after an interrupt: a shorter but valid measurement,
+		// kept in the report (loadgen notes it in the result).
+		cr.Status = StatusInterrupted
+		r.rec.Interrupted = true
+		r.prog.done("interrupted: " + summaryLine(res))
+		return true
+	case cerr == nil:
+		cr.Status = StatusOK
+		r.prog.done(summaryLine(res))
+		return true
+	case ctx.Err() != nil:
+		cr.Status, cr.Error = StatusInterrupted, cerr.Error()
+		r.rec.Interrupted = true
+		r.prog.done("interrupted")
+	default:
+		cr.Status, cr.Error = StatusFailed, cerr.Error()
+		_ = os.WriteFile(filepath.Join(r.out, cr.Dir, "error.txt"), []byte(cerr.Error()+"\n"), 0o644)
+		r.prog.done("FAILED: " + cerr.Error())
 	}
-	if defaultDir {
-		if lerr := linkLatest(opts.ResultsRoot, out); lerr != nil {
-			fmt.Fprintf(opts.Stderr, "note: %v\n", lerr)
-		}
+	return false
+}
+
+// writeReport writes the report of results and prints their table.
+func (r *runState) writeReport(results []*result.Result) error {
+	if len(results) == 0 {
+		return nil
 	}
+	sc, stdout := r.sc, r.opts.Stdout
+	if _, err := reports.Write(results, r.out, reports.Options{Title: "etlbench: " + sc.Name, Seed: sc.Seed, NoPlots: r.opts.NoPlots}); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	fmt.Fprintln(stdout)
+	if err := reports.PrintTable(stdout, results); err != nil {
+		return fmt.Errorf("print table: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(r.out, reports.ReportFile))
+	return nil
+}
+
+// outcome is the error of a run of n cell runs of which failed failed:
+// nil when all ran and none failed.
+func (r *runState) outcome(ctx context.Context, n, failed int) error {
 	switch {
 	case r.rec.Interrupted:
 		done := 0
@@ -285,11 +357,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 				done++
 			}
 		}
-		return out, fmt.Errorf("interrupted (%v) after %d of %d cell runs; the report covers what ran: %w", context.Cause(ctx), done, len(runs), context.Canceled)
+		return fmt.Errorf("interrupted (%v) after %d of %d cell runs; the report covers what ran: %w", context.Cause(ctx), done, n, context.Canceled)
 	case failed > 0:
-		return out, fmt.Errorf("%d of %d cell runs failed (see %s)", failed, len(runs), filepath.Join(out, RunFile))
+		return fmt.Errorf("%d of %d cell runs failed (see %s)", failed, n, filepath.Join(r.out, RunFile))
 	}
-	return out, nil
+	return nil
 }
 
 func (r *runState) saveRecord() error {
