@@ -46,58 +46,15 @@ type Options struct {
 // until every node has joined, and records them in opts.Dir. On failure it
 // stops whatever it started.
 func Up(ctx context.Context, opts Options) (st *State, err error) {
-	if opts.Targets <= 0 {
-		opts.Targets = 3
-	}
-	if opts.Mountpaths <= 0 {
-		opts.Mountpaths = 1
-	}
-	if opts.Proxies <= 0 {
-		opts.Proxies = 1
-	}
-	if opts.Host == "" {
-		opts.Host = "127.0.0.1"
+	if err := opts.fillDefaults(); err != nil {
+		return nil, fmt.Errorf("cluster up: %w", err)
 	}
 	emulated := opts.Net.Emulated()
-	if emulated {
-		if err := CheckEmulated(); err != nil {
-			return nil, fmt.Errorf("cluster up: %w", err)
-		}
-		for name, l := range map[string]LinkShape{"node link": opts.Net.NodeLink, "client link": opts.Net.ClientLink} {
-			if err := l.Validate(); err != nil {
-				return nil, fmt.Errorf("cluster up: %s: %w", name, err)
-			}
-		}
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 60 * time.Second
-	}
-	if opts.Binary == "" {
-		if opts.Binary, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("cluster up: find etlbench binary: %w", err)
-		}
-	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("cluster up: %w", err)
 	}
-	if old, err := LoadState(dir); err == nil {
-		for _, n := range old.Nodes {
-			if ownsProcess(n) {
-				return nil, fmt.Errorf("cluster up: a cluster is already running in %s (proxy %s); run 'etlbench cluster down --dir %s' first", dir, old.ProxyURL, opts.Dir)
-			}
-		}
-		if old.Net != nil {
-			_ = removeNetns(ctx, old.Net.Namespaces())
-		}
-		_ = os.RemoveAll(dir)
-	}
-	if emulated || len(listNetns(NetID(dir))) > 0 {
-		if _, err := RemoveLeftovers(ctx, dir); err != nil {
-			return nil, fmt.Errorf("cluster up: %w", err)
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := prepareDir(ctx, dir, opts.Dir, emulated); err != nil {
 		return nil, fmt.Errorf("cluster up: %w", err)
 	}
 	st = &State{Dir: dir, dieWithParent: opts.DieWithParent}
@@ -122,7 +79,79 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 			return st, err
 		}
 	}
+	if err := st.startNodes(ctx, opts); err != nil {
+		return st, err
+	}
+	if err := st.Save(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
 
+// fillDefaults sets the options o leaves unset and checks an emulated
+// network's links and tools.
+func (o *Options) fillDefaults() error {
+	if o.Targets <= 0 {
+		o.Targets = 3
+	}
+	if o.Mountpaths <= 0 {
+		o.Mountpaths = 1
+	}
+	if o.Proxies <= 0 {
+		o.Proxies = 1
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Net.Emulated() {
+		if err := CheckEmulated(); err != nil {
+			return err
+		}
+		for name, l := range map[string]LinkShape{"node link": o.Net.NodeLink, "client link": o.Net.ClientLink} {
+			if err := l.Validate(); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
+	if o.Binary == "" {
+		b, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find etlbench binary: %w", err)
+		}
+		o.Binary = b
+	}
+	return nil
+}
+
+// prepareDir makes dir an empty state directory: refused while a cluster
+// recorded there runs; what a dead one left (its files, its network
+// namespaces) is removed. given is dir as the caller spelled it.
+func prepareDir(ctx context.Context, dir, given string, emulated bool) error {
+	if old, err := LoadState(dir); err == nil {
+		for _, n := range old.Nodes {
+			if ownsProcess(n) {
+				return fmt.Errorf("a cluster is already running in %s (proxy %s); run 'etlbench cluster down --dir %s' first", dir, old.ProxyURL, given)
+			}
+		}
+		if old.Net != nil {
+			_ = removeNetns(ctx, old.Net.Namespaces())
+		}
+		_ = os.RemoveAll(dir)
+	}
+	if emulated || len(listNetns(NetID(dir))) > 0 {
+		if _, err := RemoveLeftovers(ctx, dir); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
+// startNodes starts the proxies, then the targets, and waits until every
+// proxy holds the metadata with every target in it.
+func (st *State) startNodes(ctx context.Context, opts Options) error {
 	// p1 starts without peers, so it is the primary; every other proxy
 	// joins it through the peers started before it.
 	for i := 1; i <= opts.Proxies; i++ {
@@ -136,7 +165,7 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 		}
 		p, err := startNode(ctx, opts, st, fmt.Sprintf("p%d", i), "proxy", append(args, "--port", fmt.Sprint(port))...)
 		if err != nil {
-			return st, err
+			return err
 		}
 		st.ProxyURLs = append(st.ProxyURLs, p.URL)
 	}
@@ -144,24 +173,20 @@ func Up(ctx context.Context, opts Options) (st *State, err error) {
 	for i := 1; i <= opts.Targets; i++ {
 		id := fmt.Sprintf("t%d", i)
 		if _, err := startNode(ctx, opts, st, id, "target", "--proxy", strings.Join(st.ProxyURLs, ","), "--mountpaths", fmt.Sprint(opts.Mountpaths)); err != nil {
-			return st, err
+			return err
 		}
 	}
 	if err := st.Client().WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
-		return st, fmt.Errorf("cluster up: %w", err)
+		return fmt.Errorf("cluster up: %w", err)
 	}
-	// Every proxy holds the metadata with every target in it.
 	for _, u := range st.ProxyURLs[1:] {
 		c := st.Client()
 		c.Base = u
 		if err := c.WaitTargets(ctx, opts.Targets, 50*time.Millisecond); err != nil {
-			return st, fmt.Errorf("cluster up: proxy %s: %w", u, err)
+			return fmt.Errorf("cluster up: proxy %s: %w", u, err)
 		}
 	}
-	if err := st.Save(); err != nil {
-		return st, err
-	}
-	return st, nil
+	return nil
 }
 
 // startNode starts one `etlbench node` process and waits for its URL file.
