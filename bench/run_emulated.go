@@ -50,7 +50,7 @@ func enterEmulated(sc *scenarios.Scenario, opts *runner.RunOptions) error {
 	fmt.Fprintf(os.Stderr, "starting an embedded cluster on the emulated network (%s): %d targets, %d mountpaths each, in %s\n",
 		sc.Cluster.Network.String(), sc.Cluster.Targets, sc.Cluster.Mountpaths, dir)
 	net := sc.Cluster.Network
-	st, err = embedded.Up(ctx, embedded.Options{Dir: dir, Targets: sc.Cluster.Targets, Mountpaths: sc.Cluster.Mountpaths, Binary: opts.Binary, Net: &net})
+	st, err = embedded.Up(ctx, embedded.Options{Dir: dir, Targets: sc.Cluster.Targets, Proxies: sc.Cluster.Proxies, Mountpaths: sc.Cluster.Mountpaths, Binary: opts.Binary, Net: &net})
 	if err != nil {
 		return err
 	}

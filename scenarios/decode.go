@@ -304,6 +304,7 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 	d.mapping(n, path, []field{
 		{"kind", func(n *yaml.Node, p string) { d.str(n, p, &c.Kind) }},
 		{"targets", func(n *yaml.Node, p string) { d.intf(n, p, &c.Targets) }},
+		{"proxies", func(n *yaml.Node, p string) { d.intf(n, p, &c.Proxies) }},
 		{"mountpaths", func(n *yaml.Node, p string) { d.intf(n, p, &c.Mountpaths) }},
 		{"network", func(n *yaml.Node, p string) { d.network(n, p, &c.Network) }},
 	})

@@ -22,7 +22,7 @@ func TestLoadFull(t *testing.T) {
 	net := embedded.NetSpec{Mode: embedded.NetEmulated,
 		NodeLink:   embedded.LinkShape{Rate: 10e9, Delay: 100 * time.Microsecond, Jitter: 20 * time.Microsecond, Loss: 0.01},
 		ClientLink: embedded.LinkShape{Rate: 100e6, Delay: 5 * time.Millisecond}}
-	if s.Cluster != (Cluster{Kind: "embedded", Targets: 2, Mountpaths: 2, Network: net}) {
+	if s.Cluster != (Cluster{Kind: "embedded", Targets: 2, Proxies: 2, Mountpaths: 2, Network: net}) {
 		t.Errorf("cluster: %+v", s.Cluster)
 	}
 	if s.Dataset.Objects != 20 || s.Dataset.Content != "text" || s.Dataset.Bucket != "fulltest" {

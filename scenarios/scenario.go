@@ -57,6 +57,7 @@ const (
 type Cluster struct {
 	Kind       string // embedded (default) | kubernetes | aisnode
 	Targets    int    // default 3
+	Proxies    int    // embedded: proxies, default 1 (p1 primary)
 	Mountpaths int    // per target, default 1
 	// Network is the network of an embedded cluster the run brings up:
 	// loopback (default) or emulated, with shaped node and client links.

@@ -51,6 +51,12 @@ func TestSetCreatesSections(t *testing.T) {
 	if err := s.Set("cluster.mountpaths=3"); err != nil {
 		t.Fatal(err)
 	}
+	if s.Cluster.Proxies != 1 {
+		t.Errorf("default cluster.proxies %d, want 1", s.Cluster.Proxies)
+	}
+	if err := s.Set("cluster.proxies=3"); err != nil || s.Cluster.Proxies != 3 {
+		t.Fatalf("Set cluster.proxies=3: %v (%d)", err, s.Cluster.Proxies)
+	}
 	if s.Load.Workers != 2 || s.Cluster.Mountpaths != 3 || s.Cluster.Targets != DefaultTargets {
 		t.Errorf("%+v %+v", s.Load, s.Cluster)
 	}
@@ -77,6 +83,7 @@ func TestSetErrors(t *testing.T) {
 		"dataset.sizes=[1KiB]":    `--set dataset.sizes=[1KiB]: dataset.sizes: not allowed with matrix.size`,
 		"matrix.size=[4KiB, 1x]":  `--set matrix.size=[4KiB, 1x]: matrix.size[1]: bad size "1x"`,
 		"cluster=[a]":             `--set cluster=[a]: cluster: want a mapping of fields, got a list`,
+		"cluster.proxies=17":      `--set cluster.proxies=17: cluster.proxies: 17 proxies: want 1..16`,
 		"matrix.comm=[ws":         `--set matrix.comm=[ws: matrix.comm: bad value`,
 		"transformers.name=x":     `transformers is not a mapping`,
 		"seed=1.5":                `--set seed=1.5: seed: want an integer, got "1.5"`,

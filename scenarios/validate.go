@@ -17,6 +17,7 @@ import (
 const (
 	MaxTargets     = 64
 	MaxMountpaths  = 16
+	MaxProxies     = 16
 	MaxObjects     = 10_000_000
 	MaxObjectSize  = 64 * GiB
 	MaxDatasetSize = 1 * TiB
@@ -131,6 +132,9 @@ func (v *validator) defaultCluster() {
 	}
 	if c.Targets == 0 && !v.has("cluster.targets") {
 		c.Targets = DefaultTargets
+	}
+	if c.Proxies == 0 && !v.has("cluster.proxies") {
+		c.Proxies = 1
 	}
 	if c.Mountpaths == 0 && !v.has("cluster.mountpaths") {
 		c.Mountpaths = 1
@@ -291,6 +295,11 @@ func (v *validator) cluster() {
 	}
 	if c.Targets < 1 || c.Targets > MaxTargets {
 		v.errf("cluster.targets", "%d targets: want 1..%d", c.Targets, MaxTargets)
+	}
+	if c.Proxies < 1 || c.Proxies > MaxProxies {
+		v.errf("cluster.proxies", "%d proxies: want 1..%d", c.Proxies, MaxProxies)
+	} else if c.Proxies > 1 && c.Kind != ClusterEmbedded {
+		v.errf("cluster.proxies", "%d proxies: several proxies need cluster.kind embedded (a %s cluster has its own)", c.Proxies, c.Kind)
 	}
 	if c.Mountpaths < 1 || c.Mountpaths > MaxMountpaths {
 		v.errf("cluster.mountpaths", "%d mountpaths: want 1..%d per target", c.Mountpaths, MaxMountpaths)

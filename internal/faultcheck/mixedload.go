@@ -109,6 +109,17 @@ func (l *MixedLoad) Acknowledged() map[string]int {
 // some succeeded after the fault, and the slowest stayed within the bound.
 func (l *MixedLoad) StopAndCheck(t testing.TB, okBefore int64) {
 	t.Helper()
+	if errs := l.Stop(t, okBefore); len(errs) == 0 {
+		t.Fatal("no request failed although the fault hit the load")
+	}
+}
+
+// Stop stops the load and checks what holds whether requests failed or
+// not: every goroutine ends within its bound (no request hangs), no GET
+// returned wrong bytes, some requests succeeded after okBefore successes,
+// and the slowest stayed within the bound. It returns the errors by class.
+func (l *MixedLoad) Stop(t testing.TB, okBefore int64) map[string]int {
+	t.Helper()
 	close(l.stop)
 	done := make(chan struct{})
 	go func() { l.wg.Wait(); close(done) }()
@@ -125,13 +136,15 @@ func (l *MixedLoad) StopAndCheck(t testing.TB, okBefore int64) {
 	if l.errs["wrong-bytes"] != 0 {
 		t.Fatalf("%d inline GETs returned wrong bytes", l.errs["wrong-bytes"])
 	}
-	if len(l.errs) == 0 {
-		t.Fatal("no request failed although the fault hit the load")
-	}
 	if l.okOps.Load() <= okBefore {
 		t.Fatal("no request succeeded after the fault: the rest of the cluster stopped serving")
 	}
 	if slowest >= l.Bound {
 		t.Fatalf("slowest request took %v: want every request bounded by %v", slowest, l.Bound)
 	}
+	errs := make(map[string]int, len(l.errs))
+	for k, v := range l.errs {
+		errs[k] = v
+	}
+	return errs
 }

@@ -77,11 +77,11 @@ func ensureCluster(ctx context.Context, sc *scenarios.Scenario, opts *RunOptions
 		// 'etlbench run' brings an emulated cluster up itself, then enters its client namespace.
 		return nil, fmt.Errorf("scenario %s runs on the emulated network: run it with 'etlbench run', or bring the cluster up with 'etlbench cluster up --net emulated --dir %s'", sc.Name, dir)
 	}
-	say("starting an embedded cluster: %d targets, %d mountpaths each, in %s", sc.Cluster.Targets, sc.Cluster.Mountpaths, dir)
+	say("starting an embedded cluster: %d prox(ies), %d targets, %d mountpaths each, in %s", sc.Cluster.Proxies, sc.Cluster.Targets, sc.Cluster.Mountpaths, dir)
 	start := time.Now()
 	// The run brings the cluster down itself; its nodes die with it too
 	// when it is killed.
-	st, err := embedded.Up(ctx, embedded.Options{Dir: dir, Targets: sc.Cluster.Targets, Mountpaths: sc.Cluster.Mountpaths, Binary: opts.Binary, DieWithParent: true})
+	st, err := embedded.Up(ctx, embedded.Options{Dir: dir, Targets: sc.Cluster.Targets, Proxies: sc.Cluster.Proxies, Mountpaths: sc.Cluster.Mountpaths, Binary: opts.Binary, DieWithParent: true})
 	if err != nil {
 		return nil, err
 	}
