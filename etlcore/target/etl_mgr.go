@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/apimux"
 	"github.com/etlbench/etlbench/etlcore/etl"
 	"github.com/etlbench/etlbench/etlcore/prefixmux"
 	"github.com/etlbench/etlbench/etlcore/runtime"
@@ -80,10 +81,25 @@ func (t *Target) runningETL(name string) (*etlInst, int, error) {
 	return e, 0, nil
 }
 
+// etlRoutes registers the ETL routes: the transformer's object access
+// (an object route: its path is not cleaned) and the proxy's control
+// messages, by method and pattern.
 func (t *Target) etlRoutes(mux *prefixmux.Mux) {
 	mux.HandleFunc(api.PathETLObj, t.handleETLObject)
-	mux.HandleFunc(api.PathInternal+"etl", t.internalAuth(t.handleETLList))
-	mux.HandleFunc(api.PathInternal+"etl/", t.internalAuth(t.handleETLInternal))
+	etls := apimux.New()
+	base := api.PathInternal + "etl"
+	etls.HandleFunc("GET "+base, t.handleETLList)
+	etls.HandleFunc("POST "+base+"/{name}/init", t.handleETLInit)
+	etls.HandleFunc("POST "+base+"/{name}/stop", t.handleETLStop)
+	etls.HandleFunc("POST "+base+"/{name}/delete", func(w http.ResponseWriter, r *http.Request) {
+		t.stopETL(r.PathValue("name"), "deleted", true)
+	})
+	etls.HandleFunc("GET "+base+"/{name}", t.handleETLView)
+	etls.HandleFunc("GET "+base+"/{name}/logs", t.withTransformer(t.handleETLLogs))
+	etls.HandleFunc("GET "+base+"/{name}/metrics", t.withTransformer(t.handleETLMetrics))
+	etls.HandleFunc("GET "+base+"/{name}/health", t.withTransformer(t.handleETLHealth))
+	mux.HandleFunc(base, t.internalAuth(etls.ServeHTTP))
+	mux.HandleFunc(base+"/", t.internalAuth(etls.ServeHTTP))
 	mux.HandleFunc(api.PathInternal+"jobs", t.internalAuth(t.handleJobList))
 	mux.HandleFunc(api.PathInternal+"jobs/", t.internalAuth(t.handleJobInternal))
 	mux.HandleFunc(api.PathMetrics, t.handleMetrics)
@@ -119,68 +135,73 @@ func (e *etlInst) view() api.TargetETL {
 	return v
 }
 
-// handleETLInternal serves /v1/_internal/etl/<name>/<op>.
-func (t *Target) handleETLInternal(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, api.PathInternal+"etl/")
-	name, op, _ := strings.Cut(rest, "/")
-	switch {
-	case op == "init" && r.Method == http.MethodPost:
-		var msg api.ETLInitMsg
-		if _, err := api.ReadJSON(r, &msg); err != nil {
-			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
-			return
-		}
-		if err := t.initETL(r.Context(), name, &msg); err != nil {
-			api.WriteErr(w, r, http.StatusInternalServerError, "target %s: %v", t.cfg.ID, err)
-			return
-		}
-	case op == "stop" && r.Method == http.MethodPost:
-		var msg api.ETLStopMsg
-		_, _ = api.ReadJSON(r, &msg)
-		t.stopETL(name, msg.Reason, false)
-	case op == "delete" && r.Method == http.MethodPost:
-		t.stopETL(name, "deleted", true)
-	case op == "" && r.Method == http.MethodGet:
-		e := t.getETL(name)
-		if e == nil {
-			api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist on target %s", name, t.cfg.ID)
-			return
-		}
-		api.WriteJSON(w, e.view())
-	case op == "logs" && r.Method == http.MethodGet:
-		e := t.getETL(name)
-		if e == nil || e.inst == nil {
-			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_ = e.inst.Logs(w)
-	case op == "metrics" && r.Method == http.MethodGet:
-		e := t.getETL(name)
-		if e == nil || e.inst == nil {
-			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
-			return
-		}
-		m, err := e.inst.Metrics(r.Context())
-		if err != nil {
-			api.WriteErr(w, r, http.StatusInternalServerError, "etl %q metrics on target %s: %v", name, t.cfg.ID, err)
-			return
-		}
-		api.WriteJSON(w, m)
-	case op == "health" && r.Method == http.MethodGet:
-		e := t.getETL(name)
-		if e == nil || e.inst == nil {
-			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
-			return
-		}
-		if err := probeHealth(r.Context(), t.client, e.inst.URL(), e.spec.HealthPath()); err != nil {
-			api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
-			return
-		}
-		_, _ = io.WriteString(w, "Running")
-	default:
-		api.WriteErr(w, r, http.StatusNotFound, "no such etl operation: %s %s", r.Method, r.URL.Path)
+// handleETLInit starts the ETL {name} on this target (the proxy's init message).
+func (t *Target) handleETLInit(w http.ResponseWriter, r *http.Request) {
+	var msg api.ETLInitMsg
+	if _, err := api.ReadJSON(r, &msg); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
 	}
+	if err := t.initETL(r.Context(), r.PathValue("name"), &msg); err != nil {
+		api.WriteErr(w, r, http.StatusInternalServerError, "target %s: %v", t.cfg.ID, err)
+	}
+}
+
+// handleETLStop stops the ETL {name} for the reason the message gives.
+func (t *Target) handleETLStop(w http.ResponseWriter, r *http.Request) {
+	var msg api.ETLStopMsg
+	_, _ = api.ReadJSON(r, &msg)
+	t.stopETL(r.PathValue("name"), msg.Reason, false)
+}
+
+// handleETLView answers the ETL {name} as this target sees it.
+func (t *Target) handleETLView(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	e := t.getETL(name)
+	if e == nil {
+		api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist on target %s", name, t.cfg.ID)
+		return
+	}
+	api.WriteJSON(w, e.view())
+}
+
+// withTransformer gives h the ETL {name} when its transformer runs here;
+// else it answers 404.
+func (t *Target) withTransformer(h func(http.ResponseWriter, *http.Request, *etlInst)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		e := t.getETL(name)
+		if e == nil || e.inst == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "etl %q has no transformer on target %s", name, t.cfg.ID)
+			return
+		}
+		h(w, r, e)
+	}
+}
+
+// handleETLLogs answers the transformer's logs.
+func (t *Target) handleETLLogs(w http.ResponseWriter, _ *http.Request, e *etlInst) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_ = e.inst.Logs(w)
+}
+
+// handleETLMetrics answers the transformer's CPU and memory.
+func (t *Target) handleETLMetrics(w http.ResponseWriter, r *http.Request, e *etlInst) {
+	m, err := e.inst.Metrics(r.Context())
+	if err != nil {
+		api.WriteErr(w, r, http.StatusInternalServerError, "etl %q metrics on target %s: %v", e.name, t.cfg.ID, err)
+		return
+	}
+	api.WriteJSON(w, m)
+}
+
+// handleETLHealth probes the transformer's health path.
+func (t *Target) handleETLHealth(w http.ResponseWriter, r *http.Request, e *etlInst) {
+	if err := probeHealth(r.Context(), t.client, e.inst.URL(), e.spec.HealthPath()); err != nil {
+		api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
+		return
+	}
+	_, _ = io.WriteString(w, "Running")
 }
 
 // initETL starts the transformer, waits for its health within
