@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/apimux"
 	"github.com/etlbench/etlbench/etlcore/etl"
 	"github.com/etlbench/etlbench/etlcore/prefixmux"
 )
@@ -63,31 +64,63 @@ func newID(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
+// routes registers the ETL and job control API, by method and pattern;
+// every request but a GET needs the auth token.
 func (c *control) routes(mux *prefixmux.Mux) {
-	mux.HandleFunc(api.PathETL, c.handleETLRoot)
-	mux.HandleFunc(api.PathETL+"/", c.handleETL)
-	mux.HandleFunc(api.PathJobs, c.handleJobs)
-	mux.HandleFunc(api.PathJobs+"/", c.handleJobs)
+	m := apimux.New()
+	etl := api.PathETL
+	m.HandleFunc("GET "+etl, c.list)
+	m.HandleFunc("PUT "+etl, c.init)
+	m.HandleFunc("POST "+etl, c.init)
+	m.HandleFunc("POST "+etl+"/{name}/_failed", c.failed)
+	m.HandleFunc("GET "+etl+"/{name}", c.withETL(c.details))
+	m.HandleFunc("DELETE "+etl+"/{name}", c.withETL(c.remove))
+	m.HandleFunc("POST "+etl+"/{name}/stop", c.withETL(c.stop))
+	m.HandleFunc("POST "+etl+"/{name}/start", c.withETL(c.restart))
+	for _, op := range []string{"logs", "metrics", "health"} {
+		m.HandleFunc("GET "+etl+"/{name}/"+op, c.withETL(c.perTarget(op)))
+		m.HandleFunc("GET "+etl+"/{name}/"+op+"/{target}", c.withETL(c.perTarget(op)))
+	}
+	jobs := api.PathJobs
+	m.HandleFunc("GET "+jobs, c.listJobs)
+	m.HandleFunc("GET "+jobs+"/{$}", c.listJobs)
+	m.HandleFunc("GET "+jobs+"/{id}", c.withJob(c.jobStatus))
+	m.HandleFunc("POST "+jobs+"/{id}/abort", c.withJob(c.handleAbortJob))
+	m.HandleFunc("PUT "+jobs+"/{id}/abort", c.withJob(c.handleAbortJob))
+	h := c.authorizeChanges(m)
+	for _, path := range []string{etl, etl + "/", jobs, jobs + "/"} {
+		mux.Handle(path, h)
+	}
+}
+
+// authorizeChanges refuses every request but a GET or HEAD without the
+// auth token.
+func (c *control) authorizeChanges(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !c.p.authorized(w, r) {
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// withETL gives h the ETL {name} (which the request may name by its job
+// id); an unknown one is a 404 naming it.
+func (c *control) withETL(h func(http.ResponseWriter, *http.Request, *etlEntry)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		e := c.get(name)
+		if e == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist", name)
+			return
+		}
+		h(w, r, e)
+	}
 }
 
 func (c *control) shutdown() {}
 
 func (c *control) targetDown(id string) {}
-
-// handleETLRoot serves PUT /v1/etl (init) and GET /v1/etl (list).
-func (c *control) handleETLRoot(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		c.list(w, r)
-	case http.MethodPut, http.MethodPost:
-		if !c.p.authorized(w, r) {
-			return
-		}
-		c.init(w, r)
-	default:
-		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, api.PathETL)
-	}
-}
 
 // init validates a spec and starts the ETL on every target, all or nothing.
 func (c *control) init(w http.ResponseWriter, r *http.Request) {
@@ -269,63 +302,44 @@ func (c *control) list(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, out)
 }
 
-// handleETL serves /v1/etl/<name>[/op[/target]].
-func (c *control) handleETL(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, api.PathETL+"/")
-	parts := strings.SplitN(rest, "/", 3)
-	name, op := parts[0], ""
-	if len(parts) > 1 {
-		op = parts[1]
+// remove stops the ETL on every target and deletes it.
+func (c *control) remove(w http.ResponseWriter, r *http.Request, e *etlEntry) {
+	name := e.Name
+	c.stopOnTargets(name, "deleted")
+	if targets, err := c.p.aliveTargets(false); err == nil {
+		c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"etl/"+name+"/delete", nil)
 	}
-	if r.Method != http.MethodGet && !c.p.authorized(w, r) {
+	c.mu.Lock()
+	delete(c.etls, name)
+	c.saveLocked()
+	c.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+// stop stops the ETL on every target: it is Aborted.
+func (c *control) stop(w http.ResponseWriter, _ *http.Request, e *etlEntry) {
+	c.stopOnTargets(e.Name, "stopped by user")
+	c.setStage(e, api.StageAborted, "stopped by user")
+	w.WriteHeader(http.StatusOK)
+}
+
+// restart starts an Aborted ETL again; any other stage is refused,
+// naming it.
+func (c *control) restart(w http.ResponseWriter, r *http.Request, e *etlEntry) {
+	if stage, ok := c.claimStage(e, api.StageAborted, api.StageInitializing); !ok {
+		api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s: only an Aborted etl can be started", e.Name, stage)
 		return
 	}
-	if op == "_failed" && r.Method == http.MethodPost {
-		c.failed(w, r, name)
+	if err := c.start(r.Context(), e); err != nil {
+		api.WriteErr(w, r, http.StatusInternalServerError, "etl %q: start failed: %v", e.Name, err)
 		return
 	}
-	e := c.get(name)
-	if e == nil {
-		api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist", name)
-		return
-	}
-	name = e.Name // the request may name it by its job id (etlByXactLocked)
-	switch {
-	case op == "" && r.Method == http.MethodGet:
-		c.details(w, r, e)
-	case op == "" && r.Method == http.MethodDelete:
-		c.stopOnTargets(name, "deleted")
-		if targets, err := c.p.aliveTargets(false); err == nil {
-			c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"etl/"+name+"/delete", nil)
-		}
-		c.mu.Lock()
-		delete(c.etls, name)
-		c.saveLocked()
-		c.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	case op == "stop" && r.Method == http.MethodPost:
-		c.stopOnTargets(name, "stopped by user")
-		c.setStage(e, api.StageAborted, "stopped by user")
-		w.WriteHeader(http.StatusOK)
-	case op == "start" && r.Method == http.MethodPost:
-		if stage, ok := c.claimStage(e, api.StageAborted, api.StageInitializing); !ok {
-			api.WriteErr(w, r, http.StatusBadRequest, "etl %q is %s: only an Aborted etl can be started", name, stage)
-			return
-		}
-		if err := c.start(r.Context(), e); err != nil {
-			api.WriteErr(w, r, http.StatusInternalServerError, "etl %q: start failed: %v", name, err)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	case (op == "logs" || op == "metrics" || op == "health") && r.Method == http.MethodGet:
-		c.perTarget(w, r, name, op, parts)
-	default:
-		api.WriteErr(w, r, http.StatusNotFound, "no such etl operation: %s %s", r.Method, r.URL.Path)
-	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // failed is a target's report that its transformer died: abort everywhere.
-func (c *control) failed(w http.ResponseWriter, r *http.Request, name string) {
+func (c *control) failed(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
 	var msg api.ETLFailedMsg
 	if _, err := api.ReadJSON(r, &msg); err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
@@ -355,28 +369,31 @@ func (c *control) details(w http.ResponseWriter, r *http.Request, e *etlEntry) {
 	c.writeDetails(w, r, d)
 }
 
-// perTarget serves logs, metrics and health, from every target or one.
-func (c *control) perTarget(w http.ResponseWriter, r *http.Request, name, op string, parts []string) {
-	targets, err := c.p.aliveTargets(false)
-	if err != nil {
-		api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
-		return
-	}
-	if len(parts) == 3 && parts[2] != "" {
-		var one []api.NodeInfo
-		for _, t := range targets {
-			if t.ID == parts[2] {
-				one = append(one, t)
-			}
-		}
-		if len(one) == 0 {
-			api.WriteErr(w, r, http.StatusNotFound, "no live target %q", parts[2])
+// perTarget serves logs, metrics or health (op), from every target or
+// the one named {target}.
+func (c *control) perTarget(op string) func(http.ResponseWriter, *http.Request, *etlEntry) {
+	return func(w http.ResponseWriter, r *http.Request, e *etlEntry) {
+		targets, err := c.p.aliveTargets(false)
+		if err != nil {
+			api.WriteErr(w, r, http.StatusServiceUnavailable, "%v", err)
 			return
 		}
-		targets = one
+		if id := r.PathValue("target"); id != "" {
+			var one []api.NodeInfo
+			for _, t := range targets {
+				if t.ID == id {
+					one = append(one, t)
+				}
+			}
+			if len(one) == 0 {
+				api.WriteErr(w, r, http.StatusNotFound, "no live target %q", id)
+				return
+			}
+			targets = one
+		}
+		replies := c.p.broadcast(r.Context(), targets, http.MethodGet, api.PathInternal+"etl/"+e.Name+"/"+op, nil)
+		writePerTarget(w, op, replies)
 	}
-	replies := c.p.broadcast(r.Context(), targets, http.MethodGet, api.PathInternal+"etl/"+name+"/"+op, nil)
-	writePerTarget(w, op, replies)
 }
 
 func readBody(r *http.Request) ([]byte, error) {

@@ -191,44 +191,44 @@ func (c *control) status(r *http.Request, je *jobEntry) api.JobStatus {
 	return s
 }
 
-// handleJobs serves /v1/jobs, /v1/jobs/<id> and /v1/jobs/<id>/abort.
-func (c *control) handleJobs(w http.ResponseWriter, r *http.Request) {
-	rest := strings.Trim(strings.TrimPrefix(r.URL.Path, api.PathJobs), "/")
-	id, op, _ := strings.Cut(rest, "/")
-	if id == "" {
-		c.jmu.Lock()
-		list := make([]*jobEntry, 0, len(c.jobs))
-		for _, je := range c.jobs {
-			list = append(list, je)
-		}
-		c.jmu.Unlock()
-		sort.Slice(list, func(i, j int) bool { return list[i].Start.Before(list[j].Start) })
-		out := make([]api.JobStatus, 0, len(list))
-		for _, je := range list {
-			out = append(out, c.status(r, je))
-		}
-		api.WriteJSON(w, out)
-		return
-	}
+// listJobs answers every job's status, oldest first.
+func (c *control) listJobs(w http.ResponseWriter, r *http.Request) {
 	c.jmu.Lock()
-	je := c.jobs[id]
-	c.jmu.Unlock()
-	if je == nil {
-		api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", id)
-		return
+	list := make([]*jobEntry, 0, len(c.jobs))
+	for _, je := range c.jobs {
+		list = append(list, je)
 	}
-	switch {
-	case op == "" && r.Method == http.MethodGet:
-		api.WriteJSON(w, c.status(r, je))
-	case op == "abort" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
-		if !c.p.authorized(w, r) {
+	c.jmu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].Start.Before(list[j].Start) })
+	out := make([]api.JobStatus, 0, len(list))
+	for _, je := range list {
+		out = append(out, c.status(r, je))
+	}
+	api.WriteJSON(w, out)
+}
+
+// withJob gives h the job {id}; an unknown one is a 404 naming it.
+func (c *control) withJob(h func(http.ResponseWriter, *http.Request, *jobEntry)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		c.jmu.Lock()
+		je := c.jobs[id]
+		c.jmu.Unlock()
+		if je == nil {
+			api.WriteErr(w, r, http.StatusNotFound, "job %q does not exist", id)
 			return
 		}
-		if targets, err := c.p.aliveTargets(false); err == nil {
-			c.p.broadcast(r.Context(), targets, http.MethodPost, api.PathInternal+"jobs/"+id+"/abort", nil)
-		}
-		w.WriteHeader(http.StatusOK)
-	default:
-		api.WriteErr(w, r, http.StatusNotFound, "no such job operation: %s %s", r.Method, r.URL.Path)
+		h(w, r, je)
 	}
+}
+
+// jobStatus answers the job's status.
+func (c *control) jobStatus(w http.ResponseWriter, r *http.Request, je *jobEntry) {
+	api.WriteJSON(w, c.status(r, je))
+}
+
+// handleAbortJob aborts the job on every target.
+func (c *control) handleAbortJob(w http.ResponseWriter, r *http.Request, je *jobEntry) {
+	c.abortJob(r.Context(), r.PathValue("id"))
+	w.WriteHeader(http.StatusOK)
 }
