@@ -3,13 +3,11 @@ package loadgen
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
-	"regexp"
 	"strings"
-	"syscall"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
@@ -38,10 +36,15 @@ var ErrChecksum = errors.New("checksum mismatch")
 // computed locally.
 var ErrWrongOutput = errors.New("wrong transform output")
 
-// Classify returns the class of err, an error of operation op.
-// A transform operation's HTTP error is the transformer's when the message
-// says the transformer or the ETL failed (or the answer came from the
-// transformer itself, as with hpull redirects); otherwise the cluster's.
+// Classify returns the class of err, an error of operation op. An error
+// answer is classed by the class its body names (api.ErrBody.Class: etl
+// is the transformer's, timeout a timeout, any other the cluster's), and
+// by its status: 4xx or 5xx. An answer without a class (AIStore's, or a
+// transformer's own, as with hpull redirects) is a timeout when its status
+// is 408 or 504; on a transform operation, it is the transformer's when
+// the transformer itself answered (a URL outside /v1/), else the
+// cluster's. Anything else is a connection or timeout error of the
+// transport. Message text is never read: servers may reword it.
 func Classify(op string, err error) string {
 	switch {
 	case err == nil:
@@ -51,31 +54,9 @@ func Classify(op string, err error) string {
 	case errors.Is(err, ErrWrongOutput):
 		return ClassWrongOutput
 	}
-	if st := api.StatusOf(err); st != 0 {
-		if st == http.StatusRequestTimeout || st == http.StatusGatewayTimeout {
-			return ClassTimeout
-		}
-		var he *api.HTTPError
-		errors.As(err, &he)
-		msg := ""
-		if he != nil {
-			msg = strings.ToLower(he.Message)
-			if isTimeoutMessage(msg) {
-				return ClassTimeout
-			}
-		}
-		tr := isTransformOp(op) && (strings.Contains(msg, "transformer") || etlWord.MatchString(msg) ||
-			(he != nil && !strings.Contains(he.URL, "/v1/")))
-		switch {
-		case tr && st < 500:
-			return ClassTransformer4xx
-		case tr:
-			return ClassTransformer5xx
-		case st < 500:
-			return ClassCluster4xx
-		default:
-			return ClassCluster5xx
-		}
+	var he *api.HTTPError
+	if errors.As(err, &he) && he.Status != 0 {
+		return classifyAnswer(op, he)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return ClassTimeout
@@ -84,28 +65,43 @@ func Classify(op string, err error) string {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return ClassTimeout
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return ClassConnection
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return ClassConnection
-	}
-	// Anything else on the wire (a reset we could not unwrap, a
-	// malformed answer) is a connection problem from the loader's view.
+	// Anything else on the wire (refused, reset, cut short, a malformed
+	// answer) is a connection problem from the loader's view.
 	return ClassConnection
 }
 
-// etlWord matches "etl" as a word of an error message (`etl "md5": ...`,
-// "ETL[md5]", "etl timeout"), not inside a name or a path such as a target
-// called etlbench-target-2 or a bucket etl/x.
-var etlWord = regexp.MustCompile(`(^|[\s"'(\[:])etl($|[\s"')\[\]:])`)
+// classifyAnswer classes an error answer (see Classify).
+func classifyAnswer(op string, he *api.HTTPError) string {
+	var transformer bool
+	switch he.Class {
+	case api.ErrClassTimeout:
+		return ClassTimeout
+	case api.ErrClassETL:
+		transformer = true
+	case "":
+		if he.Status == http.StatusRequestTimeout || he.Status == http.StatusGatewayTimeout {
+			return ClassTimeout
+		}
+		transformer = isTransformOp(op) && !fromCluster(he.URL)
+	}
+	switch {
+	case transformer && he.Status < 500:
+		return ClassTransformer4xx
+	case transformer:
+		return ClassTransformer5xx
+	case he.Status < 500:
+		return ClassCluster4xx
+	}
+	return ClassCluster5xx
+}
+
+// fromCluster reports whether u, the URL that answered, is a cluster
+// node's REST API (under /v1/) rather than a transformer's.
+func fromCluster(u string) bool {
+	pu, err := url.Parse(u)
+	return err != nil || strings.HasPrefix(pu.Path, "/v1/")
+}
 
 func isTransformOp(op string) bool {
 	return op == OpETLGet || op == OpETLCopy || op == OpETLBucket || op == OpETLMulti
-}
-
-func isTimeoutMessage(msg string) bool {
-	return strings.Contains(msg, "timeout") || strings.Contains(msg, "timed out") || strings.Contains(msg, "deadline exceeded")
 }

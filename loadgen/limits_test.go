@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -171,40 +169,6 @@ func TestOfflineJobFollowed(t *testing.T) {
 	}
 	if s := res.Summary[OpETLMulti]; s.Ops != 23 {
 		t.Errorf("etl-multi: %+v", s)
-	}
-}
-
-func TestClassify(t *testing.T) {
-	he := func(st int, msg, u string) error { return &api.HTTPError{Status: st, Message: msg, URL: u} }
-	cases := []struct {
-		op   string
-		err  error
-		want string
-	}{
-		{OpGet, he(404, "object x does not exist", "http://h/v1/objects/b/x"), ClassCluster4xx},
-		{OpGet, he(503, "target t2 is down", "http://h/v1/objects/b/x"), ClassCluster5xx},
-		{OpETLGet, he(500, "etl md5: transformer failed: boom", "http://h/v1/objects/b/x"), ClassTransformer5xx},
-		{OpETLGet, he(503, "target etlbench-target-2, the owner of lg/x, is down", "http://h/v1/objects/lg/x"), ClassCluster5xx},
-		{OpETLGet, he(503, "target t1, the owner of etl/x, is down", "http://h/v1/objects/etl/x"), ClassCluster5xx},
-		{OpETLCopy, he(502, `target t1: etl "echo": b/x -> c/x: etl connection error: EOF`, "http://h/v1/objects/b/x"), ClassTransformer5xx},
-		{OpETLGet, he(500, "ETL[md5] failed", "http://h/v1/objects/b/x"), ClassTransformer5xx},
-		{OpETLGet, he(400, "bad seed", "http://127.0.0.1:4000/b/x"), ClassTransformer4xx}, // hpull: the transformer answered
-		{OpETLGet, he(504, "", "http://h/v1/objects/b/x"), ClassTimeout},
-		{OpETLGet, he(500, "object timeout (obj_timeout 1s) exceeded", "http://h/v1/objects/b/x"), ClassTimeout},
-		{OpGet, fmt.Errorf("x: %w", context.DeadlineExceeded), ClassTimeout},
-		{OpGet, &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, ClassConnection},
-		{OpGet, fmt.Errorf("read: %w", io.ErrUnexpectedEOF), ClassConnection},
-		{OpGet, fmt.Errorf("%w: x", ErrChecksum), ClassChecksum},
-		{OpETLCopy, fmt.Errorf("%w: x", ErrWrongOutput), ClassWrongOutput},
-		{OpGet, errors.New("something else"), ClassConnection},
-	}
-	for _, c := range cases {
-		if got := Classify(c.op, c.err); got != c.want {
-			t.Errorf("Classify(%s, %v) = %s, want %s", c.op, c.err, got, c.want)
-		}
-	}
-	if Classify(OpGet, nil) != "" {
-		t.Error("nil error has a class")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
 			failures = 0
 			st = s
 			r.rec.Add(op, st.ObjsOut-prev.ObjsOut, st.BytesIn-prev.BytesIn, st.BytesOut-prev.BytesOut)
-			r.rec.AddErrors(op, jobErrClass(op, st), st.Errors-prev.Errors)
+			r.rec.AddErrors(op, jobErrClass(st), st.Errors-prev.Errors)
 			prev = *st
 			r.disp.job(r, id, st, total, st.Finished())
 			if st.Finished() {
@@ -184,16 +185,19 @@ func jobDuration(st *api.JobStatus, started time.Time) time.Duration {
 	return time.Since(started)
 }
 
-// jobErrClass classifies a job's object errors by the last recorded one.
-func jobErrClass(op string, st *api.JobStatus) string {
+// jobErrClass classifies a job's object errors by the last recorded one:
+// every object error of a job is the transformer's (by its status, 4xx or
+// 5xx) unless its status says it timed out (408, 504).
+func jobErrClass(st *api.JobStatus) string {
+	status := 0
 	if n := len(st.ObjErrs); n > 0 {
-		e := st.ObjErrs[n-1]
-		if e.Status != 0 {
-			return Classify(op, &api.HTTPError{Status: e.Status, Message: "etl: " + e.Message})
-		}
-		if isTimeoutMessage(e.Message) {
-			return ClassTimeout
-		}
+		status = st.ObjErrs[n-1].Status
+	}
+	switch {
+	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
+		return ClassTimeout
+	case status >= 400 && status < 500:
+		return ClassTransformer4xx
 	}
 	return ClassTransformer5xx
 }

@@ -297,8 +297,8 @@ func TestCommErrorStatus(t *testing.T) {
 				!strings.Contains(oe.Error(), fmt.Sprint(status)) {
 				t.Errorf("%s fail=%d: %v (class %s status %d)", mode, status, err, oe.Class, oe.Status)
 			}
-			if oe.HTTPStatus() != status {
-				t.Errorf("%s: HTTPStatus %d", mode, oe.HTTPStatus())
+			if HTTPStatus(err) != status {
+				t.Errorf("%s: HTTPStatus %d", mode, HTTPStatus(err))
 			}
 		}
 		// the connection is still in step: the next object works

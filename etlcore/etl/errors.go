@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+
+	"github.com/etlbench/etlbench/etlcore/api"
 )
 
 // Classes of per-object ETL errors (ObjError.Class).
@@ -53,19 +55,39 @@ func (e *ObjError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ObjError) Unwrap() error { return e.Err }
 
-// HTTPStatus is the status a target should answer for this error: the
-// transformer's own status for ClassTransformer, 504 for a timeout, 502 for
-// a connection or direct-put failure.
-func (e *ObjError) HTTPStatus() int {
-	switch e.Class {
-	case ClassTimeout:
+// HTTPStatus is the status a target answers for err, the error of an
+// object sent through an ETL (the one mapping from ETL error to status):
+// 504 for a timeout (IsTimeout); the transformer's own status (400..599)
+// when it answered an error; 502 when the transformer could not be
+// reached, broke the protocol or could not deliver the result by direct
+// put (even when its direct put was refused with 503: the target replayed
+// it once, and the client's request failed at the transformer); 500 for
+// any other error.
+func HTTPStatus(err error) int {
+	var oe *ObjError
+	switch {
+	case IsTimeout(err):
 		return http.StatusGatewayTimeout
-	case ClassTransformer:
-		if e.Status >= 400 && e.Status <= 599 {
-			return e.Status
-		}
+	case !errors.As(err, &oe):
+		return http.StatusInternalServerError
+	case oe.Class == ClassTransformer && oe.Status >= 400 && oe.Status <= 599:
+		return oe.Status
 	}
 	return http.StatusBadGateway
+}
+
+// WireClass is the class (api.ErrBody.Class) of the error answer for err:
+// api.ErrClassTimeout for a timeout, api.ErrClassETL for any other
+// ObjError, api.ErrClassServer for anything else.
+func WireClass(err error) string {
+	var oe *ObjError
+	switch {
+	case IsTimeout(err):
+		return api.ErrClassTimeout
+	case errors.As(err, &oe):
+		return api.ErrClassETL
+	}
+	return api.ErrClassServer
 }
 
 // IsTimeout reports whether err is (or wraps) an object timeout: an

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/etlbench/etlbench/etlcore/api"
 )
 
 func TestObjErrorMessage(t *testing.T) {
@@ -28,8 +30,8 @@ func TestObjErrorMessage(t *testing.T) {
 	if !errors.Is(wrapped, cause) {
 		t.Error("Unwrap does not reach the cause")
 	}
-	if ErrClass(wrapped) != ClassConnection || ErrStatus(wrapped) != 0 || e.HTTPStatus() != 502 {
-		t.Errorf("class %q status %d http %d", ErrClass(wrapped), ErrStatus(wrapped), e.HTTPStatus())
+	if ErrClass(wrapped) != ClassConnection || ErrStatus(wrapped) != 0 || HTTPStatus(wrapped) != 502 {
+		t.Errorf("class %q status %d http %d", ErrClass(wrapped), ErrStatus(wrapped), HTTPStatus(wrapped))
 	}
 }
 
@@ -54,11 +56,39 @@ func TestIsTimeout(t *testing.T) {
 	if ErrClass(context.DeadlineExceeded) != ClassTimeout || ErrClass(errors.New("x")) != ClassConnection || ErrClass(nil) != "" {
 		t.Error("ErrClass")
 	}
-	if (&ObjError{Class: ClassTimeout}).HTTPStatus() != 504 || (&ObjError{Class: ClassTransformer, Status: 404}).HTTPStatus() != 404 ||
-		(&ObjError{Class: ClassTransformer, Status: 200}).HTTPStatus() != 502 {
-		t.Error("HTTPStatus")
-	}
 	if !strings.Contains((&ObjError{Class: ClassDirectPut, Status: 503}).Error(), "direct-put") {
 		t.Error("class not named")
+	}
+}
+
+// TestHTTPStatus: the one mapping from an ETL error to the status and class
+// a target answers.
+func TestHTTPStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		class  string
+	}{
+		{&ObjError{Class: ClassTimeout, Status: 504}, 504, api.ErrClassTimeout},
+		{fmt.Errorf("job j1: %w", &ObjError{Class: ClassTimeout}), 504, api.ErrClassTimeout},
+		{&ObjError{Class: ClassTransformer, Status: 404}, 404, api.ErrClassETL},
+		{&ObjError{Class: ClassTransformer, Status: 503}, 503, api.ErrClassETL},
+		{&ObjError{Class: ClassTransformer, Status: 200}, 502, api.ErrClassETL},
+		{&ObjError{Class: ClassTransformer, Status: 0}, 502, api.ErrClassETL},
+		// A direct put refused with 503 (replayed once): the request failed
+		// at the transformer.
+		{&ObjError{Class: ClassDirectPut, Status: 503}, 502, api.ErrClassETL},
+		{&ObjError{Class: ClassDirectPut, Status: 502}, 502, api.ErrClassETL},
+		{&ObjError{Class: ClassConnection, Err: errors.New("connection refused")}, 502, api.ErrClassETL},
+		{&ObjError{Class: ClassConnection, Err: os.ErrDeadlineExceeded}, 504, api.ErrClassTimeout},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), 504, api.ErrClassTimeout},
+		{errors.New("read local object: input/output error"), 500, api.ErrClassServer},
+	} {
+		if got := HTTPStatus(tc.err); got != tc.status {
+			t.Errorf("HTTPStatus(%v) = %d, want %d", tc.err, got, tc.status)
+		}
+		if got := WireClass(tc.err); got != tc.class {
+			t.Errorf("WireClass(%v) = %q, want %q", tc.err, got, tc.class)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package etl
 
 import (
-	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,14 +56,9 @@ func (s *Stats) AddErr(target, obj string, status int, msg string) {
 	s.errs = append(s.errs, api.ObjErr{Target: target, ObjName: obj, Status: status, Message: msg})
 }
 
-// AddError is AddErr for an error value: the status comes from an ObjError
-// (its HTTPStatus), else 500.
+// AddError is AddErr for an error value, with the status HTTPStatus gives.
 func (s *Stats) AddError(target, obj string, err error) {
-	status := 500
-	var oe *ObjError
-	if errors.As(err, &oe) {
-		status = oe.HTTPStatus()
-	}
+	status := HTTPStatus(err)
 	msg := "unknown error"
 	if err != nil {
 		msg = err.Error()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/etlbench/etlbench/internal/countio"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,25 +15,8 @@ import (
 	"github.com/etlbench/etlbench/etlcore/cluster"
 	"github.com/etlbench/etlbench/etlcore/etl"
 	"github.com/etlbench/etlbench/internal/bufpool"
+	"github.com/etlbench/etlbench/internal/countio"
 )
-
-// etlStatus maps a transform error to an HTTP status.
-func etlStatus(err error) int {
-	var oe *etl.ObjError
-	if errors.As(err, &oe) {
-		if etl.IsTimeout(err) {
-			return http.StatusGatewayTimeout
-		}
-		if oe.Status >= 400 {
-			return oe.Status
-		}
-		return http.StatusBadGateway
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusInternalServerError
-}
 
 // pipelineURLs returns the transformer URLs of the ETLs named in a
 // comma-separated pipeline (all must run on this target).
@@ -68,12 +50,12 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, q url.Values,
 	name, args := q.Get(api.QparamETLName), q.Get(api.QparamETLArgs)
 	e, st, err := t.runningETL(name)
 	if err != nil {
-		api.WriteErr(w, r, st, "%v", err)
+		writeETLStateErr(w, r, st, err)
 		return
 	}
 	next, st, err := t.pipelineURLs(splitList(q.Get(api.QparamETLPipeline)))
 	if err != nil {
-		api.WriteErr(w, r, st, "%v", err)
+		writeETLStateErr(w, r, st, err)
 		return
 	}
 	fi, fqn, err := t.store.Stat(bck, obj)
@@ -92,13 +74,13 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, q url.Values,
 	defer e.observe(start)
 	res, err := e.comm.Do(r.Context(), &etl.ObjRequest{Bck: bck, ObjName: obj, FQN: fqn, Size: fi.Size(), Args: args, NodeURLs: next})
 	if err != nil {
-		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
-		api.WriteErr(w, r, etlStatus(err), "target %s: etl %q: %s/%s: %v", t.cfg.ID, name, bck, obj, err)
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etl.HTTPStatus(err), err.Error())
+		writeETLErr(w, r, err, "target %s: etl %q: %s/%s: %v", t.cfg.ID, name, bck, obj, err)
 		return
 	}
 	if res.Body == nil {
 		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), http.StatusBadGateway, "transformer answered without a body")
-		api.WriteErr(w, r, http.StatusBadGateway, "etl %q answered an inline GET without a body", name)
+		api.WriteErrClass(w, r, http.StatusBadGateway, api.ErrClassETL, "etl %q answered an inline GET without a body", name)
 		return
 	}
 	defer res.Body.Close()
@@ -141,12 +123,12 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 	}
 	e, st, err := t.runningETL(name)
 	if err != nil {
-		api.WriteErr(w, r, st, "%v", err)
+		writeETLStateErr(w, r, st, err)
 		return
 	}
 	next, st, err := t.pipelineURLs(splitList(q.Get(api.QparamETLPipeline)))
 	if err != nil {
-		api.WriteErr(w, r, st, "%v", err)
+		writeETLStateErr(w, r, st, err)
 		return
 	}
 	if !t.store.BucketExists(dstBck) {
@@ -160,7 +142,7 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 	x := &xfer{t: t, e: e, args: q.Get(api.QparamETLArgs), pipeline: next, directPut: directPut, uuid: "copy-" + randSuffix()}
 	_, out, err := x.one(r.Context(), bck, obj, dstBck, dstObj)
 	if err != nil {
-		api.WriteErr(w, r, etlStatus(err), "target %s: etl %q: %s/%s -> %s/%s: %v", t.cfg.ID, name, bck, obj, dstBck, dstObj, err)
+		writeETLErr(w, r, err, "target %s: etl %q: %s/%s -> %s/%s: %v", t.cfg.ID, name, bck, obj, dstBck, dstObj, err)
 		return
 	}
 	w.Header().Set(api.HdrObjSize, strconv.FormatInt(out, 10))
@@ -222,7 +204,7 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 	defer e.observe(start)
 	res, err := e.comm.Do(ctx, req)
 	if err != nil {
-		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
+		e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etl.HTTPStatus(err), err.Error())
 		return 0, 0, err
 	}
 	var n int64
@@ -234,7 +216,7 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 			// went elsewhere or nowhere.
 			err = &etl.ObjError{Class: etl.ClassTransformer, Status: http.StatusBadGateway,
 				Msg: fmt.Sprintf("%s/%s: the transformer answered \"delivered by direct put\" to a request that named no direct-put destination; its result is not in %s/%s", bck, obj, dstBck, dstObj)}
-			e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etlStatus(err), err.Error())
+			e.stats.AddErr(t.cfg.ID, cluster.Uname(bck, obj), etl.HTTPStatus(err), err.Error())
 			return 0, 0, err
 		}
 		c := &dpClaim{src: obj, dst: dstBck + "/" + dstObj, in: fi.Size(), out: res.DirectPutLength}

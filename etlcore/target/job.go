@@ -146,7 +146,7 @@ const etlAbortGrace = time.Second
 // awaitETLAbort waits up to etlAbortGrace while j runs, when err is a
 // connection error or a refused direct put; failJobsUsing ends the wait.
 func (j *tjob) awaitETLAbort(err error) {
-	if etl.ErrClass(err) != etl.ClassConnection && etlStatus(err) != http.StatusForbidden {
+	if etl.ErrClass(err) != etl.ClassConnection && etl.HTTPStatus(err) != http.StatusForbidden {
 		return
 	}
 	deadline := time.Now().Add(etlAbortGrace)
@@ -270,7 +270,7 @@ func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
 					if ctx.Err() != nil {
 						return
 					}
-					j.stats.AddErr(t.cfg.ID, name, etlStatus(err), err.Error())
+					j.stats.AddErr(t.cfg.ID, name, etl.HTTPStatus(err), err.Error())
 					if !m.ContOnErr {
 						j.awaitETLAbort(err)
 						j.finish(api.JobFailed, fmt.Sprintf("target %s: %s/%s: %v", t.cfg.ID, j.msg.SrcBck, name, err))
