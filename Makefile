@@ -51,10 +51,13 @@ bench: build
 profile: build
 	@GO=$(GO) bash deploy/profile.sh
 
+# lint: gofmt, go vet, and no non-test function above cyclomatic
+# complexity 25 (gocyclo, a tool dependency in go.mod).
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool gocyclo -over 25 -ignore '_test\.go$$' .
 
 clean:
 	rm -rf bin results/latest .etlbench
