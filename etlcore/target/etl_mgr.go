@@ -81,27 +81,35 @@ func (t *Target) runningETL(name string) (*etlInst, int, error) {
 	return e, 0, nil
 }
 
-// etlRoutes registers the ETL routes: the transformer's object access
-// (an object route: its path is not cleaned) and the proxy's control
-// messages, by method and pattern.
+// etlRoutes registers the ETL and job routes: the transformer's object
+// access (an object route: its path is not cleaned) and the proxy's
+// control messages, by method and pattern.
 func (t *Target) etlRoutes(mux *prefixmux.Mux) {
 	mux.HandleFunc(api.PathETLObj, t.handleETLObject)
-	etls := apimux.New()
+	ctl := apimux.New()
 	base := api.PathInternal + "etl"
-	etls.HandleFunc("GET "+base, t.handleETLList)
-	etls.HandleFunc("POST "+base+"/{name}/init", t.handleETLInit)
-	etls.HandleFunc("POST "+base+"/{name}/stop", t.handleETLStop)
-	etls.HandleFunc("POST "+base+"/{name}/delete", func(w http.ResponseWriter, r *http.Request) {
+	ctl.HandleFunc("GET "+base, t.handleETLList)
+	ctl.HandleFunc("POST "+base+"/{name}/init", t.handleETLInit)
+	ctl.HandleFunc("POST "+base+"/{name}/stop", t.handleETLStop)
+	ctl.HandleFunc("POST "+base+"/{name}/delete", func(w http.ResponseWriter, r *http.Request) {
 		t.stopETL(r.PathValue("name"), "deleted", true)
 	})
-	etls.HandleFunc("GET "+base+"/{name}", t.handleETLView)
-	etls.HandleFunc("GET "+base+"/{name}/logs", t.withTransformer(t.handleETLLogs))
-	etls.HandleFunc("GET "+base+"/{name}/metrics", t.withTransformer(t.handleETLMetrics))
-	etls.HandleFunc("GET "+base+"/{name}/health", t.withTransformer(t.handleETLHealth))
-	mux.HandleFunc(base, t.internalAuth(etls.ServeHTTP))
-	mux.HandleFunc(base+"/", t.internalAuth(etls.ServeHTTP))
-	mux.HandleFunc(api.PathInternal+"jobs", t.internalAuth(t.handleJobList))
-	mux.HandleFunc(api.PathInternal+"jobs/", t.internalAuth(t.handleJobInternal))
+	ctl.HandleFunc("GET "+base+"/{name}", t.handleETLView)
+	ctl.HandleFunc("GET "+base+"/{name}/logs", t.withTransformer(t.handleETLLogs))
+	ctl.HandleFunc("GET "+base+"/{name}/metrics", t.withTransformer(t.handleETLMetrics))
+	ctl.HandleFunc("GET "+base+"/{name}/health", t.withTransformer(t.handleETLHealth))
+	mux.HandleFunc(base, t.internalAuth(ctl.ServeHTTP))
+	mux.HandleFunc(base+"/", t.internalAuth(ctl.ServeHTTP))
+	jobs := api.PathInternal + "jobs"
+	ctl.HandleFunc("GET "+jobs, t.handleJobList)
+	ctl.HandleFunc("POST "+jobs+"/{id}/start", t.handleJobStart)
+	ctl.HandleFunc("POST "+jobs+"/{id}/verify", func(w http.ResponseWriter, r *http.Request) {
+		t.handleJobVerify(w, r, r.PathValue("id"))
+	})
+	ctl.HandleFunc("POST "+jobs+"/{id}/abort", t.handleJobAbort)
+	ctl.HandleFunc("GET "+jobs+"/{id}", t.handleJobView)
+	mux.HandleFunc(jobs, t.internalAuth(ctl.ServeHTTP))
+	mux.HandleFunc(jobs+"/", t.internalAuth(ctl.ServeHTTP))
 	mux.HandleFunc(api.PathMetrics, t.handleMetrics)
 }
 

@@ -81,49 +81,46 @@ func (t *Target) handleJobList(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, out)
 }
 
-// handleJobInternal serves /v1/_internal/jobs/<id>[/start|/abort].
-func (t *Target) handleJobInternal(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, api.PathInternal+"jobs/")
-	id, op, _ := strings.Cut(rest, "/")
-	switch {
-	case op == "start" && r.Method == http.MethodPost:
-		var msg api.JobStartMsg
-		if _, err := api.ReadJSON(r, &msg); err != nil {
-			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
-			return
-		}
-		msg.ID = id
-		if st, err := t.startLocalJob(&msg); err != nil {
-			api.WriteErr(w, r, st, "target %s: %v", t.cfg.ID, err)
-			return
-		}
-	case op == "verify" && r.Method == http.MethodPost:
-		t.handleJobVerify(w, r, id)
-	case op == "abort" && r.Method == http.MethodPost:
-		t.jobs.mu.Lock()
-		j := t.jobs.jobs[id]
-		t.jobs.mu.Unlock()
-		if j != nil {
-			j.finish(api.JobAborted, "aborted by user")
-		}
-	case op == "" && r.Method == http.MethodGet:
-		t.jobs.mu.Lock()
-		j := t.jobs.jobs[id]
-		t.jobs.mu.Unlock()
-		if j == nil {
-			// A target may only have received direct puts for the job.
-			n, b := t.jobs.receivedOf(id)
-			if n == 0 {
-				api.WriteErr(w, r, http.StatusNotFound, "job %q not found on target %s", id, t.cfg.ID)
-				return
-			}
-			api.WriteJSON(w, api.TargetJob{ID: id, State: api.JobFinished, Received: n, RecvBytes: b})
-			return
-		}
-		api.WriteJSON(w, t.view(j))
-	default:
-		api.WriteErr(w, r, http.StatusNotFound, "no such job operation: %s %s", r.Method, r.URL.Path)
+// handleJobStart starts job {id} here (the proxy's start message).
+func (t *Target) handleJobStart(w http.ResponseWriter, r *http.Request) {
+	var msg api.JobStartMsg
+	if _, err := api.ReadJSON(r, &msg); err != nil {
+		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return
 	}
+	msg.ID = r.PathValue("id")
+	if st, err := t.startLocalJob(&msg); err != nil {
+		api.WriteErr(w, r, st, "target %s: %v", t.cfg.ID, err)
+	}
+}
+
+// handleJobAbort aborts job {id} here, if it runs here.
+func (t *Target) handleJobAbort(w http.ResponseWriter, r *http.Request) {
+	t.jobs.mu.Lock()
+	j := t.jobs.jobs[r.PathValue("id")]
+	t.jobs.mu.Unlock()
+	if j != nil {
+		j.finish(api.JobAborted, "aborted by user")
+	}
+}
+
+// handleJobView answers job {id} as this target sees it: a target that
+// only received direct puts for it answers what it received.
+func (t *Target) handleJobView(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	t.jobs.mu.Lock()
+	j := t.jobs.jobs[id]
+	t.jobs.mu.Unlock()
+	if j != nil {
+		api.WriteJSON(w, t.view(j))
+		return
+	}
+	n, b := t.jobs.receivedOf(id)
+	if n == 0 {
+		api.WriteErr(w, r, http.StatusNotFound, "job %q not found on target %s", id, t.cfg.ID)
+		return
+	}
+	api.WriteJSON(w, api.TargetJob{ID: id, State: api.JobFinished, Received: n, RecvBytes: b})
 }
 
 // finish ends the job once, with a state and message.

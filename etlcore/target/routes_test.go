@@ -54,4 +54,22 @@ func TestETLControlRoutes(t *testing.T) {
 	if rec, _ := do(http.MethodPost, base+"/md5/delete"); rec.Code != http.StatusOK {
 		t.Errorf("POST delete of an unknown ETL: %d %q, want 200 (nothing to delete)", rec.Code, rec.Body)
 	}
+
+	jobs := api.PathInternal + "jobs"
+	if rec, _ := do(http.MethodGet, jobs); rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != "[]" {
+		t.Errorf("GET %s: %d %q, want an empty list", jobs, rec.Code, rec.Body)
+	}
+	if rec, eb := do(http.MethodGet, jobs+"/job-x"); rec.Code != http.StatusNotFound || !strings.Contains(eb.Message, `job "job-x" not found on target t1`) {
+		t.Errorf("GET job-x: %d %q, want a 404 naming the job", rec.Code, eb.Message)
+	}
+	if rec, _ := do(http.MethodPost, jobs+"/job-x/abort"); rec.Code != http.StatusOK {
+		t.Errorf("POST abort of an unknown job: %d %q, want 200 (nothing to abort)", rec.Code, rec.Body)
+	}
+	if rec, eb := do(http.MethodPost, jobs+"/job-x/start"); rec.Code != http.StatusNotFound || !strings.Contains(eb.Message, `etl ""`) {
+		t.Errorf("POST start naming no ETL: %d %q, want a 404 naming the missing ETL", rec.Code, eb.Message)
+	}
+	rec, eb = do(http.MethodDelete, jobs+"/job-x")
+	if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Header().Get("Allow"), "GET") {
+		t.Errorf("DELETE job-x: %d Allow %q %q, want 405 allowing GET", rec.Code, rec.Header().Get("Allow"), eb.Message)
+	}
 }
