@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/cluster"
 	"github.com/etlbench/etlbench/internal/testcluster"
 	"github.com/etlbench/etlbench/loadgen"
 )
@@ -89,28 +91,38 @@ func TestErrorClassesOnTheWire(t *testing.T) {
 	// A target that cannot serve: once the proxy has marked it down, its
 	// objects answer 503 unavailable, the cluster's (before that, the
 	// redirect to it fails to connect).
+	sm, err := cl.Smap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victim string
+	for i := 0; victim == ""; i++ {
+		name := fmt.Sprintf("on-t1-%d", i)
+		if o, err := cluster.Owner(sm, "src", name); err != nil {
+			t.Fatal(err)
+		} else if o.ID == "t1" {
+			victim = name
+		}
+	}
+	if err := cl.PutObject(ctx, "src", victim, strings.NewReader("x"), 1); err != nil {
+		t.Fatal(err)
+	}
 	c.KillTarget(1)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		_, err := cl.GetObjectBytes(ctx, "src", victim, api.GetOpts{})
 		var he *api.HTTPError
-		for name := range objs {
-			_, err := cl.GetObjectBytes(ctx, "src", name, api.GetOpts{})
-			if errors.As(err, &he) && he.Status == http.StatusServiceUnavailable {
-				break
-			}
-			he = nil
-		}
-		if he != nil {
+		if errors.As(err, &he) && he.Status == http.StatusServiceUnavailable {
 			if he.Class != api.ErrClassUnavailable {
 				t.Errorf("object of a dead target: class %q, want %q (%v)", he.Class, api.ErrClassUnavailable, he)
 			}
-			if got := loadgen.Classify(loadgen.OpGet, he); got != loadgen.ClassCluster5xx {
-				t.Errorf("object of a dead target: the loader classes it %s, want %s (%v)", got, loadgen.ClassCluster5xx, he)
+			if got := loadgen.Classify(loadgen.OpGet, err); got != loadgen.ClassCluster5xx {
+				t.Errorf("object of a dead target: the loader classes it %s, want %s (%v)", got, loadgen.ClassCluster5xx, err)
 			}
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no 503 for the objects of a killed target within 30s")
+			t.Fatalf("%s on killed t1: %v, want a 503 within 30s", victim, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
