@@ -27,6 +27,7 @@ type tjob struct {
 	state string
 	err   string
 	end   time.Time
+	ended chan struct{} // closed when the job leaves api.JobRunning
 }
 
 type jobTable struct {
@@ -128,6 +129,7 @@ func (j *tjob) finish(state, msg string) {
 	j.mu.Lock()
 	if j.state == api.JobRunning {
 		j.state, j.err, j.end = state, msg, time.Now()
+		close(j.ended)
 	}
 	j.mu.Unlock()
 	j.cancel()
@@ -146,15 +148,11 @@ func (j *tjob) awaitETLAbort(err error) {
 	if etl.ErrClass(err) != etl.ClassConnection && etl.HTTPStatus(err) != http.StatusForbidden {
 		return
 	}
-	deadline := time.Now().Add(etlAbortGrace)
-	for time.Now().Before(deadline) {
-		j.mu.Lock()
-		running := j.state == api.JobRunning
-		j.mu.Unlock()
-		if !running {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	t := time.NewTimer(etlAbortGrace)
+	defer t.Stop()
+	select {
+	case <-j.ended:
+	case <-t.C:
 	}
 }
 
@@ -206,7 +204,7 @@ func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	j := &tjob{msg: *msg, etlNames: append([]string{m.ETLName}, m.Pipeline...), cancel: cancel,
-		stats: new(etl.Stats), directPut: directPut, start: time.Now(), state: api.JobRunning}
+		stats: new(etl.Stats), directPut: directPut, start: time.Now(), state: api.JobRunning, ended: make(chan struct{})}
 	t.jobs.mu.Lock()
 	if _, dup := t.jobs.jobs[msg.ID]; dup {
 		t.jobs.mu.Unlock()
