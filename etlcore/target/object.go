@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/cespare/xxhash/v2"
+	"golang.org/x/sys/unix"
 )
 
 // xattrCksum is the extended attribute that keeps an object's xxhash64.
@@ -43,27 +44,25 @@ func (s *Store) Put(bck, obj string, r io.Reader, size int64) (PutResult, error)
 	return s.PutFQN(fqn, bck, obj, r, size)
 }
 
-// PutFQN is Put for an already resolved fqn.
+// PutFQN is Put for an already resolved fqn. A missing bucket is found
+// when the work file is renamed into place (the bucket's directory is
+// not there), so a PUT into an existing bucket costs no look-up of it.
+// Callers that must refuse before reading r check BucketExists first.
 func (s *Store) PutFQN(fqn, bck, obj string, r io.Reader, size int64) (PutResult, error) {
 	mp := s.mpath(bck, obj)
-	if !s.BucketExists(bck) {
-		return PutResult{}, &StoreError{Status: 404, Err: fmt.Errorf("bucket %q does not exist", bck)}
-	}
-	work := filepath.Join(mp, workDirName, "put-"+randSuffix())
-	f, err := os.OpenFile(work, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	wf, err := createWorkFile(filepath.Join(mp, workDirName, "put-"+randSuffix()))
 	if err != nil {
 		return PutResult{}, fmt.Errorf("put %s/%s: create work file: %w", bck, obj, err)
 	}
 	ok := false
 	defer func() {
 		if !ok {
-			f.Close()
-			os.Remove(work)
+			wf.discard()
 		}
 	}()
 	h := xxhash.New()
 	bp := putBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), r, *bp)
+	n, err := wf.fill(r, h, *bp)
 	putBufs.Put(bp)
 	if err != nil {
 		return PutResult{}, fmt.Errorf("put %s/%s: write: %w", bck, obj, err)
@@ -72,23 +71,74 @@ func (s *Store) PutFQN(fqn, bck, obj string, r io.Reader, size int64) (PutResult
 		return PutResult{}, &StoreError{Status: 400, Err: fmt.Errorf("put %s/%s: got %d bytes, expected %d", bck, obj, n, size)}
 	}
 	if s.fsync {
-		if err := f.Sync(); err != nil {
+		if err := wf.sync(); err != nil {
 			return PutResult{}, fmt.Errorf("put %s/%s: fsync: %w", bck, obj, err)
 		}
 	}
 	sum := hexSum(h)
-	_ = syscall.Setxattr(work, xattrCksum, []byte(sum), 0) // best effort: not every filesystem has xattrs
-	if err := f.Close(); err != nil {
+	wf.setxattr(xattrCksum, sum) // best effort: not every filesystem has xattrs
+	if err := wf.close(); err != nil {
 		return PutResult{}, fmt.Errorf("put %s/%s: close: %w", bck, obj, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(fqn), 0o755); err != nil {
-		return PutResult{}, &StoreError{Status: statusOf(err), Err: fmt.Errorf("put %s/%s: a path segment is an existing object: %w", bck, obj, err)}
-	}
-	if err := os.Rename(work, fqn); err != nil {
-		return PutResult{}, &StoreError{Status: statusOf(err), Err: fmt.Errorf("put %s/%s: %w", bck, obj, err)}
+	if err := s.rename(wf.path, fqn, filepath.Join(mp, bck)); err != nil {
+		return PutResult{}, putRenameErr(bck, obj, err)
 	}
 	ok = true
 	return PutResult{Size: n, Checksum: sum}, nil
+}
+
+// rename moves the work file to fqn. Only when the object's directory is
+// missing does it create the directories between the bucket's directory
+// bdir and fqn, and try once more; it never creates bdir itself, so a
+// PUT cannot bring back a destroyed bucket.
+func (s *Store) rename(work, fqn, bdir string) error {
+	err := unix.Rename(work, fqn)
+	if err != unix.ENOENT {
+		return err
+	}
+	if err := mkdirBelow(bdir, filepath.Dir(fqn)); err != nil {
+		return err
+	}
+	return unix.Rename(work, fqn)
+}
+
+// errNoBucket is what mkdirBelow returns when the bucket's own directory
+// is missing.
+var errNoBucket = errors.New("bucket directory missing")
+
+// mkdirBelow creates dir and its missing parents down from bdir, which must
+// exist (errNoBucket when it does not).
+func mkdirBelow(bdir, dir string) error {
+	if dir == bdir {
+		if fi, err := os.Stat(bdir); err != nil || !fi.IsDir() {
+			return errNoBucket
+		}
+		return nil
+	}
+	err := unix.Mkdir(dir, 0o755)
+	if err == unix.ENOENT {
+		if err := mkdirBelow(bdir, filepath.Dir(dir)); err != nil {
+			return err
+		}
+		err = unix.Mkdir(dir, 0o755)
+	}
+	if err == unix.EEXIST {
+		return nil // made by a concurrent PUT; a file there fails the rename (ENOTDIR)
+	}
+	return err
+}
+
+// putRenameErr maps the failure to move a PUT into place.
+func putRenameErr(bck, obj string, err error) error {
+	switch {
+	case errors.Is(err, errNoBucket):
+		return &StoreError{Status: 404, Err: fmt.Errorf("put %s/%s: bucket %q does not exist", bck, obj, bck)}
+	case errors.Is(err, unix.ENOTDIR), errors.Is(err, unix.EEXIST):
+		return &StoreError{Status: 409, Err: fmt.Errorf("put %s/%s: a path segment is an existing object: %w", bck, obj, err)}
+	case errors.Is(err, unix.EISDIR), errors.Is(err, unix.ENOTEMPTY):
+		return &StoreError{Status: 409, Err: fmt.Errorf("put %s/%s: the name is a directory of other objects: %w", bck, obj, err)}
+	}
+	return &StoreError{Status: statusOf(err), Err: fmt.Errorf("put %s/%s: %w", bck, obj, err)}
 }
 
 // putBufSize is the copy buffer of a PUT: 256 KiB moves a large object
