@@ -102,6 +102,8 @@ func fromCluster(u string) bool {
 	return err != nil || strings.HasPrefix(pu.Path, "/v1/")
 }
 
+// isTransformOp reports whether op transforms on the cluster.
 func isTransformOp(op string) bool {
-	return op == OpETLGet || op == OpETLCopy || op == OpETLBucket || op == OpETLMulti
+	o, ok := operations[op]
+	return ok && o.traits().etl
 }

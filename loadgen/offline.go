@@ -19,6 +19,9 @@ import (
 type offlineOp struct {
 	baseOp
 	op string
+	// start starts one job of msg and returns its id and how many objects
+	// it transforms.
+	start func(ctx context.Context, r *runner, msg api.TCBMsg) (id string, total int64, err error)
 }
 
 func (offlineOp) traits() opTraits { return opTraits{kind: kindJob, dst: true, etl: true} }
@@ -37,8 +40,35 @@ func (o offlineOp) check(c *Config) error {
 }
 
 // do runs one job to its end; the job records its own progress.
-func (offlineOp) do(ctx context.Context, r *runner, _ *worker, _ objRef) (int64, int64, error) {
-	return 0, 0, r.runJob(r.issueCtx, ctx)
+func (o offlineOp) do(ctx context.Context, r *runner, _ *worker, _ objRef) (int64, int64, error) {
+	return 0, 0, r.runJob(r.issueCtx, ctx, o.start)
+}
+
+// startBucketJob starts a transform of the whole source bucket (etl-bucket).
+func startBucketJob(ctx context.Context, r *runner, msg api.TCBMsg) (string, int64, error) {
+	id, err := r.ctl.StartETLBucket(ctx, r.cfg.Bucket, r.cfg.DstBucket, msg)
+	return id, int64(len(r.pool.listed)), err
+}
+
+// startMultiJob starts a transform of the template's objects, else of
+// every listed one (etl-multi).
+func startMultiJob(ctx context.Context, r *runner, msg api.TCBMsg) (string, int64, error) {
+	cfg := &r.cfg
+	total := int64(len(r.pool.listed))
+	m := api.TCOMsg{TCBMsg: msg, ToBck: cfg.DstBucket}
+	if cfg.Template != "" {
+		m.Template = cfg.Template
+		if n, ok := templateCount(cfg.Template); ok {
+			total = n
+		}
+	} else {
+		m.ObjNames = make([]string, len(r.pool.listed))
+		for i, e := range r.pool.listed {
+			m.ObjNames[i] = e.Name
+		}
+	}
+	id, err := r.ctl.StartETLListRange(ctx, cfg.Bucket, m)
+	return id, total, err
 }
 
 // jobRecord is one offline job the run made.
@@ -81,33 +111,14 @@ func (r *runner) runJobs(issueCtx, reqCtx context.Context) {
 
 // runJob starts one job, follows it to its end (aborting it when the run
 // is stopped) and records its progress, duration and final status.
-func (r *runner) runJob(issueCtx, reqCtx context.Context) error {
+func (r *runner) runJob(issueCtx, reqCtx context.Context, start func(context.Context, *runner, api.TCBMsg) (string, int64, error)) error {
 	cfg := &r.cfg
 	op := cfg.Op
 	dp := cfg.DirectPut
 	msg := api.TCBMsg{ETLName: r.etl.name, Pipeline: cfg.Pipeline, ETLArgs: cfg.ETLArgs,
 		NumWorkers: cfg.JobWorkers, ContOnErr: true, DirectPut: &dp}
-	total := int64(len(r.pool.listed))
 	started := time.Now()
-	var id string
-	var err error
-	if op == OpETLBucket {
-		id, err = r.ctl.StartETLBucket(reqCtx, cfg.Bucket, cfg.DstBucket, msg)
-	} else {
-		m := api.TCOMsg{TCBMsg: msg, ToBck: cfg.DstBucket}
-		if cfg.Template != "" {
-			m.Template = cfg.Template
-			if n, ok := templateCount(cfg.Template); ok {
-				total = n
-			}
-		} else {
-			m.ObjNames = make([]string, len(r.pool.listed))
-			for i, e := range r.pool.listed {
-				m.ObjNames[i] = e.Name
-			}
-		}
-		id, err = r.ctl.StartETLListRange(reqCtx, cfg.Bucket, m)
-	}
+	id, total, err := start(reqCtx, r, msg)
 	if err != nil {
 		class := Classify(op, err)
 		r.rec.AddErrors(op, class, 1)
