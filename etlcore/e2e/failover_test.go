@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -329,5 +330,31 @@ func TestProxiesRollingRestart(t *testing.T) {
 	}
 	if after := transformerPIDs(c); !samePIDs(after, pids) {
 		t.Fatalf("transformers %v after the rolling restart, %v before: an ETL was started again", after, pids)
+	}
+}
+
+// TestFailoverTransformerDiesMeanwhile: a transformer that dies while the
+// primary is gone (killed a moment before) is not lost: its target keeps
+// telling the proxies until the new primary takes it, and the ETL is
+// Aborted, naming the death, through every surviving proxy.
+func TestFailoverTransformerDiesMeanwhile(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Targets: 2, Proxies: 3})
+	ctx := context.Background()
+	if _, err := c.Client.ETLInit(ctx, specYAML("dies-meanwhile", "hpush://", "etlbench/transformer-echo", "")); err != nil {
+		t.Fatal(err)
+	}
+	pid := transformerPID(t, c, "dies-meanwhile")
+	c.KillProxy(1)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p2, p3 := c.ProxyClient(2), c.ProxyClient(3)
+	primary, took := waitNewPrimary(ctx, t, "p1", time.Now().Add(faultBound), p2, p3)
+	t.Logf("new primary %s after %v", primary, took.Round(time.Millisecond))
+	for _, cl := range []*api.Client{p2, p3} {
+		d := faultcheck.WaitAborted(ctx, t, cl, "dies-meanwhile", time.Now().Add(faultBound))
+		if !strings.Contains(d.Info.Reason, "died") {
+			t.Fatalf("ETL aborted through %s with reason %q: want the transformer's death", cl.Base, d.Info.Reason)
+		}
 	}
 }

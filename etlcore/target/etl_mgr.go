@@ -1,7 +1,6 @@
 package target
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -367,17 +366,8 @@ func (t *Target) watchETL(e *etlInst) {
 	t.log.Print(reason)
 	t.stopETL(e.name, reason, false)
 	body, _ := json.Marshal(api.ETLFailedMsg{Target: t.cfg.ID, Reason: reason})
-	req, err := http.NewRequest(http.MethodPost, t.primaryURL()+api.PathETL+"/"+e.name+"/_failed", bytes.NewReader(body))
-	if err != nil {
-		return
-	}
-	if t.cfg.AuthToken != "" {
-		req.Header.Set(api.HdrAuthorization, "Bearer "+t.cfg.AuthToken)
-	}
-	if resp, err := t.client.Do(req); err == nil {
-		resp.Body.Close()
-	} else {
-		t.log.Printf("tell proxy etl %s failed: %v", e.name, err)
+	if err := t.tellPrimary(api.PathETL+"/"+e.name+"/_failed", body); err != nil {
+		t.log.Printf("tell the primary proxy etl %s failed: %v", e.name, err)
 	}
 }
 
