@@ -6,10 +6,10 @@ import (
 	"hash/crc32"
 	"io"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/etlbench/etlbench/internal/heappeak"
 )
 
 // genReader produces n deterministic pseudo-random bytes without holding them.
@@ -41,40 +41,6 @@ func (g *genReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// heapWatch samples the heap in use until stopped and returns its maximum.
-func heapWatch() (stop func() uint64) {
-	var (
-		max  atomic.Uint64
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	sample := func() {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		if ms.HeapInuse > max.Load() {
-			max.Store(ms.HeapInuse)
-		}
-	}
-	wg.Go(func() {
-		t := time.NewTicker(25 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		sample()
-		return max.Load()
-	}
-}
-
 // TestCommLargeObjectStreams sends a 256 MiB object through an echo
 // transformer over hpush and ws (the transformer in the same process) and
 // checks that neither side holds the object in memory.
@@ -94,7 +60,7 @@ func TestCommLargeObjectStreams(t *testing.T) {
 	for _, mode := range []string{"hpush", "ws"} {
 		c := newComm(t, mode, tt.URL(), CommOpts{ObjTimeout: 2 * time.Minute, WSConns: 1})
 		runtime.GC()
-		stop := heapWatch()
+		stop := heappeak.Watch()
 		start := time.Now()
 		res, err := c.Do(context.Background(), &ObjRequest{Bck: "b", ObjName: "big", Body: &genReader{n: size}, Size: size})
 		if err != nil {
@@ -111,7 +77,7 @@ func TestCommLargeObjectStreams(t *testing.T) {
 		if got.Sum32() != want.Sum32() {
 			t.Fatalf("%s: the echoed object differs", mode)
 		}
-		t.Logf("%s: %d MiB echoed in %v, max heap in use %.1f MiB", mode, size>>20, time.Since(start).Round(time.Millisecond), float64(maxHeap)/(1<<20))
+		t.Logf("%s: %d MiB echoed in %v, peak heap %.1f MiB", mode, size>>20, time.Since(start).Round(time.Millisecond), float64(maxHeap)/(1<<20))
 		if maxHeap > heapLimit {
 			t.Errorf("%s: heap reached %.1f MiB for a %d MiB object: not streamed", mode, float64(maxHeap)/(1<<20), size>>20)
 		}

@@ -7,13 +7,12 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/heappeak"
 )
 
 // zeroes is an endless-ish reader of n bytes that allocates nothing.
@@ -29,31 +28,6 @@ func (z *zeroes) Read(p []byte) (int, error) {
 	clear(p)
 	z.n -= int64(len(p))
 	return len(p), nil
-}
-
-// heapWatch samples the live heap until stopped and reports its peak.
-func heapWatch() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		var ms runtime.MemStats
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 { close(done); <-finished; return peak.Load() }
 }
 
 // bigSize is the object size of the streaming tests: 1 GiB with
@@ -79,7 +53,7 @@ func TestStreamLargeHpush(t *testing.T) {
 	size := bigSize()
 	_, ts := startSDK(t, Config{}, echoT)
 	runtime.GC()
-	stop := heapWatch()
+	stop := heappeak.Watch()
 	req, _ := http.NewRequest(http.MethodPut, ts.URL+"/b/big", &zeroes{size})
 	req.ContentLength = size
 	resp, err := http.DefaultClient.Do(req)
@@ -107,7 +81,7 @@ func TestStreamLargeWS(t *testing.T) {
 	conn := wsDial(t, ts.URL)
 	ctx := testCtx(t)
 	runtime.GC()
-	stop := heapWatch()
+	stop := heappeak.Watch()
 	errc := make(chan error, 1)
 	go func() {
 		b, _ := api.EncodeWSCtrlMsg(&api.WSCtrlMsg{Path: "b/big"})
