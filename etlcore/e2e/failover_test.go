@@ -358,3 +358,42 @@ func TestFailoverTransformerDiesMeanwhile(t *testing.T) {
 		}
 	}
 }
+
+// TestFailoverPrimaryHung: a primary that stops answering without dying
+// (SIGSTOP) is replaced within the bound too (its probes time out), a
+// bucket can be created through a survivor meanwhile, and once it runs
+// again (SIGCONT) it steps down on the new primary's push: one primary,
+// one cluster map, the new bucket in it.
+func TestFailoverPrimaryHung(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Targets: 2, Proxies: 3})
+	ctx := context.Background()
+	pid := c.Proxy(1).PID
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
+	p2, p3 := c.ProxyClient(2), c.ProxyClient(3)
+	primary, took := waitNewPrimary(ctx, t, "p1", time.Now().Add(faultBound), p2, p3)
+	t.Logf("new primary %s %v after SIGSTOP of p1", primary, took.Round(time.Millisecond))
+	if err := p3.CreateBucket(ctx, "while-hung"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	p1 := c.ProxyClient(1)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sm, err := p1.Smap(ctx)
+		bcks, berr := p1.ListBuckets(ctx)
+		if err == nil && berr == nil && sm.Proxy.ID == primary && slices.Contains(bcks, "while-hung") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("resumed p1 5 s later: map %+v (%v), buckets %v (%v); want %s primary and the new bucket", sm, err, bcks, berr, primary)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Every proxy names the same primary.
+	waitNewPrimary(ctx, t, "p1", time.Now().Add(time.Second), p1, p2, p3)
+}
