@@ -39,71 +39,93 @@ func (cc *costCollector) costs(objects int64, mib float64, res *result.Result) *
 			c.NotAvailable = append(c.NotAvailable, n)
 		}
 	}
+	c.Roles, c.NotAvailable = roleCosts(base, last, peak, objects, mib, c.NotAvailable)
+	if last.linkErr != "" || base.linkErr != "" {
+		c.NotAvailable = append(c.NotAvailable, "link counters: "+last.linkErr+base.linkErr)
+	} else if last.links != nil {
+		c.Links = linkCosts(base, last)
+	}
+	c.PerObject = perObject(c)
+	return c
+}
+
+// roleCosts is every process's cost over the window from base to last,
+// in role order, and notAvail with what could not be had.
+func roleCosts(base, last *costSnap, peak map[string]int64, objects int64, mib float64, notAvail []string) ([]result.RoleCost, []string) {
+	var roles []result.RoleCost
 	for k, p := range last.procs {
-		rc := result.RoleCost{Role: p.role, ID: p.id}
 		b, inBase := base.procs[k]
-		switch {
-		case p.err != "":
-			rc.NotAvailable = p.err
-		case inBase && b.err != "":
-			rc.NotAvailable = "at the window's start: " + b.err
-		default:
-			// A process missing at the start (a transformer started in
-			// the window) counts from zero.
-			rc.CPUSeconds = max(p.cpu-b.cpu, 0)
-			rc.PeakRSSBytes = peak[k]
-			for cl, nb := range p.net {
-				if cl == netcount.Monitor.String() {
-					continue // the collector's own polling
-				}
-				d := result.NetBytes{Rx: nb.Rx - b.net[cl].Rx, Tx: nb.Tx - b.net[cl].Tx}
-				if rc.Net == nil {
-					rc.Net = map[string]result.NetBytes{}
-				}
-				rc.Net[cl] = d
-			}
-			if objects > 0 {
-				rc.CPUUSPerObject = rc.CPUSeconds * 1e6 / float64(objects)
-			}
-			if mib > 0 {
-				rc.CPUUSPerMiB = rc.CPUSeconds * 1e6 / mib
-			}
-		}
+		rc := roleCost(p, b, inBase, peak[k], objects, mib)
 		if rc.NotAvailable != "" {
-			c.NotAvailable = append(c.NotAvailable, p.role+" "+p.id+": "+rc.NotAvailable)
+			notAvail = append(notAvail, p.role+" "+p.id+": "+rc.NotAvailable)
 		}
-		c.Roles = append(c.Roles, rc)
+		roles = append(roles, rc)
 	}
 	for k, p := range base.procs {
 		if _, ok := last.procs[k]; !ok {
 			rc := result.RoleCost{Role: p.role, ID: p.id, NotAvailable: "gone before the window's end"}
-			c.NotAvailable = append(c.NotAvailable, p.role+" "+p.id+": "+rc.NotAvailable)
-			c.Roles = append(c.Roles, rc)
+			notAvail = append(notAvail, p.role+" "+p.id+": "+rc.NotAvailable)
+			roles = append(roles, rc)
 		}
 	}
-	sort.Slice(c.Roles, func(i, j int) bool {
-		a, b := c.Roles[i], c.Roles[j]
+	sort.Slice(roles, func(i, j int) bool {
+		a, b := roles[i], roles[j]
 		if roleOrder[a.Role] != roleOrder[b.Role] {
 			return roleOrder[a.Role] < roleOrder[b.Role]
 		}
 		return a.ID < b.ID
 	})
-	if last.linkErr != "" || base.linkErr != "" {
-		c.NotAvailable = append(c.NotAvailable, "link counters: "+last.linkErr+base.linkErr)
-	} else if last.links != nil {
-		for name, l := range last.links {
-			b := base.links[name]
-			c.Links = append(c.Links, result.LinkBytes{Link: name, Rx: l.Rx - b.Rx, Tx: l.Tx - b.Tx})
-		}
-		sort.Slice(c.Links, func(i, j int) bool {
-			if (c.Links[i].Link == "client") != (c.Links[j].Link == "client") {
-				return c.Links[i].Link == "client"
-			}
-			return c.Links[i].Link < c.Links[j].Link
-		})
+	return roles, notAvail
+}
+
+// roleCost is process p's cost since b (its counters at the window's
+// start, when inBase; a process missing then, such as a transformer
+// started in the window, counts from zero).
+func roleCost(p, b procSnap, inBase bool, peak, objects int64, mib float64) result.RoleCost {
+	rc := result.RoleCost{Role: p.role, ID: p.id}
+	switch {
+	case p.err != "":
+		rc.NotAvailable = p.err
+		return rc
+	case inBase && b.err != "":
+		rc.NotAvailable = "at the window's start: " + b.err
+		return rc
 	}
-	c.PerObject = perObject(c)
-	return c
+	rc.CPUSeconds = max(p.cpu-b.cpu, 0)
+	rc.PeakRSSBytes = peak
+	for cl, nb := range p.net {
+		if cl == netcount.Monitor.String() {
+			continue // the collector's own polling
+		}
+		if rc.Net == nil {
+			rc.Net = map[string]result.NetBytes{}
+		}
+		rc.Net[cl] = result.NetBytes{Rx: nb.Rx - b.net[cl].Rx, Tx: nb.Tx - b.net[cl].Tx}
+	}
+	if objects > 0 {
+		rc.CPUUSPerObject = rc.CPUSeconds * 1e6 / float64(objects)
+	}
+	if mib > 0 {
+		rc.CPUUSPerMiB = rc.CPUSeconds * 1e6 / mib
+	}
+	return rc
+}
+
+// linkCosts is every emulated link's bytes over the window, the client
+// link first.
+func linkCosts(base, last *costSnap) []result.LinkBytes {
+	var links []result.LinkBytes
+	for name, l := range last.links {
+		b := base.links[name]
+		links = append(links, result.LinkBytes{Link: name, Rx: l.Rx - b.Rx, Tx: l.Tx - b.Tx})
+	}
+	sort.Slice(links, func(i, j int) bool {
+		if (links[i].Link == "client") != (links[j].Link == "client") {
+			return links[i].Link == "client"
+		}
+		return links[i].Link < links[j].Link
+	})
+	return links
 }
 
 // perObject divides the window's totals by its objects (and MiB).

@@ -360,34 +360,7 @@ func (r *runner) load(ctx context.Context) {
 	go r.clock(finish, lastStart)
 
 	var wg sync.WaitGroup
-	if cfg.Offline() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.runJobs(issueCtx, reqCtx)
-			r.stop("jobs done")
-		}()
-	} else {
-		for i := 0; i < cfg.Workers; i++ {
-			w := newWorker(i, cfg.Seed)
-			if strings.HasPrefix(cfg.Proxy, "http://") {
-				w.conn = httpconn.New(r.c)
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if w.conn != nil {
-					defer w.conn.Close()
-				}
-				if cfg.Open() {
-					r.openLoop(issueCtx, reqCtx, w)
-				} else {
-					r.closedLoop(issueCtx, reqCtx, w)
-				}
-			}()
-		}
-	}
-
+	r.startIssuing(issueCtx, reqCtx, &wg)
 	<-issueCtx.Done()
 	// A costs' window that starts after a warm-up ends with the issuing:
 	// the requests still in flight are not its operations, those in
@@ -406,15 +379,7 @@ func (r *runner) load(ctx context.Context) {
 	if ctx.Err() != nil {
 		r.stopOnce.Do(func() { r.stopReason.Store("interrupted") })
 	}
-	drained := make(chan struct{})
-	go func() { wg.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(cfg.DrainTimeout):
-		r.note("requests still in flight after the drain timeout (%s) were cancelled", cfg.DrainTimeout)
-		reqCancel()
-		<-drained
-	}
+	r.drain(&wg, reqCancel)
 	if windowAtStop {
 		<-costsEnded
 	} else {
@@ -436,6 +401,52 @@ func (r *runner) load(ctx context.Context) {
 	}
 	r.res.Duration = measured.Seconds()
 	r.disp.stop(ctx.Err() != nil)
+}
+
+// startIssuing starts the offline jobs, or the workers, in wg.
+func (r *runner) startIssuing(issueCtx, reqCtx context.Context, wg *sync.WaitGroup) {
+	cfg := &r.cfg
+	if cfg.Offline() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.runJobs(issueCtx, reqCtx)
+			r.stop("jobs done")
+		}()
+		return
+	}
+	for i := 0; i < cfg.Workers; i++ {
+		w := newWorker(i, cfg.Seed)
+		if strings.HasPrefix(cfg.Proxy, "http://") {
+			w.conn = httpconn.New(r.c)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if w.conn != nil {
+				defer w.conn.Close()
+			}
+			if cfg.Open() {
+				r.openLoop(issueCtx, reqCtx, w)
+			} else {
+				r.closedLoop(issueCtx, reqCtx, w)
+			}
+		}()
+	}
+}
+
+// drain waits for the requests in flight (wg), up to the drain timeout;
+// then it cancels them (reqCancel) and waits for their end.
+func (r *runner) drain(wg *sync.WaitGroup, reqCancel context.CancelFunc) {
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(r.cfg.DrainTimeout):
+		r.note("requests still in flight after the drain timeout (%s) were cancelled", r.cfg.DrainTimeout)
+		reqCancel()
+		<-drained
+	}
 }
 
 // closedLoop: send the next request when the last one returned.
