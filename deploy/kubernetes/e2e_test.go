@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -271,48 +270,19 @@ func waitTargets(ctx context.Context, t *testing.T, cl *api.Client, n int) {
 	}
 }
 
+// putObjects creates bucket bck with n objects of random sizes (below
+// 8 KiB) under four directories and returns them (name -> content).
 func putObjects(ctx context.Context, t *testing.T, cl *api.Client, bck string, n int) map[string][]byte {
 	t.Helper()
-	if err := cl.CreateBucket(ctx, bck); err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewSource(7))
 	objs := make(map[string][]byte, n)
-	names := make(chan string)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var firstErr error
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for name := range names {
-				mu.Lock()
-				b := objs[name]
-				mu.Unlock()
-				if err := cl.PutObject(ctx, bck, name, strings.NewReader(string(b)), int64(len(b))); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("put %s: %w", name, err)
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
+	for i := range n {
 		b := make([]byte, rng.Intn(8<<10))
 		rng.Read(b)
-		name := fmt.Sprintf("dir%d/obj-%04d.bin", i%4, i)
-		mu.Lock()
-		objs[name] = b
-		mu.Unlock()
-		names <- name
+		objs[fmt.Sprintf("dir%d/obj-%04d.bin", i%4, i)] = b
 	}
-	close(names)
-	wg.Wait()
-	if firstErr != nil {
-		t.Fatal(firstErr)
+	if err := faultcheck.PutAll(ctx, cl, bck, objs); err != nil {
+		t.Fatal(err)
 	}
 	return objs
 }

@@ -25,20 +25,16 @@ func specYAML(name, comm, image string, extra string) []byte {
 
 func md5hex(b []byte) string { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
 
+// putObjects creates bucket bck with n objects obj-NNNN.bin of distinct
+// sizes and contents and returns them (name -> content).
 func putObjects(t *testing.T, cl *api.Client, bck string, n int) map[string][]byte {
 	t.Helper()
-	ctx := context.Background()
-	if err := cl.CreateBucket(ctx, bck); err != nil {
-		t.Fatal(err)
+	objs := make(map[string][]byte, n)
+	for i := range n {
+		objs[fmt.Sprintf("obj-%04d.bin", i)] = content(int64(i), 100+i*37)
 	}
-	objs := map[string][]byte{}
-	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("obj-%04d.bin", i)
-		b := content(int64(i), 100+i*37)
-		if err := cl.PutObject(ctx, bck, name, strings.NewReader(string(b)), int64(len(b))); err != nil {
-			t.Fatal(err)
-		}
-		objs[name] = b
+	if err := faultcheck.PutAll(context.Background(), cl, bck, objs); err != nil {
+		t.Fatal(err)
 	}
 	return objs
 }

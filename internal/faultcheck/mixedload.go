@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +22,9 @@ type MixedLoad struct {
 	// Bound is each request's time limit: a request that takes longer hangs.
 	Bound time.Duration
 
+	bck string
+	obj func(int) []byte
+
 	mu      sync.Mutex
 	okPut   map[string]int // acknowledged PUTs: name -> content index
 	errs    map[string]int // error class (HTTP status, "connection", "wrong-bytes") -> count
@@ -34,7 +39,7 @@ type MixedLoad struct {
 // etl and compare it with obj(i) (echo), for i in [0, n).
 func StartMixedLoad(ctx context.Context, cl *api.Client, bck, etl string, workers, n int, bound time.Duration,
 	name func(int) string, obj func(int) []byte) *MixedLoad {
-	l := &MixedLoad{Bound: bound, okPut: map[string]int{}, errs: map[string]int{}, stop: make(chan struct{})}
+	l := &MixedLoad{Bound: bound, bck: bck, obj: obj, okPut: map[string]int{}, errs: map[string]int{}, stop: make(chan struct{})}
 	for g := range workers {
 		l.wg.Go(func() {
 			for k := 0; ; k++ {
@@ -96,11 +101,27 @@ func (l *MixedLoad) OK() int64 { return l.okOps.Load() }
 func (l *MixedLoad) Acknowledged() map[string]int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	m := make(map[string]int, len(l.okPut))
-	for k, v := range l.okPut {
-		m[k] = v
-	}
-	return m
+	return maps.Clone(l.okPut)
+}
+
+// VerifyAcknowledged GETs every acknowledged PUT through cl (any proxy of
+// the cluster) with 16 readers and compares it with the content that was
+// PUT; the first object missing or different is the error. It returns how
+// many it verified.
+func (l *MixedLoad) VerifyAcknowledged(ctx context.Context, cl *api.Client) (int, error) {
+	acked := l.Acknowledged()
+	names := slices.Sorted(maps.Keys(acked))
+	return len(names), ForEach(len(names), 16, func(k int) error {
+		o := names[k]
+		got, err := cl.GetObjectBytes(ctx, l.bck, o, api.GetOpts{})
+		if err != nil {
+			return fmt.Errorf("acknowledged PUT %s/%s: %w", l.bck, o, err)
+		}
+		if want := l.obj(acked[o]); !bytes.Equal(got, want) {
+			return fmt.Errorf("acknowledged PUT %s/%s: %d bytes, want the %d that were PUT", l.bck, o, len(got), len(want))
+		}
+		return nil
+	})
 }
 
 // StopAndCheck stops the load and checks the outcome of a fault that hit
@@ -142,9 +163,5 @@ func (l *MixedLoad) Stop(t testing.TB, okBefore int64) map[string]int {
 	if slowest >= l.Bound {
 		t.Fatalf("slowest request took %v: want every request bounded by %v", slowest, l.Bound)
 	}
-	errs := make(map[string]int, len(l.errs))
-	for k, v := range l.errs {
-		errs[k] = v
-	}
-	return errs
+	return maps.Clone(l.errs)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
@@ -18,12 +20,29 @@ func Object(i int) []byte {
 // PutObjects creates bucket bck and PUTs name(i) = Object(i), i < n, with
 // 16 writers.
 func PutObjects(ctx context.Context, cl *api.Client, bck string, n int, name func(int) string) error {
+	return putEach(ctx, cl, bck, n, name, Object)
+}
+
+// PutAll creates bucket bck and PUTs every object of objs (name -> content)
+// with 16 writers; the first failure is the error.
+func PutAll(ctx context.Context, cl *api.Client, bck string, objs map[string][]byte) error {
+	names := slices.Sorted(maps.Keys(objs))
+	return putEach(ctx, cl, bck, len(names), func(i int) string { return names[i] },
+		func(i int) []byte { return objs[names[i]] })
+}
+
+// putEach creates bucket bck and PUTs name(i) = body(i), i < n, with 16
+// writers.
+func putEach(ctx context.Context, cl *api.Client, bck string, n int, name func(int) string, body func(int) []byte) error {
 	if err := cl.CreateBucket(ctx, bck); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bck, err)
 	}
 	return ForEach(n, 16, func(i int) error {
-		b := Object(i)
-		return cl.PutObject(ctx, bck, name(i), bytes.NewReader(b), int64(len(b)))
+		b := body(i)
+		if err := cl.PutObject(ctx, bck, name(i), bytes.NewReader(b), int64(len(b))); err != nil {
+			return fmt.Errorf("put %s/%s: %w", bck, name(i), err)
+		}
+		return nil
 	})
 }
 
