@@ -122,6 +122,21 @@ func TestProxiesAnswerAlike(t *testing.T) {
 			t.Errorf("proxy %s not alive in the map", p.ID)
 		}
 	}
+	// AIStore's node status of each proxy, asked of another (as `ais show
+	// cluster` does): each answers for itself and names p1 primary.
+	for i, cl := range clients {
+		id := fmt.Sprintf("p%d", (i+1)%3+1)
+		resp, err := cl.Do(ctx, http.MethodGet, api.PathReverseDaemon, url.Values{api.QparamWhat: {api.WhatNodeStatus}}, nil, http.Header{api.HdrNodeID: {id}})
+		if err != nil {
+			t.Fatalf("node status of %s through p%d: %v", id, i+1, err)
+		}
+		var st api.AisNodeStatus
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil || st.Snode == nil || st.Snode.DaeID != id || st.Cluster.Smap.Primary.ID != "p1" {
+			t.Fatalf("node status of %s through p%d: %+v %v; want %s's, naming p1 primary", id, i+1, st.Snode, err, id)
+		}
+	}
 }
 
 // getBody GETs path from cl's proxy and returns the body.

@@ -58,21 +58,22 @@ func (p *Proxy) aisSmap() *api.AisSmap {
 
 // nodeStatus answers AIStore's node_status for the node named by the
 // Ais-Node-Id header (the proxy itself when there is none): the proxy's
-// own, or the target's, asked of the target.
+// own, or another node's (a target or another proxy), asked of it.
 func (p *Proxy) nodeStatus(w http.ResponseWriter, r *http.Request) {
 	sm := p.Smap()
 	id := r.Header.Get(api.HdrNodeID)
 	p.mu.RLock()
 	uuid := p.uuid
 	p.mu.RUnlock()
-	if id == "" || id == sm.Proxy.ID {
-		api.WriteJSON(w, api.NewAisNodeStatus(sm.Proxy, sm.Proxy, uuid, sm.Version, p.started, nil))
+	if id == "" || id == p.cfg.ID {
+		self := api.NodeInfo{ID: p.cfg.ID, Role: "proxy", URL: p.url, Alive: true}
+		api.WriteJSON(w, api.NewAisNodeStatus(self, sm.Proxy, uuid, sm.Version, p.started, nil))
 		return
 	}
 	var node *api.NodeInfo
-	for i := range sm.Targets {
-		if sm.Targets[i].ID == id {
-			node = &sm.Targets[i]
+	for _, n := range append(sm.AllProxies(), sm.Targets...) {
+		if n.ID == id {
+			node = &n
 		}
 	}
 	if node == nil {
@@ -80,7 +81,7 @@ func (p *Proxy) nodeStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !node.Alive {
-		api.WriteErr(w, r, http.StatusServiceUnavailable, "target %s is down", id)
+		api.WriteErr(w, r, http.StatusServiceUnavailable, "%s %s is down", node.Role, id)
 		return
 	}
 	rp := p.broadcast(r.Context(), []api.NodeInfo{*node}, http.MethodGet, api.PathDaemon+"?"+api.QparamWhat+"="+api.WhatNodeStatus, nil)[0]
