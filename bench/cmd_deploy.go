@@ -25,6 +25,7 @@ func runDeploy(args []string) error {
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
 	var o kubedeploy.Options
 	fs.IntVar(&o.Targets, "targets", 3, "number of targets, one per schedulable node")
+	fs.IntVar(&o.Proxies, "proxies", 1, "number of proxies (gateways), one per node on the host network: any serves any request, the next takes over when the primary goes")
 	fs.StringVar(&o.Namespace, "namespace", "etlbench", "namespace to deploy into (created if missing)")
 	fs.StringVar(&o.Image, "image", "etlbench:dev", "image of the proxy, the targets and the built-in transformers")
 	pull := fs.String("pull-policy", "IfNotPresent", "image pull policy: Always, IfNotPresent or Never")
@@ -64,7 +65,9 @@ func runDeploy(args []string) error {
 	for _, t := range res.Targets {
 		logf("target %s on node %s at %s", t.Name, t.Node, t.IP)
 	}
-	logf("proxy %s on node %s", res.Proxy.Name, res.Proxy.Node)
+	for i, p := range res.Proxies {
+		logf("proxy %s on node %s at %s", p.Name, p.Node, res.ProxyURLs[i])
+	}
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer wcancel()
 	if err := api.NewClient(res.ProxyURL).WaitTargets(wctx, len(res.Targets), 500*time.Millisecond); err != nil {

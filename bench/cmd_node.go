@@ -8,9 +8,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
+	kubedeploy "github.com/etlbench/etlbench/deploy/kubernetes"
 	"github.com/etlbench/etlbench/etlcore/embedded"
 	"github.com/etlbench/etlbench/etlcore/proxy"
+	"github.com/etlbench/etlbench/etlcore/runtime"
 	"github.com/etlbench/etlbench/etlcore/target"
 )
 
@@ -28,6 +31,7 @@ func runNode(args []string) error {
 	dir := fs.String("dir", "", "state directory of this node (required)")
 	proxyURL := fs.String("proxy", "", "the proxies to join, comma-separated, tried in turn (targets; required)")
 	peers := fs.StringSlice("peer", nil, "URL of another proxy of the cluster (proxies; repeatable): a proxy with peers joins the primary they name, one without starts as the primary")
+	peerSel := fs.String("peer-selector", "", "Kubernetes (set by deploy): the proxy's peers are the other pods of its namespace ($POD_NAMESPACE) that match this label selector, at --port")
 	mpaths := fs.StringSlice("mountpath", nil, "a mountpath directory (repeatable; default: <dir>/mp1..N)")
 	nmp := fs.Int("mountpaths", 1, "number of mountpaths to create under --dir when no --mountpath is given")
 	fsync := fs.Bool("fsync", false, "fsync every object before it becomes visible")
@@ -64,6 +68,14 @@ func runNode(args []string) error {
 	defer startProfile(*role + "-" + *id)()
 	switch *role {
 	case "proxy":
+		if *peerSel != "" {
+			found, err := podPeers(ctx, *peerSel, *port)
+			if err != nil {
+				return err
+			}
+			log.Printf("peers from the pods %s: %v", *peerSel, found)
+			*peers = append(*peers, found...)
+		}
 		p, err := proxy.New(proxy.Config{ID: *id, Host: *host, Port: *port, Advertise: *advertise, Dir: *dir, AuthToken: *token, Peers: *peers})
 		if err != nil {
 			return err
@@ -99,5 +111,25 @@ func runNode(args []string) error {
 		return usagef("--role is required (proxy or target)")
 	default:
 		return usagef("unknown --role %q: want proxy or target", *role)
+	}
+}
+
+// podPeers lists the proxy's peers on Kubernetes (see --peer-selector),
+// asking the API server a few times before it gives up.
+func podPeers(ctx context.Context, selector string, port int) ([]string, error) {
+	ns, self := os.Getenv(runtime.EnvPodNamespace), os.Getenv(runtime.EnvPodName)
+	if ns == "" || self == "" {
+		return nil, usagef("--peer-selector needs $%s and $%s (the downward API)", runtime.EnvPodNamespace, runtime.EnvPodName)
+	}
+	cs, _, err := kubedeploy.Client("")
+	if err != nil {
+		return nil, fmt.Errorf("--peer-selector: %w", err)
+	}
+	for attempt := 1; ; attempt++ {
+		urls, err := kubedeploy.PeerURLs(ctx, cs, ns, self, selector, port)
+		if err == nil || attempt == 5 || ctx.Err() != nil {
+			return urls, err
+		}
+		time.Sleep(time.Duration(attempt) * time.Second)
 	}
 }

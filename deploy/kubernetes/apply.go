@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -34,8 +35,11 @@ type PodInfo struct {
 // Result is what Deploy made.
 type Result struct {
 	Namespace string    `json:"namespace"`
-	ProxyURL  string    `json:"proxy_url"`
-	Proxy     PodInfo   `json:"proxy"`
+	ProxyURL  string    `json:"proxy_url"` // the first proxy's
+	Proxy     PodInfo   `json:"proxy"`     // the first proxy (the primary of a new cluster)
+	Proxies   []PodInfo `json:"proxies"`
+	// ProxyURLs are every proxy's URL, in pod order.
+	ProxyURLs []string  `json:"proxy_urls"`
 	Targets   []PodInfo `json:"targets"`
 	// NodePort of the proxy Service (reachable on every node when kube-proxy runs).
 	NodePort int32 `json:"node_port,omitempty"`
@@ -48,7 +52,7 @@ func Deploy(ctx context.Context, cs kubernetes.Interface, opts Options, logf Log
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNodes(ctx, cs, o.Targets); err != nil {
+	if err := checkNodes(ctx, cs, o.Targets, o.Proxies, o.HostNetwork); err != nil {
 		return nil, err
 	}
 	if o.APIServer == "" {
@@ -61,14 +65,18 @@ func Deploy(ctx context.Context, cs kubernetes.Interface, opts Options, logf Log
 	if err := Apply(ctx, cs, objs, logf); err != nil {
 		return nil, err
 	}
-	logf.printf("waiting for the proxy pod")
-	proxies, err := WaitPodsReady(ctx, cs, o.Namespace, selectorString("proxy"), 1, logf)
+	logf.printf("waiting for %d proxy pod(s)", o.Proxies)
+	proxies, err := WaitPodsReady(ctx, cs, o.Namespace, selectorString("proxy"), o.Proxies, logf)
 	if err != nil {
-		return nil, fmt.Errorf("deploy: proxy: %w", err)
+		return nil, fmt.Errorf("deploy: proxies: %w", err)
 	}
-	res := &Result{Namespace: o.Namespace, Proxy: proxies[0]}
-	res.ProxyURL = "http://" + net.JoinHostPort(res.Proxy.IP, strconv.Itoa(o.ProxyPort))
-	o.ProxyURL = res.ProxyURL
+	sort.Slice(proxies, func(i, j int) bool { return podOrdinal(proxies[i].Name) < podOrdinal(proxies[j].Name) })
+	res := &Result{Namespace: o.Namespace, Proxy: proxies[0], Proxies: proxies}
+	for _, p := range proxies {
+		res.ProxyURLs = append(res.ProxyURLs, "http://"+net.JoinHostPort(p.IP, strconv.Itoa(o.ProxyPort)))
+	}
+	res.ProxyURL = res.ProxyURLs[0]
+	o.ProxyURL = strings.Join(res.ProxyURLs, ",")
 	if objs, err = Build(o); err != nil {
 		return nil, err
 	}
@@ -92,8 +100,9 @@ func selectorString(component string) string {
 }
 
 // checkNodes fails early when fewer schedulable nodes exist than targets
-// (targets repel each other: one per node).
-func checkNodes(ctx context.Context, cs kubernetes.Interface, targets int) error {
+// (targets repel each other: one per node), or, on the host network,
+// than proxies (two would want one port).
+func checkNodes(ctx context.Context, cs kubernetes.Interface, targets, proxies int, hostNetwork bool) error {
 	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("deploy: list nodes: %w", err)
@@ -108,7 +117,22 @@ func checkNodes(ctx context.Context, cs kubernetes.Interface, targets int) error
 		return fmt.Errorf("deploy: %d targets need %d schedulable nodes (one target per node), the cluster has %d of %d: %s",
 			targets, targets, len(ok), len(nodes.Items), strings.Join(ok, ", "))
 	}
+	if hostNetwork && len(ok) < proxies {
+		return fmt.Errorf("deploy: %d proxies on the host network need %d schedulable nodes (one proxy per node), the cluster has %d of %d: %s",
+			proxies, proxies, len(ok), len(nodes.Items), strings.Join(ok, ", "))
+	}
 	return nil
+}
+
+// podOrdinal is the ordinal of a StatefulSet pod (name-<n>), -1 for
+// another name.
+func podOrdinal(name string) int {
+	i := strings.LastIndexByte(name, '-')
+	n, err := strconv.Atoi(name[i+1:])
+	if i < 0 || err != nil {
+		return -1
+	}
+	return n
 }
 
 func schedulable(n *corev1.Node) bool {
@@ -194,16 +218,26 @@ func Apply(ctx context.Context, cs kubernetes.Interface, objs *Objects, logf Log
 			return upsert(ctx, objs.TargetsService, c.Create, c.Get, c.Update, keepServiceIPs)
 		},
 		func() error {
-			c := cs.AppsV1().Deployments(ns)
-			return upsert(ctx, objs.ProxyDeployment, c.Create, c.Get, c.Update, nil)
+			c := cs.CoreV1().Services(ns)
+			return upsert(ctx, objs.ProxiesService, c.Create, c.Get, c.Update, keepServiceIPs)
 		},
+		func() error {
+			// The proxy of an older deployment was a Deployment: it goes
+			// before the proxies' StatefulSet takes its place.
+			err := cs.AppsV1().Deployments(ns).Delete(ctx, ProxyName, metav1.DeleteOptions{})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("deploy: delete the old proxy Deployment: %w", err)
+			}
+			return nil
+		},
+		func() error { return applyStatefulSet(ctx, cs, objs.Proxies) },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return err
 		}
 	}
-	logf.printf("applied RBAC, proxy Deployment and Services in %s", ns)
+	logf.printf("applied RBAC, the proxies' StatefulSet and Services in %s", ns)
 	if objs.Targets.Spec.Template.Spec.Containers[0].Args != nil && hasProxyURL(objs.Targets) {
 		return applyStatefulSet(ctx, cs, objs.Targets)
 	}

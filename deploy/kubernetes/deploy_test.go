@@ -210,8 +210,13 @@ func controllers(ctx context.Context, cs *fake.Clientset, ns string, targets int
 		case <-time.After(5 * time.Millisecond):
 		}
 		if !proxyDone {
-			if _, err := cs.AppsV1().Deployments(ns).Get(ctx, ProxyName, metav1.GetOptions{}); err == nil {
-				_, _ = cs.CoreV1().Pods(ns).Create(ctx, readyPod(ns, ProxyName+"-abc", "proxy", "w2", "10.0.0.12"), metav1.CreateOptions{})
+			if ss, err := cs.AppsV1().StatefulSets(ns).Get(ctx, ProxyName, metav1.GetOptions{}); err == nil {
+				// On the host network: proxy i on node w(2+i), at its address.
+				for i := 0; i < int(*ss.Spec.Replicas); i++ {
+					w := (1+i)%3 + 1
+					p := readyPod(ns, fmt.Sprintf("%s-%d", ProxyName, i), "proxy", fmt.Sprintf("w%d", w), fmt.Sprintf("10.0.0.%d", 10+w))
+					_, _ = cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
+				}
 				proxyDone = true
 			}
 		}
@@ -272,7 +277,7 @@ func TestDeployAndUndeploy(t *testing.T) {
 			return err
 		},
 		func() error {
-			_, err := cs.AppsV1().Deployments("etlbench").Get(ctx, ProxyName, metav1.GetOptions{})
+			_, err := cs.AppsV1().StatefulSets("etlbench").Get(ctx, ProxyName, metav1.GetOptions{})
 			return err
 		},
 		func() error {

@@ -1,6 +1,6 @@
 // Package kubedeploy deploys etlcore on a Kubernetes cluster through
 // client-go (no kubectl): a namespace, RBAC for the targets to run their
-// transformer pods, the proxy (Deployment + Service) and the targets
+// transformer pods, the proxies (StatefulSet + Services) and the targets
 // (StatefulSet, one per node), and removes all of it again.
 package kubedeploy
 
@@ -35,6 +35,7 @@ const (
 // Names of the objects.
 const (
 	ProxyName          = "etlbench-proxy"
+	ProxiesServiceName = "etlbench-proxies" // headless, the proxies' StatefulSet's service
 	TargetName         = "etlbench-target"
 	TargetsServiceName = "etlbench-targets"
 	ServiceAccountName = "etlbench-target"
@@ -53,6 +54,11 @@ const (
 type Options struct {
 	Namespace     string // default "etlbench"
 	Targets       int    // number of targets, one per node (default 3)
+	// Proxies is the number of proxies (gateways), at most one per node
+	// (default 1). With more than one, the first pod starts as primary
+	// and the others join it; any of them serves any request, and when
+	// the primary goes away the next one takes over.
+	Proxies       int
 	Mountpaths    int    // mountpaths per target (default 1)
 	MountpathType string // hostPath (default) or emptyDir
 	// MountpathSize, with emptyDir, makes each mountpath a tmpfs of this
@@ -76,8 +82,9 @@ type Options struct {
 	// KUBERNETES_SERVICE_HOST/PORT so they reach the API server without
 	// kube-proxy.
 	APIServer string
-	// ProxyURL is the URL targets join (default: the proxy pod's address,
-	// filled in by Deploy once the proxy runs).
+	// ProxyURL is what targets join: the proxies' URLs, comma-separated,
+	// tried in turn (default: the proxy pods' addresses, filled in by
+	// Deploy once the proxies run).
 	ProxyURL string
 	// NodeArgs are extra arguments of every `etlbench node`.
 	NodeArgs []string
@@ -87,6 +94,7 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	o.Namespace = orString(o.Namespace, "etlbench")
 	o.Targets = orInt(o.Targets, 3)
+	o.Proxies = orInt(o.Proxies, 1)
 	o.Mountpaths = orInt(o.Mountpaths, 1)
 	o.MountpathType = orString(o.MountpathType, MountHostPath)
 	o.DataDir = orString(o.DataDir, dataRoot+"/"+o.Namespace)
@@ -104,6 +112,8 @@ func (o Options) validate() error {
 	switch {
 	case o.Targets < 1:
 		return fmt.Errorf("deploy: --targets %d: want at least 1", o.Targets)
+	case o.Proxies < 1 || o.Proxies > 16:
+		return fmt.Errorf("deploy: --proxies %d: want 1..16", o.Proxies)
 	case o.Mountpaths < 1 || o.Mountpaths > 16:
 		return fmt.Errorf("deploy: --mountpaths %d: want 1..16", o.Mountpaths)
 	case o.MountpathType != MountHostPath && o.MountpathType != MountEmptyDir:
@@ -154,8 +164,9 @@ type Objects struct {
 	// stats (nodes/proxy) for transformer metrics.
 	ClusterRole        *rbacv1.ClusterRole
 	ClusterRoleBinding *rbacv1.ClusterRoleBinding
-	ProxyDeployment    *appsv1.Deployment
-	ProxyService       *corev1.Service
+	Proxies            *appsv1.StatefulSet
+	ProxiesService     *corev1.Service // headless, the proxies' StatefulSet's service
+	ProxyService       *corev1.Service // every proxy, for clients (NodePort)
 	TargetsService     *corev1.Service // headless, the StatefulSet's service
 	Targets            *appsv1.StatefulSet
 }
@@ -212,7 +223,17 @@ func Build(opts Options) (*Objects, error) {
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterName(o.Namespace)},
 		},
 	}
-	objs.ProxyDeployment = proxyDeployment(o)
+	objs.Proxies = proxyStatefulSet(o)
+	objs.ProxiesService = &corev1.Service{
+		ObjectMeta: meta(o, ProxiesServiceName, "proxy"),
+		Spec: corev1.ServiceSpec{
+			ClusterIP:                corev1.ClusterIPNone,
+			Selector:                 selector("proxy"),
+			PublishNotReadyAddresses: true, // starting proxies find each other
+			Ports: []corev1.ServicePort{{Name: "http", Port: int32(o.ProxyPort),
+				TargetPort: intstr.FromInt32(int32(o.ProxyPort)), Protocol: corev1.ProtocolTCP}},
+		},
+	}
 	objs.ProxyService = &corev1.Service{
 		ObjectMeta: meta(o, ProxyName, "proxy"),
 		Spec: corev1.ServiceSpec{
@@ -284,32 +305,61 @@ func podDNS(o Options) corev1.DNSPolicy {
 	return corev1.DNSClusterFirst
 }
 
-func proxyDeployment(o Options) *appsv1.Deployment {
-	one := int32(1)
-	args := append([]string{"node", "--role", "proxy", "--id", "p1", "--host", "0.0.0.0",
-		"--port", strconv.Itoa(o.ProxyPort), "--advertise", "http://$(POD_IP):" + strconv.Itoa(o.ProxyPort),
-		"--dir", stateDir}, o.NodeArgs...)
-	return &appsv1.Deployment{
+// proxyStatefulSet runs the proxies: pod 0 first (OrderedReady), which
+// starts as primary in a new cluster; each later pod (and any pod that
+// comes back) finds the others by listing the proxy pods and joins the
+// primary they name. The metadata each proxy holds lives on its node
+// (hostPath, with hostPath mountpaths), so a pod that returns to its node
+// starts from it.
+func proxyStatefulSet(o Options) *appsv1.StatefulSet {
+	n := int32(o.Proxies)
+	port := strconv.Itoa(o.ProxyPort)
+	args := []string{"node", "--role", "proxy", "--id", "$(POD_NAME)", "--host", "0.0.0.0",
+		"--port", port, "--advertise", "http://$(POD_IP):" + port, "--dir", stateDir}
+	if o.Proxies > 1 {
+		args = append(args, "--peer-selector", selectorString("proxy"))
+	}
+	args = append(args, o.NodeArgs...)
+	state := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+	mount := corev1.VolumeMount{Name: "state", MountPath: stateDir}
+	if o.MountpathType == MountHostPath {
+		dirOrCreate := corev1.HostPathDirectoryOrCreate
+		state = corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: o.DataDir + "/proxies", Type: &dirOrCreate}}
+		mount.SubPathExpr = "$(POD_NAME)"
+	}
+	spec := corev1.PodSpec{
+		ServiceAccountName: ServiceAccountName, // lists the proxy pods (its peers)
+		HostNetwork:        o.HostNetwork,
+		DNSPolicy:          podDNS(o),
+		Containers: []corev1.Container{{
+			Name: "proxy", Image: o.Image, ImagePullPolicy: o.PullPolicy,
+			Args:           args,
+			Env:            downwardEnv(o),
+			Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: int32(o.ProxyPort)}},
+			ReadinessProbe: healthProbe(o.ProxyPort),
+			VolumeMounts:   []corev1.VolumeMount{mount},
+		}},
+		Volumes: []corev1.Volume{{Name: "state", VolumeSource: state}},
+	}
+	if o.HostNetwork {
+		// Two proxies on one node's network would want the same port.
+		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
+				LabelSelector: &metav1.LabelSelector{MatchLabels: selector("proxy")},
+				TopologyKey:   "kubernetes.io/hostname",
+			}},
+		}}
+	}
+	return &appsv1.StatefulSet{
 		ObjectMeta: meta(o, ProxyName, "proxy"),
-		Spec: appsv1.DeploymentSpec{
-			Replicas: &one,
-			Selector: &metav1.LabelSelector{MatchLabels: selector("proxy")},
-			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
+		Spec: appsv1.StatefulSetSpec{
+			Replicas:            &n,
+			ServiceName:         ProxiesServiceName,
+			PodManagementPolicy: appsv1.OrderedReadyPodManagement,
+			Selector:            &metav1.LabelSelector{MatchLabels: selector("proxy")},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels(o, "proxy")},
-				Spec: corev1.PodSpec{
-					HostNetwork: o.HostNetwork,
-					DNSPolicy:   podDNS(o),
-					Containers: []corev1.Container{{
-						Name: "proxy", Image: o.Image, ImagePullPolicy: o.PullPolicy,
-						Args:           args,
-						Env:            downwardEnv(o),
-						Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: int32(o.ProxyPort)}},
-						ReadinessProbe: healthProbe(o.ProxyPort),
-						VolumeMounts:   []corev1.VolumeMount{{Name: "state", MountPath: stateDir}},
-					}},
-					Volumes: []corev1.Volume{{Name: "state", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
-				},
+				Spec:       spec,
 			},
 		},
 	}
