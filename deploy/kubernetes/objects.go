@@ -52,8 +52,8 @@ const (
 
 // Options describe a deployment.
 type Options struct {
-	Namespace     string // default "etlbench"
-	Targets       int    // number of targets, one per node (default 3)
+	Namespace string // default "etlbench"
+	Targets   int    // number of targets, one per node (default 3)
 	// Proxies is the number of proxies (gateways), at most one per node
 	// (default 1). With more than one, the first pod starts as primary
 	// and the others join it; any of them serves any request, and when
