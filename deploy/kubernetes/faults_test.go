@@ -25,9 +25,12 @@ import (
 // real cluster (3 targets, one per node): a transformer pod killed during
 // an offline job of 5,000 objects, transformers that hang, close
 // connections mid-response or are slow to start, and a target pod killed
-// under mixed load, then rescheduled.
+// under mixed load, then rescheduled; with 3 proxies, the primary proxy
+// pod deleted under mixed load and an offline job (k8sPrimaryDeletedUnderLoad).
 func TestKubernetesFaults(t *testing.T) {
-	ctx, cs, res := e2eDeploy(t, "etlbench-faults", 51190, 20*time.Minute)
+	ns := "etlbench-faults"
+	ctx, cs, res := e2eDeployOpts(t, Options{Namespace: ns, Targets: 3, Proxies: 3, HostNetwork: true, MountpathType: MountHostPath,
+		DataDir: runDataDir(ns), ProxyPort: 51190, TargetPort: 51191}, 20*time.Minute)
 	cl := api.NewClient(res.ProxyURL)
 	const n = 5000
 	name := func(i int) string { return fmt.Sprintf("in/obj-%05d", i) }
@@ -46,6 +49,9 @@ func TestKubernetesFaults(t *testing.T) {
 	})
 	t.Run("target-killed-under-load", func(t *testing.T) {
 		k8sTargetKilledUnderLoad(ctx, t, cs, cl, res, n, name)
+	})
+	t.Run("primary-proxy-deleted-under-load", func(t *testing.T) {
+		k8sPrimaryDeletedUnderLoad(ctx, t, cs, res, n, name)
 	})
 }
 
