@@ -78,7 +78,9 @@ func k8sPrimaryDeletedUnderLoad(ctx context.Context, t *testing.T, cs kubernetes
 		t.Errorf("new primary %v after the old one went silent, want within %v", took, failoverBound)
 	}
 	time.Sleep(3 * time.Second) // requests through the survivors go on
-	load.StopAndCheck(t, before)
+	// Requests through a surviving non-primary need no primary (objects
+	// redirect to their targets), so they may all succeed.
+	load.Stop(t, before)
 
 	for _, s := range survivors {
 		for name := range running {
