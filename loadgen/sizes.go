@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/etlbench/etlbench/internal/bytesize"
 )
 
 // WeightedSize is one entry of a fixed size list: objects of Size bytes are
@@ -103,55 +105,22 @@ func (d SizeDist) String() string {
 	return FormatSize(d.Min) + ".." + FormatSize(d.Max)
 }
 
-var sizeUnits = []struct {
-	suffix string
-	mult   int64
-}{
-	{"TIB", 1 << 40}, {"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10},
-	{"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10},
-	{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10},
-	{"B", 1},
+// sizeUnits are aisloader's: every unit a power of 1024, fractions rounded.
+var sizeUnits = bytesize.Units{
+	List: []bytesize.Unit{
+		{Suffix: "TiB", Bytes: 1 << 40}, {Suffix: "GiB", Bytes: 1 << 30}, {Suffix: "MiB", Bytes: 1 << 20}, {Suffix: "KiB", Bytes: 1 << 10},
+		{Suffix: "TB", Bytes: 1 << 40}, {Suffix: "GB", Bytes: 1 << 30}, {Suffix: "MB", Bytes: 1 << 20}, {Suffix: "KB", Bytes: 1 << 10},
+		{Suffix: "T", Bytes: 1 << 40}, {Suffix: "G", Bytes: 1 << 30}, {Suffix: "M", Bytes: 1 << 20}, {Suffix: "K", Bytes: 1 << 10},
+		{Suffix: "B", Bytes: 1},
+	},
+	Names: "B, KiB, MiB, GiB, TiB",
+	Round: true,
 }
 
 // ParseSize parses a byte size: a plain number of bytes or a number with a
 // unit (B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB; all units are powers of
 // 1024, as in aisloader). Fractions are allowed with a unit ("1.5MiB").
-func ParseSize(s string) (int64, error) {
-	in := strings.TrimSpace(s)
-	if in == "" {
-		return 0, fmt.Errorf("empty size")
-	}
-	up := strings.ToUpper(in)
-	mult := int64(1)
-	num := up
-	for _, u := range sizeUnits {
-		if strings.HasSuffix(up, u.suffix) {
-			mult, num = u.mult, strings.TrimSpace(strings.TrimSuffix(up, u.suffix))
-			break
-		}
-	}
-	if n, err := strconv.ParseInt(num, 10, 64); err == nil {
-		if n < 0 {
-			return 0, fmt.Errorf("size %q is negative", s)
-		}
-		if n > math.MaxInt64/mult {
-			return 0, fmt.Errorf("size %q is too large", s)
-		}
-		return n * mult, nil
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("size %q: want a number of bytes with an optional unit (B, KiB, MiB, GiB, TiB)", s)
-	}
-	if f < 0 {
-		return 0, fmt.Errorf("size %q is negative", s)
-	}
-	v := f * float64(mult)
-	if v >= math.MaxInt64 {
-		return 0, fmt.Errorf("size %q is too large", s)
-	}
-	return int64(math.Round(v)), nil
-}
+func ParseSize(s string) (int64, error) { return sizeUnits.Parse(s) }
 
 // FormatSize renders n with the largest binary unit that divides it.
 func FormatSize(n int64) string {

@@ -1,10 +1,9 @@
 package scenarios
 
 import (
-	"fmt"
-	"math"
 	"strconv"
-	"strings"
+
+	"github.com/etlbench/etlbench/internal/bytesize"
 )
 
 // Size is a number of bytes. In scenario files it is written as a plain
@@ -21,59 +20,21 @@ const (
 	TiB Size = 1 << 40
 )
 
-var sizeUnits = []struct {
-	name string
-	mult Size
-}{
-	// Longest suffixes first so that "KiB" is not read as "B".
-	{"kib", KiB}, {"mib", MiB}, {"gib", GiB}, {"tib", TiB},
-	{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000}, {"tb", 1000 * 1000 * 1000 * 1000},
-	{"k", KiB}, {"m", MiB}, {"g", GiB}, {"t", TiB},
-	{"b", 1},
+// sizeUnits are the binary and decimal units; a fraction of a byte is refused.
+var sizeUnits = bytesize.Units{
+	List: []bytesize.Unit{
+		{Suffix: "KiB", Bytes: int64(KiB)}, {Suffix: "MiB", Bytes: int64(MiB)}, {Suffix: "GiB", Bytes: int64(GiB)}, {Suffix: "TiB", Bytes: int64(TiB)},
+		{Suffix: "KB", Bytes: 1000}, {Suffix: "MB", Bytes: 1000 * 1000}, {Suffix: "GB", Bytes: 1000 * 1000 * 1000}, {Suffix: "TB", Bytes: 1000 * 1000 * 1000 * 1000},
+		{Suffix: "K", Bytes: int64(KiB)}, {Suffix: "M", Bytes: int64(MiB)}, {Suffix: "G", Bytes: int64(GiB)}, {Suffix: "T", Bytes: int64(TiB)},
+		{Suffix: "B", Bytes: 1},
+	},
+	Names: "B, KiB, MiB, GiB, KB, MB, GB",
 }
 
 // ParseSize reads a size such as "4KiB", "1 MiB", "1GB" or "4096".
 func ParseSize(s string) (Size, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, fmt.Errorf("empty size")
-	}
-	lower := strings.ToLower(t)
-	mult := Size(1)
-	for _, u := range sizeUnits {
-		if strings.HasSuffix(lower, u.name) {
-			mult = u.mult
-			lower = strings.TrimSpace(lower[:len(lower)-len(u.name)])
-			break
-		}
-	}
-	if lower == "" {
-		return 0, fmt.Errorf("size %q has no number", s)
-	}
-	if n, err := strconv.ParseInt(lower, 10, 64); err == nil {
-		if n < 0 {
-			return 0, fmt.Errorf("size %q is negative", s)
-		}
-		if n > math.MaxInt64/int64(mult) {
-			return 0, fmt.Errorf("size %q is too large", s)
-		}
-		return Size(n) * mult, nil
-	}
-	f, err := strconv.ParseFloat(lower, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("bad size %q: want a number of bytes or a number with a unit (B, KiB, MiB, GiB, KB, MB, GB)", s)
-	}
-	if f < 0 {
-		return 0, fmt.Errorf("size %q is negative", s)
-	}
-	v := f * float64(mult)
-	if v > float64(math.MaxInt64/2) {
-		return 0, fmt.Errorf("size %q is too large", s)
-	}
-	if v != math.Trunc(v) {
-		return 0, fmt.Errorf("size %q is not a whole number of bytes", s)
-	}
-	return Size(v), nil
+	n, err := sizeUnits.Parse(s)
+	return Size(n), err
 }
 
 // String formats s in the shortest exact form: "64KiB", "1GB", "1000B".
