@@ -23,9 +23,6 @@ const (
 	OpClientETLCopy = result.OpClientETLCopy
 )
 
-// IsClientOp reports whether op transforms in the loader.
-func IsClientOp(op string) bool { return op == OpClientETLGet || op == OpClientETLCopy }
-
 // clientOp is a client-side baseline (client-etl-get, and with put
 // client-etl-copy): GET raw, transform in the loader, PUT the result.
 type clientOp struct {

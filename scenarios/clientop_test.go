@@ -3,6 +3,8 @@ package scenarios
 import (
 	"strings"
 	"testing"
+
+	"github.com/etlbench/etlbench/reports/result"
 )
 
 // TestClientOps: a client-side op has the transformer axis but no comm or
@@ -21,7 +23,7 @@ matrix:
 	n := map[string]int{}
 	for _, c := range s.Points() {
 		n[c.Op]++
-		if IsClientOp(c.Op) {
+		if result.IsClientOp(c.Op) {
 			if c.UsesETL() || c.Axes[AxisComm] != "" || c.Axes[AxisDirectPut] != "" || c.Transformer == nil || c.Axes[AxisTransformer] == "" {
 				t.Errorf("%s: UsesETL %v axes %v", c.ID, c.UsesETL(), c.Axes)
 			}
@@ -29,7 +31,7 @@ matrix:
 			t.Errorf("%s inits no ETL", c.ID)
 		}
 	}
-	if n[OpETLGet] != 4 || n[OpClientETLGet] != 2 || n[OpClientETLCopy] != 2 {
+	if n[result.OpETLGet] != 4 || n[result.OpClientETLGet] != 2 || n[result.OpClientETLCopy] != 2 {
 		t.Errorf("cells by op %v, want etl-get 4 and 2 of each client op", n)
 	}
 	_, err = Parse("bad.yaml", []byte(`name: bad

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/etlbench/etlbench/reports/result"
 	"github.com/etlbench/etlbench/scenarios/dataset"
 )
 
@@ -57,10 +59,10 @@ type Cell struct {
 
 // UsesETL reports whether the cell inits an ETL (a client-side op has a
 // transformer but runs it in the loader).
-func (c *Cell) UsesETL() bool { return c.Transformer != nil && !IsClientOp(c.Op) }
+func (c *Cell) UsesETL() bool { return c.Transformer != nil && !result.IsClientOp(c.Op) }
 
 // NeedsData reports whether the dataset must be populated before the cell runs.
-func (c *Cell) NeedsData() bool { return c.Op != OpPut }
+func (c *Cell) NeedsData() bool { return c.Op != result.OpPut }
 
 // DirName is the cell ID made safe as one directory name
 // (comm=hpush,direct_put=true,size=64KiB,...).
@@ -232,7 +234,7 @@ func (s *Scenario) points() []Cell {
 					}
 				}
 			}
-		} else if IsClientOp(op) {
+		} else if result.IsClientOp(op) {
 			etls = nil
 			for _, name := range m.Transformer {
 				if t, ok := s.LookupTransformer(name); ok {
@@ -302,7 +304,7 @@ func (s *Scenario) axes(c *Cell, sz Size) map[string]string {
 		a[AxisCluster] = c.Cluster
 	}
 	if c.Transformer != nil {
-		if !IsClientOp(c.Op) {
+		if !result.IsClientOp(c.Op) {
 			a[AxisComm] = c.Comm
 			a[AxisDirectPut] = strconv.FormatBool(c.DirectPut)
 		}

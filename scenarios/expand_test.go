@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/etlbench/etlbench/reports/result"
 )
 
 func TestExpand(t *testing.T) {
@@ -36,7 +38,7 @@ func TestExpand(t *testing.T) {
 		if c.ID != cellID(c.Axes) || strings.Contains(c.DirName(), "/") {
 			t.Errorf("ID %q, axes %v, dir %q", c.ID, c.Axes, c.DirName())
 		}
-		if c.UsesETL() != (c.Op == OpETLGet) {
+		if c.UsesETL() != (c.Op == result.OpETLGet) {
 			t.Errorf("%s: UsesETL %v", c.ID, c.UsesETL())
 		}
 	}
@@ -143,7 +145,7 @@ matrix:
 		if p.Data.SizeLabel() != "1KiB-8KiB" || p.Axes[AxisSize] != "1KiB-8KiB" {
 			t.Errorf("%s: size label %q", p.ID, p.Data.SizeLabel())
 		}
-		if p.NeedsData() == (p.Op == OpPut) {
+		if p.NeedsData() == (p.Op == result.OpPut) {
 			t.Errorf("%s: NeedsData %v", p.ID, p.NeedsData())
 		}
 	}

@@ -1,11 +1,11 @@
 package scenarios
 
 import (
-	"github.com/etlbench/etlbench/etlcore/embedded"
-	"github.com/etlbench/etlbench/reports/result"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/etlbench/etlbench/etlcore/embedded"
 )
 
 // Scenario is one scenario file: what to run and how often.
@@ -136,21 +136,6 @@ type LoadSpec struct {
 	Rate    float64 // open loop: operations per second
 	PctPut  int     // op mixed: percent of PUTs (default 30)
 }
-
-// Operations a cell can run (loadgen's --op).
-const (
-	OpGet       = result.OpGet
-	OpPut       = result.OpPut
-	OpETLGet    = result.OpETLGet
-	OpETLCopy   = result.OpETLCopy
-	OpETLBucket = result.OpETLBucket
-	OpETLMulti  = result.OpETLMulti
-	OpMixed     = result.OpMixed
-	// The client-side baselines: GET raw, transform in the loader (and
-	// PUT the result to the destination bucket).
-	OpClientETLGet  = result.OpClientETLGet
-	OpClientETLCopy = result.OpClientETLCopy
-)
 
 // Communication modes, as matrix.comm spells them.
 const (

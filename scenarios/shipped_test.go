@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/etlbench/etlbench/reports/result"
 )
 
 // TestShipped loads and validates every scenario file shipped in scenarios/.
@@ -51,7 +53,7 @@ func TestQuickShape(t *testing.T) {
 		if c.UsesETL() {
 			seen[c.Comm+"/"+c.Axes[AxisDirectPut]+"/"+c.Op] = true
 			// md5 would leave direct put nothing to save.
-			if c.Op == OpETLBucket && c.Transformer.Builtin != "echo" {
+			if c.Op == result.OpETLBucket && c.Transformer.Builtin != "echo" {
 				t.Errorf("%s: the direct-put rows need a transformer that does not shrink its data (echo)", c.ID)
 			}
 		}
@@ -61,14 +63,14 @@ func TestQuickShape(t *testing.T) {
 	}
 	for _, comm := range []string{"hpush", "hpull", "ws"} {
 		for _, dp := range []string{"true", "false"} {
-			for _, op := range []string{OpETLGet, OpETLBucket} {
+			for _, op := range []string{result.OpETLGet, result.OpETLBucket} {
 				if !seen[comm+"/"+dp+"/"+op] {
 					t.Errorf("quick has no %s/%s/%s cell", comm, dp, op)
 				}
 			}
 		}
 	}
-	if !seen[OpClientETLGet] || !seen[OpGet] {
+	if !seen[result.OpClientETLGet] || !seen[result.OpGet] {
 		t.Errorf("quick has no client-etl-get or no get cell")
 	}
 	if total > 150*time.Second {
@@ -121,7 +123,7 @@ func TestStressShape(t *testing.T) {
 			s.Load.Workers, s.Dataset.Objects, s.Dataset.MaxSize)
 	}
 	for _, comm := range []string{"hpush", "hpull", "ws"} {
-		for _, op := range []string{OpMixed, OpETLBucket} {
+		for _, op := range []string{result.OpMixed, result.OpETLBucket} {
 			if !seen[comm+"/"+op] {
 				t.Errorf("stress has no %s/%s cell", comm, op)
 			}

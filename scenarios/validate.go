@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/embedded"
+	"github.com/etlbench/etlbench/reports/result"
 	"github.com/etlbench/etlbench/scenarios/dataset"
 	"sigs.k8s.io/yaml"
 )
@@ -48,7 +49,7 @@ var (
 
 var (
 	commModes = []string{CommHPush, CommHPull, CommWS}
-	ops       = []string{OpGet, OpPut, OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed, OpClientETLGet, OpClientETLCopy}
+	ops       = []string{result.OpGet, result.OpPut, result.OpETLGet, result.OpETLCopy, result.OpETLBucket, result.OpETLMulti, result.OpMixed, result.OpClientETLGet, result.OpClientETLCopy}
 	peers     = []string{PeerEtlcore, PeerAisnode}
 	models    = []string{ModelClosed, ModelOpen}
 	contents  = []string{ContentRandom, ContentText, ContentJPEG, ContentWAV}
@@ -58,20 +59,15 @@ var (
 // direct_put and transformer axes).
 func IsETLOp(op string) bool {
 	switch op {
-	case OpETLGet, OpETLCopy, OpETLBucket, OpETLMulti, OpMixed:
+	case result.OpETLGet, result.OpETLCopy, result.OpETLBucket, result.OpETLMulti, result.OpMixed:
 		return true
 	}
 	return false
 }
 
-// IsClientOp reports whether op is a client-side baseline: it runs the
-// transformer in the loader, so it has the transformer axis but no ETL
-// (no comm or direct_put).
-func IsClientOp(op string) bool { return op == OpClientETLGet || op == OpClientETLCopy }
-
 // IsOfflineOp reports whether op runs offline jobs (back to back for the
 // duration): the load model, workers and rate do not apply to it.
-func IsOfflineOp(op string) bool { return op == OpETLBucket || op == OpETLMulti }
+func IsOfflineOp(op string) bool { return op == result.OpETLBucket || op == result.OpETLMulti }
 
 // validator applies defaults and checks a decoded scenario.
 type validator struct {
@@ -181,7 +177,7 @@ func (v *validator) defaultMatrix() {
 		m.DirectPut = []bool{false}
 	}
 	if len(m.Op) == 0 {
-		m.Op = []string{OpETLGet}
+		m.Op = []string{result.OpETLGet}
 	}
 	if len(m.Transformer) == 0 {
 		for _, t := range s.Transformers {
@@ -277,7 +273,7 @@ func (s *Scenario) countRuns() float64 {
 		cells := n1(len(m.Size)) * n1(len(m.Cluster))
 		if IsETLOp(op) {
 			cells *= n1(len(m.Comm)) * n1(len(m.DirectPut)) * n1(len(m.Transformer))
-		} else if IsClientOp(op) {
+		} else if result.IsClientOp(op) {
 			cells *= n1(len(m.Transformer))
 		}
 		if !IsOfflineOp(op) {
@@ -625,7 +621,7 @@ func (v *validator) matrixTransformers() {
 		seen[name] = true
 		b, builtin := LookupBuiltin(t.Builtin)
 		if !builtin && v.hasClientOp() {
-			v.errf(p, "transformer %q is not a built-in: the client-side ops (%s, %s) run a built-in transformer in the loader", name, OpClientETLGet, OpClientETLCopy)
+			v.errf(p, "transformer %q is not a built-in: the client-side ops (%s, %s) run a built-in transformer in the loader", name, result.OpClientETLGet, result.OpClientETLCopy)
 		}
 		if builtin && b.Content != "" && !v.definedTransformer(name) {
 			if c := s.ContentFor(t); c != b.Content {
@@ -684,7 +680,7 @@ func (v *validator) contentSizes() {
 // hasClientOp reports whether the matrix has a client-side op.
 func (v *validator) hasClientOp() bool {
 	for _, op := range v.s.Matrix.Op {
-		if IsClientOp(op) {
+		if result.IsClientOp(op) {
 			return true
 		}
 	}
@@ -725,7 +721,7 @@ func (v *validator) load() {
 	}
 	if l.PctPut < 0 || l.PctPut > 100 {
 		v.errf("load.pctput", "%d%%: want 0..100", l.PctPut)
-	} else if oneOf(OpMixed, s.Matrix.Op) && (l.PctPut < 1 || l.PctPut > 99) {
+	} else if oneOf(result.OpMixed, s.Matrix.Op) && (l.PctPut < 1 || l.PctPut > 99) {
 		v.errf("load.pctput", "op mixed needs 1..99%% PUTs, got %d", l.PctPut)
 	}
 	ms := s.Matrix.Model

@@ -30,6 +30,11 @@ const (
 	OpMixed = "mixed"
 )
 
+// IsClientOp reports whether op is a client-side baseline: it runs the
+// transformer in the loader, so a scenario gives it the transformer axis
+// but no ETL (no comm or direct_put).
+func IsClientOp(op string) bool { return op == OpClientETLGet || op == OpClientETLCopy }
+
 // Percentiles of a latency distribution, in microseconds.
 type Percentiles struct {
 	P50  float64 `json:"p50"`

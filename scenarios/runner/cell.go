@@ -156,19 +156,19 @@ func (r *runState) config(c *scenarios.Cell, cl *cluster, dir, etlName string) l
 		cfg.MinSize, cfg.MaxSize = int64(c.Data.MinSize), int64(c.Data.MaxSize)
 	}
 	switch c.Op {
-	case scenarios.OpPut:
+	case result.OpPut:
 		cfg.Bucket = bucket + "-put" // never into a dataset
 		cfg.Cleanup = true
-	case scenarios.OpMixed:
+	case result.OpMixed:
 		cfg.PctPut = c.PctPut
 		cfg.Cleanup = true // delete what it PUT into the dataset bucket
-	case scenarios.OpETLBucket, scenarios.OpETLMulti:
+	case result.OpETLBucket, result.OpETLMulti:
 		cfg.DstBucket = bucket + "-out"
 		cfg.Warmup = 0 // offline jobs have no warm-up: each job is measured whole
-	case scenarios.OpETLCopy, scenarios.OpClientETLCopy:
+	case result.OpETLCopy, result.OpClientETLCopy:
 		cfg.DstBucket = bucket + "-out"
 	}
-	if scenarios.IsClientOp(c.Op) {
+	if result.IsClientOp(c.Op) {
 		cfg.ETLName = c.Transformer.Builtin // run in the loader
 		cfg.ETLArgs = c.Transformer.Args
 	}
@@ -185,9 +185,9 @@ func (r *runState) config(c *scenarios.Cell, cl *cluster, dir, etlName string) l
 func (r *runState) dropWritten(cl *cluster, c *scenarios.Cell, cfg *loadgen.Config) {
 	var b string
 	switch c.Op {
-	case scenarios.OpPut:
+	case result.OpPut:
 		b = cfg.Bucket
-	case scenarios.OpETLCopy, scenarios.OpETLBucket, scenarios.OpETLMulti, scenarios.OpClientETLCopy:
+	case result.OpETLCopy, result.OpETLBucket, result.OpETLMulti, result.OpClientETLCopy:
 		b = cfg.DstBucket
 	default:
 		return

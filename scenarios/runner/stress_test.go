@@ -11,6 +11,7 @@ import (
 
 	"github.com/etlbench/etlbench/internal/testcluster"
 	"github.com/etlbench/etlbench/reports"
+	"github.com/etlbench/etlbench/reports/result"
 	"github.com/etlbench/etlbench/scenarios"
 )
 
@@ -73,10 +74,10 @@ func TestRunStressShort(t *testing.T) {
 				t.Errorf("%s: %s: %d ops, %d errors %v", res.CellID, op, s.Ops, s.Errors, s.ErrorsByClass)
 			}
 		}
-		if res.Cell["op"] == scenarios.OpMixed && (res.Summary[scenarios.OpPut].Ops == 0 || res.Summary[scenarios.OpETLGet].Ops == 0) {
+		if res.Cell["op"] == result.OpMixed && (res.Summary[result.OpPut].Ops == 0 || res.Summary[result.OpETLGet].Ops == 0) {
 			t.Errorf("%s: mixed load ran %v, want PUTs and inline ETL GETs", res.CellID, ops)
 		}
-		if res.Cell["op"] == scenarios.OpETLBucket && res.Summary[scenarios.OpETLBucket].Ops == 0 {
+		if res.Cell["op"] == result.OpETLBucket && res.Summary[result.OpETLBucket].Ops == 0 {
 			t.Errorf("%s: no offline job ran (%v)", res.CellID, ops)
 		}
 	}
