@@ -11,6 +11,7 @@ import (
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/etlcore/transformer"
 	"github.com/etlbench/etlbench/etlcore/transformers"
+	"github.com/etlbench/etlbench/internal/countio"
 	"github.com/etlbench/etlbench/reports/result"
 )
 
@@ -67,11 +68,6 @@ func (o clientOp) do(ctx context.Context, r *runner, w *worker, obj objRef) (int
 // outBufs are the buffers client-etl-copy holds a result in until its PUT.
 var outBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// countWriter counts what it discards.
-type countWriter struct{ n int64 }
-
-func (w *countWriter) Write(b []byte) (int, error) { w.n += int64(len(b)); return len(b), nil }
-
 // clientTransform looks up the built-in transformer a client-side op runs.
 func clientTransform(name string) (transformer.Transform, error) {
 	fn, err := transformers.Lookup(name)
@@ -96,40 +92,28 @@ func (r *runner) clientETL(ctx context.Context, w *worker, obj objRef, put bool)
 		return 0, 0, err
 	}
 	defer resp.Body.Close()
-	in := &countingBody{r: resp.Body}
+	in := &countio.Reader{R: resp.Body}
 	req := transformer.Request{Path: r.cfg.Bucket + "/" + obj.name, Args: r.cfg.ETLArgs}
 	if !put {
-		if err := r.clientFn(ctx, req, in, &countWriter{}); err != nil {
-			return 0, in.n, fmt.Errorf("client-side %s of %s/%s: %w", r.cfg.ETLName, r.cfg.Bucket, obj.name, err)
+		if err := r.clientFn(ctx, req, in, io.Discard); err != nil {
+			return 0, in.N, fmt.Errorf("client-side %s of %s/%s: %w", r.cfg.ETLName, r.cfg.Bucket, obj.name, err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return 0, in.n, nil
+		return 0, in.N, nil
 	}
 	buf := outBufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer outBufs.Put(buf)
 	lw := &limitWriter{w: buf, left: maxVerifyBytes}
 	if err := r.clientFn(ctx, req, in, lw); err != nil {
-		return 0, in.n, fmt.Errorf("client-side %s of %s/%s: %w", r.cfg.ETLName, r.cfg.Bucket, obj.name, err)
+		return 0, in.N, fmt.Errorf("client-side %s of %s/%s: %w", r.cfg.ETLName, r.cfg.Bucket, obj.name, err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	size := int64(buf.Len())
 	if err := r.c.PutObject(ctx, r.cfg.DstBucket, obj.name, bytes.NewReader(buf.Bytes()), size); err != nil {
-		return 0, in.n, err
+		return 0, in.N, err
 	}
-	return size, in.n, nil
-}
-
-// countingBody counts what is read from r.
-type countingBody struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingBody) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n += int64(n)
-	return n, err
+	return size, in.N, nil
 }
 
 // limitWriter fails once more than left bytes are written.

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/countio"
 )
 
 // testTransformer is a transformer written for these tests: hpush (PUT),
@@ -215,26 +216,15 @@ func (tt *testTransformer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fallthrough
 	default: // echo, upper, sleep: stream the object back while reading it
 		_ = http.NewResponseController(w).EnableFullDuplex()
-		cw := &countWriter{w: w}
+		cw := &countio.Writer{W: w}
 		var out io.Writer = cw
 		if kind == "upper" {
 			out = upperWriter{cw}
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		_, _ = io.Copy(out, src)
-		record(cw.n)
+		record(cw.N)
 	}
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 type upperWriter struct{ w io.Writer }

@@ -1,4 +1,4 @@
-// Package countio counts the bytes that pass through a reader.
+// Package countio counts the bytes that pass through a reader or a writer.
 package countio
 
 import "io"
