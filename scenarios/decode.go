@@ -285,13 +285,7 @@ func (d *decoder) decodeScenario(root *yaml.Node, s *Scenario) {
 		{"seed", func(n *yaml.Node, p string) { d.int64f(n, p, &s.Seed) }},
 		{"cluster", func(n *yaml.Node, p string) { d.cluster(n, p, &s.Cluster) }},
 		{"dataset", func(n *yaml.Node, p string) { d.dataset(n, p, &s.Dataset) }},
-		{"transformers", func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var t Transformer
-				d.transformer(n, p, &t)
-				s.Transformers = append(s.Transformers, t)
-			})
-		}},
+		{"transformers", listOf(d, &s.Transformers, d.transformer)},
 		{"matrix", func(n *yaml.Node, p string) { d.matrix(n, p, &s.Matrix) }},
 		{"load", func(n *yaml.Node, p string) { d.load(n, p, &s.Load) }},
 		{"repeats", func(n *yaml.Node, p string) { d.intf(n, p, &s.Repeats) }},
@@ -351,13 +345,7 @@ func (d *decoder) link(n *yaml.Node, path string, l *embedded.LinkShape) {
 func (d *decoder) dataset(n *yaml.Node, path string, ds *Dataset) {
 	d.mapping(n, path, []field{
 		{"objects", func(n *yaml.Node, p string) { d.intf(n, p, &ds.Objects) }},
-		{"sizes", func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var v Size
-				d.sizef(n, p, &v)
-				ds.Sizes = append(ds.Sizes, v)
-			})
-		}},
+		{"sizes", listOf(d, &ds.Sizes, d.sizef)},
 		{"min_size", func(n *yaml.Node, p string) { d.sizef(n, p, &ds.MinSize) }},
 		{"max_size", func(n *yaml.Node, p string) { d.sizef(n, p, &ds.MaxSize) }},
 		{"content", func(n *yaml.Node, p string) { d.str(n, p, &ds.Content) }},
@@ -383,50 +371,28 @@ func (d *decoder) transformer(n *yaml.Node, path string, t *Transformer) {
 	})
 }
 
-func (d *decoder) matrix(n *yaml.Node, path string, m *Matrix) {
-	strs := func(dst *[]string) func(*yaml.Node, string) {
-		return func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var v string
-				d.str(n, p, &v)
-				*dst = append(*dst, v)
-			})
-		}
+// listOf decodes a sequence into *dst, each item by one (d.str, d.intf ...).
+func listOf[T any](d *decoder, dst *[]T, one func(*yaml.Node, string, *T)) func(*yaml.Node, string) {
+	return func(n *yaml.Node, p string) {
+		d.list(n, p, func(n *yaml.Node, p string) {
+			var v T
+			one(n, p, &v)
+			*dst = append(*dst, v)
+		})
 	}
+}
+
+func (d *decoder) matrix(n *yaml.Node, path string, m *Matrix) {
 	d.mapping(n, path, []field{
-		{"cluster", strs(&m.Cluster)},
-		{"comm", strs(&m.Comm)},
-		{"direct_put", func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var v bool
-				d.boolf(n, p, &v)
-				m.DirectPut = append(m.DirectPut, v)
-			})
-		}},
-		{"size", func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var v Size
-				d.sizef(n, p, &v)
-				m.Size = append(m.Size, v)
-			})
-		}},
-		{"transformer", strs(&m.Transformer)},
-		{"op", strs(&m.Op)},
-		{"model", strs(&m.Model)},
-		{"workers", func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var v int
-				d.intf(n, p, &v)
-				m.Workers = append(m.Workers, v)
-			})
-		}},
-		{"rate", func(n *yaml.Node, p string) {
-			d.list(n, p, func(n *yaml.Node, p string) {
-				var v float64
-				d.floatf(n, p, &v)
-				m.Rate = append(m.Rate, v)
-			})
-		}},
+		{"cluster", listOf(d, &m.Cluster, d.str)},
+		{"comm", listOf(d, &m.Comm, d.str)},
+		{"direct_put", listOf(d, &m.DirectPut, d.boolf)},
+		{"size", listOf(d, &m.Size, d.sizef)},
+		{"transformer", listOf(d, &m.Transformer, d.str)},
+		{"op", listOf(d, &m.Op, d.str)},
+		{"model", listOf(d, &m.Model, d.str)},
+		{"workers", listOf(d, &m.Workers, d.intf)},
+		{"rate", listOf(d, &m.Rate, d.floatf)},
 	})
 }
 
