@@ -39,22 +39,18 @@ func (s *Store) Buckets() []string {
 	return out
 }
 
-// DestroyBucket removes the bucket and all its objects. It renames the
-// directory away first so that no reader sees a half-removed bucket.
+// DestroyBucket removes the bucket and all its objects: it moves the
+// bucket's directory on every mountpath to the trash at once, so no reader
+// sees a half-removed bucket, and the files are removed later in the
+// background (trash.go).
 func (s *Store) DestroyBucket(bck string) error {
+	bytes := s.trash.takeWritten(bck) / int64(len(s.mpaths))
 	for _, mp := range s.mpaths {
-		dir := filepath.Join(mp, bck)
-		trash := filepath.Join(mp, workDirName, "destroy-"+bck+"-"+randSuffix())
-		if err := os.Rename(dir, trash); err != nil {
-			if os.IsNotExist(err) {
-				continue
-			}
-			return fmt.Errorf("destroy bucket %s: %w", bck, err)
-		}
-		if err := os.RemoveAll(trash); err != nil {
+		if err := s.moveToTrash(mp, bck, bytes); err != nil {
 			return fmt.Errorf("destroy bucket %s: %w", bck, err)
 		}
 	}
+	s.tidyTrash()
 	return nil
 }
 

@@ -84,6 +84,7 @@ func (s *Store) PutFQN(fqn, bck, obj string, r io.Reader, size int64) (PutResult
 		return PutResult{}, putRenameErr(bck, obj, err)
 	}
 	ok = true
+	s.trash.wrote(bck, n)
 	return PutResult{Size: n, Checksum: sum}, nil
 }
 

@@ -24,6 +24,7 @@ const workDirName = ".work"
 type Store struct {
 	mpaths []string // absolute, cleaned
 	fsync  bool
+	trash  trash
 }
 
 // NewStore creates the mountpath directories (and their work directories).
@@ -45,11 +46,17 @@ func NewStore(mpaths []string, fsync bool) (*Store, error) {
 		// remove them.
 		if ents, err := os.ReadDir(work); err == nil {
 			for _, e := range ents {
-				_ = os.Remove(filepath.Join(work, e.Name()))
+				if e.Name() != trashDirName {
+					_ = os.RemoveAll(filepath.Join(work, e.Name()))
+				}
 			}
+		}
+		if err := makeTrash(abs); err != nil {
+			return nil, err
 		}
 		s.mpaths = append(s.mpaths, abs)
 	}
+	s.tidyTrash()
 	return s, nil
 }
 

@@ -46,9 +46,7 @@ func TestPutAtomic(t *testing.T) {
 			t.Fatalf("%s visible after failed PUT: %v", name, err)
 		}
 	}
-	if ents, _ := os.ReadDir(filepath.Join(mp, workDirName)); len(ents) != 0 {
-		t.Fatalf("work files left: %v", ents)
-	}
+	assertNoWorkFiles(t, mp)
 	res, err := s.Put("b", "dir/z", strings.NewReader("hello"), 5)
 	if err != nil {
 		t.Fatal(err)
@@ -73,9 +71,7 @@ func TestPutAtomic(t *testing.T) {
 	if _, err := NewStore([]string{mp}, false); err != nil {
 		t.Fatal(err)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(mp, workDirName)); len(ents) != 0 {
-		t.Fatalf("stale work files not removed: %v", ents)
-	}
+	assertNoWorkFiles(t, mp)
 }
 
 // destroyingReader destroys the bucket once half of its bytes were read:
