@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 )
@@ -71,4 +72,15 @@ func (s *Spec) Hash() string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// DecodeNormalized reads the JSON of a spec that was parsed, validated
+// and normalized already: what the proxy ships to its targets. It does not
+// validate again (the proxy did, once); it only decodes.
+func DecodeNormalized(raw []byte) (*Spec, error) {
+	var s Spec
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("decode normalized spec: %w", err)
+	}
+	return &s, nil
 }

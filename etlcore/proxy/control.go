@@ -129,12 +129,10 @@ func (c *control) init(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}
+	// The one parse and validation of the spec; targets get it normalized
+	// and decode it only (etl.DecodeNormalized).
 	spec, err := etl.ParseSpec(body)
 	if err != nil {
-		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
-		return
-	}
-	if err := spec.Validate(); err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}

@@ -217,11 +217,10 @@ func (t *Target) initETL(ctx context.Context, name string, msg *api.ETLInitMsg) 
 	if t.cfg.Runtime == nil {
 		return fmt.Errorf("no transformer runtime configured")
 	}
-	spec, err := etl.ParseSpec(msg.Spec)
+	spec, err := etl.DecodeNormalized(msg.Spec) // the proxy parsed, validated and normalized it
 	if err != nil {
 		return err
 	}
-	spec.Normalize()
 	if old := t.getETL(name); old != nil {
 		t.stopETL(name, "restarted", true)
 	}

@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/etlcore/etl"
 	"github.com/etlbench/etlbench/etlcore/runtime"
 )
 
@@ -65,7 +67,13 @@ func TestInitRetriesTakenPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := []byte(`{"name": "md5-etl", "communication": "hpush://", "runtime": {"image": "etlbench/transformer-md5"}}`)
+	// What the proxy ships: the spec parsed, validated and normalized.
+	parsed, err := etl.ParseSpec([]byte(`{"name": "md5-etl", "communication": "hpush://", "runtime": {"image": "etlbench/transformer-md5"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed.Normalize()
+	spec, _ := json.Marshal(parsed)
 	if err := tg.initETL(context.Background(), "md5-etl", &api.ETLInitMsg{Spec: spec, Secret: "s"}); err != nil {
 		t.Fatalf("init: %v", err)
 	}
