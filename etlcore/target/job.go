@@ -193,10 +193,11 @@ func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	if !t.store.BucketExists(msg.SrcBck) {
 		return http.StatusNotFound, fmt.Errorf("bucket %q does not exist", msg.SrcBck)
 	}
+	// The proxy creates the destination on every target (and records it
+	// in its bucket set) before it starts the job; a target without it
+	// missed that and refuses rather than make a bucket the proxy does not know.
 	if !m.DryRun && !t.store.BucketExists(msg.DstBck) {
-		if err := t.store.CreateBucket(msg.DstBck); err != nil {
-			return http.StatusInternalServerError, err
-		}
+		return http.StatusNotFound, fmt.Errorf("destination bucket %q does not exist on target %s", msg.DstBck, t.cfg.ID)
 	}
 	directPut := e.spec.SupportDirectPut
 	if m.DirectPut != nil {
