@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -393,4 +395,42 @@ func TestFailoverPrimaryHung(t *testing.T) {
 	}
 	// Every proxy names the same primary.
 	waitNewPrimary(ctx, t, "p1", time.Now().Add(time.Second), p1, p2, p3)
+}
+
+// TestFailoverReconcilesStages: an ETL stop that reached a target but
+// that the primary had not recorded when it died (the stop sent to t1
+// directly stands for it) is not lost: the new primary finds the ETL
+// Aborted on t1 and aborts it everywhere, with t1's reason.
+func TestFailoverReconcilesStages(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Targets: 2, Proxies: 3})
+	ctx := context.Background()
+	if _, err := c.Client.ETLInit(ctx, specYAML("half-stopped", "hpush://", "etlbench/transformer-echo", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Client.ETLInit(ctx, specYAML("kept-running", "hpush://", "etlbench/transformer-echo", "")); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(api.ETLStopMsg{Reason: "stop sent by the old primary"})
+	resp, err := http.Post(c.Target(1).URL+api.PathInternal+"etl/half-stopped/stop", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stop on t1: status %d", resp.StatusCode)
+	}
+	c.KillProxy(1)
+	p2, p3 := c.ProxyClient(2), c.ProxyClient(3)
+	primary, took := waitNewPrimary(ctx, t, "p1", time.Now().Add(faultBound), p2, p3)
+	t.Logf("new primary %s after %v", primary, took.Round(time.Millisecond))
+	for _, cl := range []*api.Client{p2, p3} {
+		d := faultcheck.WaitAborted(ctx, t, cl, "half-stopped", time.Now().Add(5*time.Second))
+		if !strings.Contains(d.Info.Reason, "stop sent by the old primary") || !strings.Contains(d.Info.Reason, "t1") {
+			t.Fatalf("ETL aborted through %s with reason %q: want t1's", cl.Base, d.Info.Reason)
+		}
+		list, err := cl.ETLList(ctx)
+		if err != nil || len(list) != 2 || list[0].Name != "half-stopped" || list[1].Stage != api.StageRunning {
+			t.Fatalf("ETL list through %s: %+v %v; want kept-running still Running", cl.Base, list, err)
+		}
+	}
 }

@@ -131,6 +131,7 @@ func (p *Proxy) takeOver(ctx context.Context, old api.NodeInfo, since time.Time)
 	}
 	reason := fmt.Sprintf("the primary proxy %s failed during the start (proxy %s took over)", old.ID, p.cfg.ID)
 	p.becomePrimary(ctx, old.ID, smapVer, false, reason)
+	go p.ctl.reconcileStages(ctx)
 	sm := p.Smap()
 	p.log.Printf("took over as primary from proxy %s in %v (cluster map version %d)", old.ID, time.Since(since).Round(time.Millisecond), sm.Version)
 }
