@@ -22,6 +22,19 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
+// truncatedReader gives data, then io.ErrUnexpectedEOF, as net/http's
+// body of a request cut off mid-chunk does.
+type truncatedReader struct{ data []byte }
+
+func (r *truncatedReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	k := copy(p, r.data)
+	r.data = r.data[k:]
+	return k, nil
+}
+
 func TestPutAtomic(t *testing.T) {
 	mp := t.TempDir()
 	s, err := NewStore([]string{mp}, true)
@@ -41,7 +54,12 @@ func TestPutAtomic(t *testing.T) {
 	if _, err := s.Put("b", "dir/y", strings.NewReader("abc"), 10); err == nil || statusOf(err) != 400 {
 		t.Fatalf("short body: %v, want 400", err)
 	}
-	for _, name := range []string{"dir/x", "dir/y"} {
+	// A body of unknown length that breaks off (a chunked request whose
+	// sender died: io.ErrUnexpectedEOF) is not a whole object.
+	if _, err := s.Put("b", "dir/w", &truncatedReader{data: []byte("hello-")}, -1); err == nil {
+		t.Fatal("a truncated body of unknown length was stored")
+	}
+	for _, name := range []string{"dir/x", "dir/y", "dir/w"} {
 		if _, _, _, err := s.Open("b", name); statusOf(err) != 404 {
 			t.Fatalf("%s visible after failed PUT: %v", name, err)
 		}

@@ -1,7 +1,6 @@
 package target
 
 import (
-	"errors"
 	"hash"
 	"io"
 	"os"
@@ -34,10 +33,13 @@ func createWorkFile(path string) (*workFile, error) {
 
 // fill copies r to the file and into h, filling buf before each write: a
 // body that fits buf is one write, whatever pieces the socket gave it in.
+// Only io.EOF ends the body; any other error, io.ErrUnexpectedEOF of a
+// truncated request body among them, is returned, so the caller never
+// commits a partial object.
 func (w *workFile) fill(r io.Reader, h hash.Hash, buf []byte) (int64, error) {
 	var n int64
 	for {
-		k, rerr := io.ReadFull(r, buf)
+		k, rerr := readFull(r, buf)
 		if k > 0 {
 			h.Write(buf[:k])
 			if err := w.write(buf[:k]); err != nil {
@@ -47,12 +49,27 @@ func (w *workFile) fill(r io.Reader, h hash.Hash, buf []byte) (int64, error) {
 		}
 		switch {
 		case rerr == nil:
-		case errors.Is(rerr, io.EOF), errors.Is(rerr, io.ErrUnexpectedEOF):
+		case rerr == io.EOF:
 			return n, nil
 		default:
 			return n, rerr
 		}
 	}
+}
+
+// readFull reads r until buf is full or r fails, and returns r's own
+// error (unlike io.ReadFull, which turns an early io.EOF into
+// io.ErrUnexpectedEOF and so hides a reader's own io.ErrUnexpectedEOF).
+func readFull(r io.Reader, buf []byte) (int, error) {
+	k := 0
+	for k < len(buf) {
+		m, err := r.Read(buf[k:])
+		k += m
+		if err != nil {
+			return k, err
+		}
+	}
+	return k, nil
 }
 
 func (w *workFile) write(b []byte) error {
