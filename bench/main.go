@@ -9,8 +9,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -49,11 +50,7 @@ func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf
 
 func usage() {
 	fmt.Fprintf(os.Stderr, "etlbench: benchmark and stress-test near-data ETL\n\nUsage: etlbench <command> [flags]\n\nCommands:\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(commands))
 	for _, n := range names {
 		fmt.Fprintf(os.Stderr, "  %-12s %s\n", n, commands[n].summary)
 	}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -219,11 +221,7 @@ func (f *fakeCluster) serveJob(w http.ResponseWriter, r *http.Request, rest stri
 	}
 	if !j.Finished() {
 		src := f.buckets[j.SrcBck]
-		names := make([]string, 0, len(src))
-		for n := range src {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(src))
 		if f.buckets[j.DstBck] == nil {
 			f.buckets[j.DstBck] = map[string][]byte{}
 		}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/etlbench/etlbench/reports/result"
@@ -177,7 +179,7 @@ func writeSummary(w io.Writer, res *result.Result, asJSON bool) {
 	fmt.Fprintf(&sb, ", %d workers, %.1fs measured ---\n", res.Workers, res.Duration)
 	fmt.Fprintf(&sb, "%-11s %10s %8s %10s %9s %9s %9s %9s %9s %9s %9s\n",
 		"OP", "OPS", "ERRORS", "OPS/S", "MiB/S", "p50", "p90", "p99", "p99.9", "max", "mean")
-	for _, op := range sortedKeys(res.Summary) {
+	for _, op := range slices.Sorted(maps.Keys(res.Summary)) {
 		s := res.Summary[op]
 		l := s.LatencyUS
 		fmt.Fprintf(&sb, "%-11s %10d %8d %10.1f %9.2f %9s %9s %9s %9s %9s %9s\n", op, s.Ops, s.Errors, s.OpsPerSec, s.MiBPerSec,
@@ -192,7 +194,7 @@ func writeSummary(w io.Writer, res *result.Result, asJSON bool) {
 		}
 		if len(s.ErrorsByClass) > 0 {
 			var parts []string
-			for _, k := range sortedKeys(s.ErrorsByClass) {
+			for _, k := range slices.Sorted(maps.Keys(s.ErrorsByClass)) {
 				parts = append(parts, fmt.Sprintf("%s=%d", k, s.ErrorsByClass[k]))
 			}
 			fmt.Fprintf(&sb, "%-11s errors: %s\n", "", strings.Join(parts, " "))

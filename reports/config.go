@@ -2,7 +2,8 @@ package reports
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/etlbench/etlbench/reports/result"
@@ -111,11 +112,7 @@ func configMismatches(pairs []seriesPair, ignore []string) []ConfigMismatch {
 		for k := range cb {
 			keys[k] = true
 		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
+		sorted := slices.Sorted(maps.Keys(keys))
 		for _, k := range sorted {
 			va, oka := ca[k]
 			vb, okb := cb[k]

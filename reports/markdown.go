@@ -4,7 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,17 +193,8 @@ func writeSetup(w io.Writer, rep *Report, results []*result.Result) {
 		m    map[string]bool
 	}{{"cluster", kinds}, {"load", models}, {"tool", tools}} {
 		if len(set.m) > 0 {
-			fmt.Fprintf(w, "| %s | %s |\n", set.name, mdEscape(strings.Join(sortedSet(set.m), "; ")))
+			fmt.Fprintf(w, "| %s | %s |\n", set.name, mdEscape(strings.Join(slices.Sorted(maps.Keys(set.m)), "; ")))
 		}
 	}
 	fmt.Fprintln(w)
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,9 +3,10 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/etlbench/etlbench/reports/result"
 )
@@ -126,10 +127,6 @@ func scenarios(results []*result.Result) []string {
 			set[r.Scenario] = true
 		}
 	}
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(set))
 	return out
 }

@@ -3,6 +3,8 @@ package kubedeploy
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,11 +46,7 @@ func (t *podTracker) ready() []PodInfo {
 
 // failure returns the first pod that failed for good (bad image, crash ...).
 func (t *podTracker) failure() string {
-	names := make([]string, 0, len(t.pods))
-	for n := range t.pods {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(t.pods))
 	for _, n := range names {
 		if r := runtime.PodFailure(t.pods[n]); r != "" {
 			return fmt.Sprintf("pod %s: %s", n, r)
@@ -58,11 +56,7 @@ func (t *podTracker) failure() string {
 }
 
 func (t *podTracker) status() string {
-	names := make([]string, 0, len(t.pods))
-	for n := range t.pods {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(t.pods))
 	var parts []string
 	for _, n := range names {
 		p := t.pods[n]

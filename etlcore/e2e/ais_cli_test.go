@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -144,11 +146,7 @@ func TestAisCLISession(t *testing.T) {
 	root, objs := aisSessionFiles(t)
 	a.okContains([]string{"put", filepath.Join(root, "one.txt"), "ais://src/one.txt"}, "ais://src/one.txt")
 	a.ok("put", filepath.Join(root, "d"), "ais://src/d/", "--recursive", "--yes")
-	all := make([]string, 0, len(objs))
-	for n := range objs {
-		all = append(all, n)
-	}
-	sort.Strings(all)
+	all := slices.Sorted(maps.Keys(objs))
 	if got := a.lsNames("ais://src"); strings.Join(got, ",") != strings.Join(all, ",") {
 		t.Fatalf("ais ls ais://src: %v, want %v", got, all)
 	}

@@ -3,7 +3,8 @@ package etl
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -214,11 +215,7 @@ func orBody(path string) string {
 }
 
 func known(sc *schema, path string) string {
-	names := make([]string, 0, len(sc.fields))
-	for k := range sc.fields {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(sc.fields))
 	where := "at the top level"
 	if path != "" {
 		where = "in " + path

@@ -2,9 +2,10 @@ package etl
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -231,11 +232,7 @@ func (r *Resources) validate() error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(req))
-	for k := range req {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(req))
 	for _, k := range names {
 		l, ok := lim[k]
 		if ok && req[k].Cmp(l) > 0 {
@@ -247,11 +244,7 @@ func (r *Resources) validate() error {
 
 func (rl ResourceList) parse(field string) (map[string]*big.Rat, error) {
 	out := make(map[string]*big.Rat, len(rl))
-	keys := make([]string, 0, len(rl))
-	for k := range rl {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(rl))
 	for _, k := range keys {
 		if len(k) > 253 || !resourceRe.MatchString(k) {
 			return nil, specErr(field, k, "bad resource name (want e.g. cpu, memory, ephemeral-storage, nvidia.com/gpu)")

@@ -3,7 +3,9 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -136,11 +138,7 @@ func (c *control) snaps(jobs []api.JobStatus) map[string][]api.AisXactSnap {
 				end = t
 			}
 		}
-		ids := make([]string, 0, len(s.Targets))
-		for id := range s.Targets {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
+		ids := slices.Sorted(maps.Keys(s.Targets))
 		for i, id := range ids {
 			cnt := s.Targets[id]
 			snap := api.AisXactSnap{Ext: &cnt, StartTime: start, EndTime: end,

@@ -1,8 +1,9 @@
 package proxy
 
 import (
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/etlbench/etlbench/etlcore/api"
@@ -16,11 +17,7 @@ func bmdPath(bck string, ver int64) string {
 
 // bucketListLocked returns the buckets, sorted; p.mu is held.
 func (p *Proxy) bucketListLocked() []string {
-	out := make([]string, 0, len(p.buckets))
-	for b := range p.buckets {
-		out = append(out, b)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(p.buckets))
 	return out
 }
 

@@ -3,8 +3,9 @@ package runtime
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,11 +109,7 @@ func kubeResourceList(field string, rl etl.ResourceList) (corev1.ResourceList, e
 		return nil, nil
 	}
 	out := corev1.ResourceList{}
-	keys := make([]string, 0, len(rl))
-	for k := range rl {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(rl))
 	for _, k := range keys {
 		q, err := resource.ParseQuantity(rl[k])
 		if err != nil {

@@ -2,7 +2,8 @@ package runtime
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,11 +35,7 @@ func PublishedTransformer(image string) (string, bool) {
 
 // publishedList names the published images that map to built-ins.
 func publishedList() string {
-	names := make([]string, 0, len(publishedImages))
-	for k := range publishedImages {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(publishedImages))
 	return strings.Join(names, ", ")
 }
 

@@ -12,7 +12,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/etlbench/etlbench/etlcore/transformer"
@@ -52,11 +53,7 @@ func LookupSized(name string) transformer.Sized { return registry[name].sized }
 
 // Names returns the names of the built-in transformers, sorted.
 func Names() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(registry))
 	return names
 }
 

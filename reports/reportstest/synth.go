@@ -10,7 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,11 +169,7 @@ func (c Cell) one(id string, rep int, f float64) (*result.Result, error) {
 
 // axesID is a stable id of a cell's axes: k=v pairs sorted by key.
 func axesID(axes map[string]string) string {
-	keys := make([]string, 0, len(axes))
-	for k := range axes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(axes))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + axes[k]

@@ -3,9 +3,10 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,11 +205,7 @@ func summaryLine(res *result.Result) string {
 	if res == nil || len(res.Summary) == 0 {
 		return "no operations"
 	}
-	ops := make([]string, 0, len(res.Summary))
-	for op := range res.Summary {
-		ops = append(ops, op)
-	}
-	sort.Strings(ops)
+	ops := slices.Sorted(maps.Keys(res.Summary))
 	parts := make([]string, 0, len(ops))
 	for _, op := range ops {
 		s := res.Summary[op]

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/etlbench/etlbench/reports"
@@ -93,11 +94,7 @@ func (r *runState) clusterOf(c *scenarios.Cell) *cluster { return r.clusters[c.C
 
 // sortedClusters are the run's clusters in a stable order.
 func (r *runState) sortedClusters() []*cluster {
-	keys := make([]string, 0, len(r.clusters))
-	for k := range r.clusters {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(r.clusters))
 	out := make([]*cluster, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, r.clusters[k])
