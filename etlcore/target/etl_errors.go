@@ -18,9 +18,9 @@ func writeETLErr(w http.ResponseWriter, r *http.Request, err error, format strin
 	api.WriteErr(w, r, statusOf(err), format, a...)
 }
 
-// writeETLStateErr answers an error of runningETL (or pipelineURLs) with
-// its status: class not-found when the ETL does not exist here, etl when it
-// does not run.
+// writeETLStateErr answers an error of runningETL, pipelineURLs or
+// pipelineETL with its status: class not-found when the ETL does not exist
+// here, etl when it does not run.
 func writeETLStateErr(w http.ResponseWriter, r *http.Request, status int, err error) {
 	class := api.ErrClassETL
 	if status == http.StatusNotFound {

@@ -36,6 +36,18 @@ func (t *Target) pipelineURLs(pipeline []string) ([]string, int, error) {
 	return urls, 0, nil
 }
 
+// pipelineETL returns the running ETL name and the transformer URLs of the
+// comma-separated pipeline after it; st is the status of an error.
+func (t *Target) pipelineETL(name, pipeline string) (e *etlInst, next []string, st int, err error) {
+	if e, st, err = t.runningETL(name); err != nil {
+		return nil, nil, st, err
+	}
+	if next, st, err = t.pipelineURLs(splitList(pipeline)); err != nil {
+		return nil, nil, st, err
+	}
+	return e, next, 0, nil
+}
+
 func splitList(s string) []string {
 	if s == "" {
 		return nil
@@ -48,12 +60,7 @@ func splitList(s string) []string {
 // q is the request's parsed query.
 func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, q url.Values, bck, obj string) {
 	name, args := q.Get(api.QparamETLName), q.Get(api.QparamETLArgs)
-	e, st, err := t.runningETL(name)
-	if err != nil {
-		writeETLStateErr(w, r, st, err)
-		return
-	}
-	next, st, err := t.pipelineURLs(splitList(q.Get(api.QparamETLPipeline)))
+	e, next, st, err := t.pipelineETL(name, q.Get(api.QparamETLPipeline))
 	if err != nil {
 		writeETLStateErr(w, r, st, err)
 		return
@@ -121,12 +128,7 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 		api.WriteErr(w, r, http.StatusBadRequest, "%s: %v", api.QparamObjectTo, err)
 		return
 	}
-	e, st, err := t.runningETL(name)
-	if err != nil {
-		writeETLStateErr(w, r, st, err)
-		return
-	}
-	next, st, err := t.pipelineURLs(splitList(q.Get(api.QparamETLPipeline)))
+	e, next, st, err := t.pipelineETL(name, q.Get(api.QparamETLPipeline))
 	if err != nil {
 		writeETLStateErr(w, r, st, err)
 		return
