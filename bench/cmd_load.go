@@ -199,7 +199,9 @@ func (l *loadFlags) config(args []string) (*loadConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Proxy, cfg.Token, cfg.Network = proxy, l.ep.token, l.ep.network
+	// --proxy a,b,c: the workers spread their object requests over them.
+	urls := strings.Split(proxy, ",")
+	cfg.Proxy, cfg.Proxies, cfg.Token, cfg.Network = urls[0], urls[1:], l.ep.token, l.ep.network
 	cfg.LinkCounters = loadgen.EmbeddedLinkCounters(l.ep.state)
 	check := *cfg
 	if err := check.Normalize(); err != nil {

@@ -86,7 +86,7 @@ func (r *runner) clientETL(ctx context.Context, w *worker, obj objRef, put bool)
 	if w.conn != nil {
 		resp, err = w.conn.GetObject(ctx, r.cfg.Bucket, obj.name, api.GetOpts{})
 	} else {
-		resp, err = r.c.GetObject(ctx, r.cfg.Bucket, obj.name, api.GetOpts{})
+		resp, err = r.client(w).GetObject(ctx, r.cfg.Bucket, obj.name, api.GetOpts{})
 	}
 	if err != nil {
 		return 0, 0, err
@@ -110,7 +110,7 @@ func (r *runner) clientETL(ctx context.Context, w *worker, obj objRef, put bool)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	size := int64(buf.Len())
-	if err := r.c.PutObject(ctx, r.cfg.DstBucket, obj.name, bytes.NewReader(buf.Bytes()), size); err != nil {
+	if err := r.client(w).PutObject(ctx, r.cfg.DstBucket, obj.name, bytes.NewReader(buf.Bytes()), size); err != nil {
 		return 0, in.N, err
 	}
 	return size, in.N, nil

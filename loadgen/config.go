@@ -46,6 +46,10 @@ const (
 type Config struct {
 	// Proxy is the cluster's proxy URL.
 	Proxy string
+	// Proxies are more proxies of the cluster (one of several): worker i
+	// sends its object requests to the (i mod n)th of Proxy and these;
+	// control requests go to Proxy.
+	Proxies []string
 	// Token is the bearer token for the control API, if the cluster needs one.
 	Token string
 	// Bucket is the source bucket (created when missing).
@@ -206,7 +210,7 @@ func (c *Config) readOp() string {
 // Map renders every setting as flag name -> value (result.json "config").
 func (c *Config) Map() map[string]string {
 	m := map[string]string{
-		"proxy":         c.Proxy,
+		"proxy":         strings.Join(append([]string{c.Proxy}, c.Proxies...), ","),
 		"bucket":        c.Bucket,
 		"dst-bucket":    c.DstBucket,
 		"duration":      c.Duration.String(),

@@ -33,8 +33,10 @@ func (c *Config) validateCluster() error {
 	if strings.TrimSpace(c.Proxy) == "" {
 		return fieldErrf("proxy", "required: the cluster's proxy URL")
 	}
-	if !strings.HasPrefix(c.Proxy, "http://") && !strings.HasPrefix(c.Proxy, "https://") {
-		return fieldErrf("proxy", "%q: want an http:// or https:// URL", c.Proxy)
+	for _, u := range append([]string{c.Proxy}, c.Proxies...) {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fieldErrf("proxy", "%q: want an http:// or https:// URL", u)
+		}
 	}
 	if c.Bucket == "" {
 		return fieldErrf("bucket", "required")

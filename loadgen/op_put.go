@@ -38,7 +38,7 @@ func (r *runner) put(ctx context.Context, w *worker) (int64, error) {
 	}
 	name := r.pool.putName(idx)
 	open := func() io.Reader { return r.content.Reader(idx, size) }
-	if err := r.c.PutObjectFunc(ctx, r.cfg.Bucket, name, size, open); err != nil {
+	if err := r.client(w).PutObjectFunc(ctx, r.cfg.Bucket, name, size, open); err != nil {
 		return 0, err
 	}
 	r.pool.add(idx, size)

@@ -29,6 +29,15 @@ type worker struct {
 	rng   *rand.Rand
 	timer *time.Timer
 	conn  *httpconn.Conn // its own keep-alive connections for GETs
+	c     *api.Client    // the client of its proxy (nil: the runner's)
+}
+
+// client is the client of w's proxy.
+func (r *runner) client(w *worker) *api.Client {
+	if w != nil && w.c != nil {
+		return w.c
+	}
+	return r.c
 }
 
 func newWorker(id int, seed int64) *worker {
@@ -126,7 +135,7 @@ func (r *runner) get(ctx context.Context, w *worker, obj objRef, opts api.GetOpt
 	if w.conn != nil {
 		resp, err = w.conn.GetObject(ctx, r.cfg.Bucket, obj.name, opts)
 	} else {
-		resp, err = r.c.GetObject(ctx, r.cfg.Bucket, obj.name, opts)
+		resp, err = r.client(w).GetObject(ctx, r.cfg.Bucket, obj.name, opts)
 	}
 	if err != nil {
 		return bin, 0, err

@@ -24,8 +24,9 @@ import (
 // runner is one run in progress.
 type runner struct {
 	cfg     Config
-	c       *api.Client // measured requests (with --timeout)
-	ctl     *api.Client // control requests: ETL, jobs, listing, cleanup (no timeout)
+	c       *api.Client   // measured requests (with --timeout)
+	cs      []*api.Client // c, and one like it for each of Config.Proxies
+	ctl     *api.Client   // control requests: ETL, jobs, listing, cleanup (no timeout)
 	rec     *Recorder
 	pool    *pool
 	content *Content
@@ -110,6 +111,12 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*result.Result, e
 	// The workers' keep-alive connections end with the run: a library
 	// caller (etlbench run, tests) leaves no sockets open on the cluster.
 	defer r.c.HTTP.CloseIdleConnections()
+	r.cs = []*api.Client{r.c}
+	for _, u := range cfg.Proxies {
+		c := *r.c
+		c.Base = strings.TrimRight(u, "/")
+		r.cs = append(r.cs, &c)
+	}
 	r.ctl = api.NewClient(cfg.Proxy)
 	r.ctl.Token = cfg.Token
 	r.ctl.HTTP.Transport = r.c.HTTP.Transport // one connection pool
@@ -417,8 +424,9 @@ func (r *runner) startIssuing(issueCtx, reqCtx context.Context, wg *sync.WaitGro
 	}
 	for i := 0; i < cfg.Workers; i++ {
 		w := newWorker(i, cfg.Seed)
-		if strings.HasPrefix(cfg.Proxy, "http://") {
-			w.conn = httpconn.New(r.c)
+		w.c = r.cs[i%len(r.cs)]
+		if strings.HasPrefix(w.c.Base, "http://") {
+			w.conn = httpconn.New(w.c)
 		}
 		wg.Add(1)
 		go func() {
