@@ -26,14 +26,8 @@ func micros(d time.Duration) int64 {
 // result.json rebuilds the whole-run histograms.
 func MergeIntervals(res *result.Result, op string) (corrected, service *hdr.Histogram, err error) {
 	corrected, service = result.NewHist(), result.NewHist()
-	for _, iv := range res.Intervals {
-		if iv.Warmup {
-			continue
-		}
-		io, ok := iv.Ops[op]
-		if !ok {
-			continue
-		}
+	for i, io := range res.OpIntervals(op, false) {
+		iv := res.Intervals[i]
 		h, err := result.DecodeHist(io.Hist)
 		if err != nil {
 			return nil, nil, fmt.Errorf("interval %s %s: %w", iv.Start.Format(time.RFC3339Nano), op, err)

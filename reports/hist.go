@@ -13,12 +13,8 @@ import (
 // histogram was found.
 func opHist(into *hdr.Histogram, r *result.Result, op string, withWarmup bool) (bool, error) {
 	found := false
-	for i, iv := range r.Intervals {
-		if iv.Warmup && !withWarmup {
-			continue
-		}
-		o, ok := iv.Ops[op]
-		if !ok || o.Hist == "" {
+	for i, o := range r.OpIntervals(op, withWarmup) {
+		if o.Hist == "" {
 			continue
 		}
 		h, err := result.DecodeHist(o.Hist)

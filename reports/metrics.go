@@ -40,14 +40,8 @@ func sampleOfOp(r *result.Result, op string) (sample, error) {
 	var out sample
 	var bytesIn, bytesOut int64
 	var secs float64
-	for _, iv := range r.Intervals {
-		if iv.Warmup {
-			continue
-		}
-		o, ok := iv.Ops[op]
-		if !ok {
-			continue
-		}
+	for i, o := range r.OpIntervals(op, false) {
+		iv := r.Intervals[i]
 		out.ops += o.Ops
 		out.errors += o.Errors
 		bytesIn += o.BytesIn
