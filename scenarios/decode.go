@@ -252,10 +252,16 @@ func (d *decoder) durationf(n *yaml.Node, path string, dst *time.Duration) {
 }
 
 func (d *decoder) sizef(n *yaml.Node, path string, dst *Size) {
-	if !d.scalar(n, path, "a size") {
+	parsedf(d, n, path, "a size", ParseSize, dst)
+}
+
+// parsedf reads a scalar with parse, whose error is the message; want
+// names the value when the node is not a scalar ("a size").
+func parsedf[T any](d *decoder, n *yaml.Node, path, want string, parse func(string) (T, error), dst *T) {
+	if !d.scalar(n, path, want) {
 		return
 	}
-	v, err := ParseSize(n.Value)
+	v, err := parse(n.Value)
 	if err != nil {
 		d.errf(n, path, "%v", err)
 		return
@@ -315,30 +321,10 @@ func (d *decoder) network(n *yaml.Node, path string, ns *embedded.NetSpec) {
 // link reads a link shape: {rate: 1Gbit, delay: 1ms, jitter: 100us, loss: 0.1%}.
 func (d *decoder) link(n *yaml.Node, path string, l *embedded.LinkShape) {
 	d.mapping(n, path, []field{
-		{"rate", func(n *yaml.Node, p string) {
-			if !d.scalar(n, p, "a rate") {
-				return
-			}
-			v, err := embedded.ParseRate(n.Value)
-			if err != nil {
-				d.errf(n, p, "%v", err)
-				return
-			}
-			l.Rate = v
-		}},
+		{"rate", func(n *yaml.Node, p string) { parsedf(d, n, p, "a rate", embedded.ParseRate, &l.Rate) }},
 		{"delay", func(n *yaml.Node, p string) { d.durationf(n, p, &l.Delay) }},
 		{"jitter", func(n *yaml.Node, p string) { d.durationf(n, p, &l.Jitter) }},
-		{"loss", func(n *yaml.Node, p string) {
-			if !d.scalar(n, p, "a percentage") {
-				return
-			}
-			v, err := embedded.ParseLoss(n.Value)
-			if err != nil {
-				d.errf(n, p, "%v", err)
-				return
-			}
-			l.Loss = v
-		}},
+		{"loss", func(n *yaml.Node, p string) { parsedf(d, n, p, "a percentage", embedded.ParseLoss, &l.Loss) }},
 	})
 }
 
