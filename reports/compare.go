@@ -156,11 +156,7 @@ func lookupMetrics(names, def []string) ([]Metric, error) {
 }
 
 func compareRow(p seriesPair, m Metric, so statsOptions) (CompareRow, error) {
-	va, err := p.a.values(m)
-	if err != nil {
-		return CompareRow{}, err
-	}
-	vb, err := p.b.values(m)
+	va, vb, err := p.values(m)
 	if err != nil {
 		return CompareRow{}, err
 	}

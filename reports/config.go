@@ -136,6 +136,17 @@ type seriesPair struct {
 	ia, ib int
 }
 
+// values returns metric m's per-repeat values of both sides.
+func (p seriesPair) values(m Metric) (va, vb []float64, err error) {
+	if va, err = p.a.values(m); err != nil {
+		return nil, nil, err
+	}
+	if vb, err = p.b.values(m); err != nil {
+		return nil, nil, err
+	}
+	return va, vb, nil
+}
+
 // matchSeries pairs the series of a and b by key, in a's order, and names
 // the series found on one side only. With ignoreAxes, series are matched
 // by their axes without those (so that, e.g., transformer=echo in a

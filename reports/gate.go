@@ -212,11 +212,7 @@ func minPValue(n1, n2 int) float64 {
 }
 
 func gateCheck(p seriesPair, m Metric, g *GateResult) (GateCheck, error) {
-	va, err := p.a.values(m)
-	if err != nil {
-		return GateCheck{}, err
-	}
-	vb, err := p.b.values(m)
+	va, vb, err := p.values(m)
 	if err != nil {
 		return GateCheck{}, err
 	}
