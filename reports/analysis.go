@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -218,53 +219,57 @@ func duplicateNotes(results []*result.Result) []string {
 	return []string{fmt.Sprintf("%d cell repeats appear more than once (e.g. %s): does the directory hold more than one run? All are used as samples.", len(dups), dups[0])}
 }
 
-// speedups pairs series that differ only in the direct_put axis.
-func speedups(all []*series, so statsOptions) ([]Speedup, error) {
-	type pair struct{ on, off *series }
-	pairs := map[string]*pair{}
-	var order []string
-	for _, s := range all {
+// directPutPair is two series that differ only in the direct_put axis
+// (indexes into the series): key names the rest of their axes and the op.
+type directPutPair struct {
+	key     string
+	on, off int
+}
+
+// directPutPairs pairs the series that differ only in the direct_put axis,
+// of those keep accepts, in the order of their first series; a series
+// without its other half is left out.
+func directPutPairs(all []*series, keep func(i int) bool) []directPutPair {
+	at := map[string]int{}
+	var pairs []directPutPair
+	for i, s := range all {
 		v, ok := s.axes[AxisDirectPut]
-		if !ok {
+		if !ok || !keep(i) {
 			continue
 		}
 		on, ok := parseBoolAxis(v)
 		if !ok {
 			continue
 		}
-		rest := without(s.axes, AxisDirectPut)
-		k := axesKey(rest, " ") + "|" + s.op
-		p := pairs[k]
-		if p == nil {
-			p = &pair{}
-			pairs[k] = p
-			order = append(order, k)
+		k := axesKey(without(s.axes, AxisDirectPut), " ") + "|" + s.op
+		n, seen := at[k]
+		if !seen {
+			n = len(pairs)
+			at[k] = n
+			pairs = append(pairs, directPutPair{key: k, on: -1, off: -1})
 		}
 		if on {
-			p.on = s
+			pairs[n].on = i
 		} else {
-			p.off = s
+			pairs[n].off = i
 		}
 	}
+	return slices.DeleteFunc(pairs, func(p directPutPair) bool { return p.on < 0 || p.off < 0 })
+}
+
+// speedups pairs series that differ only in the direct_put axis.
+func speedups(all []*series, so statsOptions) ([]Speedup, error) {
 	m, _ := LookupMetric("ops_per_sec")
 	var out []Speedup
-	for _, k := range order {
-		p := pairs[k]
-		if p.on == nil || p.off == nil {
-			continue
-		}
-		on, err := p.on.values(m)
+	for _, p := range directPutPairs(all, func(int) bool { return true }) {
+		on, off, err := seriesPair{a: all[p.on], b: all[p.off]}.values(m)
 		if err != nil {
 			return nil, err
 		}
-		off, err := p.off.values(m)
-		if err != nil {
-			return nil, err
-		}
-		rest := without(p.on.axes, AxisDirectPut)
-		seed := hashSeed(so.seed, k)
+		rest := without(all[p.on].axes, AxisDirectPut)
+		seed := hashSeed(so.seed, p.key)
 		sp := Speedup{
-			Cell: axesKey(without(rest, AxisOp), " "), Axes: rest, Op: p.on.op,
+			Cell: axesKey(without(rest, AxisOp), " "), Axes: rest, Op: all[p.on].op,
 			On:  estimate(on, so.level, so.resamples, seed),
 			Off: estimate(off, so.level, so.resamples, seed+1),
 		}

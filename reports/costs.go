@@ -234,37 +234,9 @@ func hopModel(c *CostStats) (float64, bool) {
 // directPutCosts gives the cost view of every direct-put pair whose
 // series have costs.
 func directPutCosts(a *analysis, so statsOptions) []DirectPutCost {
-	type pair struct{ on, off int }
-	pairs := map[string]*pair{}
-	var order []string
-	for i, s := range a.series {
-		v, ok := s.axes[AxisDirectPut]
-		if !ok || a.stats[i].Costs == nil || !routesResults(s.op) {
-			continue
-		}
-		on, ok := parseBoolAxis(v)
-		if !ok {
-			continue
-		}
-		k := axesKey(without(s.axes, AxisDirectPut), " ") + "|" + s.op
-		p := pairs[k]
-		if p == nil {
-			p = &pair{-1, -1}
-			pairs[k] = p
-			order = append(order, k)
-		}
-		if on {
-			p.on = i
-		} else {
-			p.off = i
-		}
-	}
 	var out []DirectPutCost
-	for _, k := range order {
-		p := pairs[k]
-		if p.on < 0 || p.off < 0 {
-			continue
-		}
+	keep := func(i int) bool { return a.stats[i].Costs != nil && routesResults(a.series[i].op) }
+	for _, p := range directPutPairs(a.series, keep) {
 		on, off := a.stats[p.on].Costs, a.stats[p.off].Costs
 		s := a.series[p.on]
 		d := DirectPutCost{
@@ -276,7 +248,7 @@ func directPutCosts(a *analysis, so statsOptions) []DirectPutCost {
 		d.TargetCPURatio = Float(ratio(d.TargetOn.Median, d.TargetOff.Median))
 		tOn := costValues(a.series[p.on], func(c *result.Costs) float64 { return c.PerObject.CPUUS[result.GroupTargets] })
 		tOff := costValues(a.series[p.off], func(c *result.Costs) float64 { return c.PerObject.CPUUS[result.GroupTargets] })
-		lo, hi := BootstrapRatioCI(tOn, tOff, so.level, so.resamples, hashSeed(so.seed, k+"/dpcost"))
+		lo, hi := BootstrapRatioCI(tOn, tOff, so.level, so.resamples, hashSeed(so.seed, p.key+"/dpcost"))
 		d.TargetCPULo, d.TargetCPUHi = Float(lo), Float(hi)
 		nan := Float(math.NaN())
 		d.ModelNodeOn, d.ModelNodeOff, d.ModelSaved, d.DevNodeOn, d.DevNodeOff, d.DevSaved = nan, nan, nan, nan, nan, nan
