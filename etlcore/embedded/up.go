@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/liveproc"
 )
 
 // URLFile is where a node writes its URL once it is ready.
@@ -262,21 +263,8 @@ func tail(path string) string {
 // ownsProcess reports whether n's pid is still the node process we started
 // (and not a recycled pid): its command line names our node directory.
 func ownsProcess(n NodeState) bool {
-	if n.PID <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", n.PID))
-	if err != nil {
-		return false
-	}
-	cmd := string(b)
-	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.PID)); err == nil {
-		// A zombie is not running.
-		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
-			return false
-		}
-	}
-	return strings.Contains(cmd, "node\x00") && strings.Contains(cmd, n.Dir)
+	cmd, ok := liveproc.Cmdline(n.PID)
+	return ok && strings.Contains(cmd, "node\x00") && strings.Contains(cmd, n.Dir)
 }
 
 // Running reports whether any node process recorded in st still runs.

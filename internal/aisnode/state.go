@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/etlbench/etlbench/internal/liveproc"
 )
 
 // StateFile is the record of a cluster Up started, in its directory.
@@ -64,19 +66,8 @@ func (st *State) PIDs() []int {
 
 // owns reports whether n's pid is a live aisnode started with n's config.
 func owns(n Node) bool {
-	if n.PID <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", n.PID))
-	if err != nil {
-		return false
-	}
-	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.PID)); err == nil {
-		if i := strings.LastIndexByte(string(st), ')'); i > 0 && strings.HasPrefix(strings.TrimSpace(string(st[i+1:])), "Z") {
-			return false // a zombie: exited, not yet reaped
-		}
-	}
-	return strings.Contains(string(b), "-local_config="+n.LocalConfig+"\x00")
+	cmd, ok := liveproc.Cmdline(n.PID)
+	return ok && strings.Contains(cmd, "-local_config="+n.LocalConfig+"\x00")
 }
 
 // Down stops every process of the cluster recorded in dir (SIGTERM, then
