@@ -79,6 +79,16 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 	return resp, nil
 }
 
+// getJSON GETs path (with in, if non-nil, as the JSON body) and decodes
+// the answer as a T.
+func getJSON[T any](ctx context.Context, c *Client, path string, in any) (*T, error) {
+	var out T
+	if err := c.doJSON(ctx, http.MethodGet, path, nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // doJSON sends in (if non-nil) as JSON and decodes the answer into out (if non-nil).
 func (c *Client) doJSON(ctx context.Context, method, path string, q url.Values, in, out any) error {
 	var body io.Reader
@@ -197,11 +207,7 @@ func (c *Client) ListObjects(ctx context.Context, bck string, msg ListMsg) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	var res ListResult
-	if err := c.doJSON(ctx, http.MethodGet, PathBuckets+url.PathEscape(bck), nil, am, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return getJSON[ListResult](ctx, c, PathBuckets+url.PathEscape(bck), am)
 }
 
 // ListAll returns every object of bck whose name starts with prefix.
@@ -428,11 +434,7 @@ type ETLDetails struct {
 
 // ETLShow returns the details of ETL name.
 func (c *Client) ETLShow(ctx context.Context, name string) (*ETLDetails, error) {
-	var d ETLDetails
-	if err := c.doJSON(ctx, http.MethodGet, PathETL+"/"+url.PathEscape(name), nil, nil, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return getJSON[ETLDetails](ctx, c, PathETL+"/"+url.PathEscape(name), nil)
 }
 
 // ETLStop stops ETL name (-> Aborted).
@@ -487,11 +489,7 @@ func (c *Client) Jobs(ctx context.Context) ([]JobStatus, error) {
 
 // Job returns the status of job id.
 func (c *Client) Job(ctx context.Context, id string) (*JobStatus, error) {
-	var s JobStatus
-	if err := c.doJSON(ctx, http.MethodGet, PathJobs+"/"+url.PathEscape(id), nil, nil, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return getJSON[JobStatus](ctx, c, PathJobs+"/"+url.PathEscape(id), nil)
 }
 
 // AbortJob aborts job id.
