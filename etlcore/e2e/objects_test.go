@@ -235,6 +235,18 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s %.60s: %d %s; want %d with %q", tc.method, tc.path, resp.StatusCode, b, tc.status, tc.msg)
 		}
 	}
+	// A target asked directly names a bucket it does not have too.
+	for _, path := range []string{"/v1/objects/nobucket/x", "/v1/buckets/nobucket"} {
+		resp, err := hc.Get(c.Target(1).URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), `bucket \"nobucket\" does not exist`) {
+			t.Errorf("target GET %s: %d %s; want 404 naming the bucket", path, resp.StatusCode, b)
+		}
+	}
 }
 
 func TestTargetKilled(t *testing.T) {

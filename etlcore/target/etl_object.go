@@ -36,8 +36,7 @@ func (t *Target) handleETLObject(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		if !t.store.BucketExists(bck) {
-			api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
+		if !t.haveBucket(w, r, bck) {
 			return
 		}
 		t.getObject(w, r, bck, obj, r.Method == http.MethodHead)

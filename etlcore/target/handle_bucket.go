@@ -34,8 +34,7 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 			return
 		}
-		if !t.store.BucketExists(bck) {
-			api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
+		if !t.haveBucket(w, r, bck) {
 			return
 		}
 		ents, more, err := t.store.List(bck, msg.Prefix, msg.ContinuationToken, msg.PageSize)
@@ -81,4 +80,14 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 	default:
 		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on buckets", r.Method)
 	}
+}
+
+// haveBucket reports whether bck exists on this target; when it does not,
+// it answers 404 naming the bucket.
+func (t *Target) haveBucket(w http.ResponseWriter, r *http.Request, bck string) bool {
+	if t.store.BucketExists(bck) {
+		return true
+	}
+	api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
+	return false
 }

@@ -15,8 +15,7 @@ func (t *Target) handleObject(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}
-	if !t.store.BucketExists(bck) {
-		api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
+	if !t.haveBucket(w, r, bck) {
 		return
 	}
 	if t.redirectToOwner(w, r, bck, obj) {
