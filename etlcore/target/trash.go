@@ -2,6 +2,7 @@ package target
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,25 +25,52 @@ const trashDirName = "trash"
 // next bucket is written. (On ext4 without a journal, creating a file
 // scans the inode bitmap past every inode freed in the last minute or
 // more: after a destroy of tens of thousands of objects, each new object
-// cost 200-400 µs of kernel CPU more until the window passed.) The trash
-// keeps at most trashMaxBytes of objects per store (the bytes PUT into a
-// bucket since start-up count as its size; the oldest entries go first),
-// nothing older than trashMaxAge, and nothing when the mountpath's
-// filesystem has less than trashMinFree of its space free. The policy is
-// applied at every destroy and at start-up.
+// cost 200-400 µs of kernel CPU more until the window passed.)
+//
+// The trash follows its filesystem: on each mountpath a store keeps at
+// most 1/trashFreeShare of the space the filesystem has free now, split
+// over the store's mountpaths (the bytes PUT into a bucket since start-up
+// count as its size; the oldest entries go first), nothing older than
+// trashMaxAge, and nothing at all when the filesystem has less than
+// trashMinFree of its space free. The policy is applied at start-up, at
+// every destroy and, while the trash holds anything, every
+// trashCheckEvery, so that the trash empties when the disk fills up for
+// any reason and old entries go without waiting for the next destroy.
 const (
-	trashMaxAge   = 15 * time.Minute
-	trashMaxBytes = 1 << 30
-	trashMinFree  = 0.05
+	trashMaxAge     = 15 * time.Minute
+	trashFreeShare  = 8
+	trashMinFree    = 0.05
+	trashCheckEvery = 5 * time.Second
 )
+
+// trashCap is the most trash bytes a store with nmp mountpaths keeps on
+// a mountpath whose filesystem has avail of its total bytes free to
+// unprivileged users: avail/trashFreeShare/nmp, and 0 under the
+// trashMinFree floor or when the filesystem reports no size.
+func trashCap(avail, total uint64, nmp int) int64 {
+	if total == 0 || nmp < 1 || float64(avail) < trashMinFree*float64(total) {
+		return 0
+	}
+	c := avail / trashFreeShare / uint64(nmp)
+	if c > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(c)
+}
 
 // trash removes destroyed buckets' files in the background, one removal
 // at a time per store, and keeps the bytes PUT into each bucket.
 type trash struct {
 	mu      sync.Mutex
 	running bool
-	now     func() time.Time // for tests
-	written sync.Map         // bucket -> *atomic.Int64: bytes PUT since start-up
+	armed   bool     // a check is due in every
+	written sync.Map // bucket -> *atomic.Int64: bytes PUT since start-up
+
+	// For tests; zero values mean the real clock, statfs and
+	// trashCheckEvery. Set them before the store is used.
+	now   func() time.Time
+	space func(dir string) (avail, total uint64)
+	every time.Duration
 }
 
 // wrote counts n bytes PUT into bck.
@@ -122,10 +150,63 @@ func (s *Store) tidyTrash() {
 	s.trash.mu.Unlock()
 	go func() {
 		s.emptyTrash(false)
+		left := s.trashLeft()
 		s.trash.mu.Lock()
 		s.trash.running = false
+		arm := left && !s.trash.armed
+		if arm {
+			s.trash.armed = true
+		}
 		s.trash.mu.Unlock()
+		if arm {
+			time.AfterFunc(s.trash.interval(), func() {
+				s.trash.mu.Lock()
+				s.trash.armed = false
+				s.trash.mu.Unlock()
+				s.tidyTrash()
+			})
+		}
 	}()
+}
+
+// trashLeft reports whether any mountpath's trash holds an entry.
+func (s *Store) trashLeft() bool {
+	for _, mp := range s.mpaths {
+		f, err := os.Open(filepath.Join(mp, workDirName, trashDirName))
+		if err != nil {
+			continue
+		}
+		names, _ := f.Readdirnames(1)
+		_ = f.Close()
+		if len(names) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *trash) interval() time.Duration {
+	if t.every > 0 {
+		return t.every
+	}
+	return trashCheckEvery
+}
+
+// fsSpace returns the bytes of dir's filesystem free to unprivileged
+// users and its size; zeros when they cannot be read.
+func (t *trash) fsSpace(dir string) (avail, total uint64) {
+	if t.space != nil {
+		return t.space(dir)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, 0
+	}
+	bs := uint64(st.Frsize)
+	if bs == 0 {
+		bs = uint64(st.Bsize)
+	}
+	return st.Bavail * bs, st.Blocks * bs
 }
 
 // emptyTrash removes the trash entries the policy says must go (all of
@@ -139,7 +220,10 @@ func (s *Store) emptyTrash(all bool) int {
 		if err != nil || len(ents) == 0 {
 			continue
 		}
-		short := all || freeFraction(mp) < trashMinFree
+		// Where the free space cannot be read, nothing is kept.
+		avail, total := s.trash.fsSpace(mp)
+		limit := trashCap(avail, total, len(s.mpaths))
+		short := all || limit == 0
 		var keep []trashEntry
 		var kept int64
 		for _, e := range ents {
@@ -155,7 +239,7 @@ func (s *Store) emptyTrash(all bool) int {
 		}
 		sort.Slice(keep, func(i, j int) bool { return keep[i].at.Before(keep[j].at) })
 		for _, te := range keep {
-			if kept <= trashMaxBytes/int64(len(s.mpaths)) {
+			if kept <= limit {
 				break
 			}
 			if os.RemoveAll(filepath.Join(dir, te.name)) == nil {
@@ -165,16 +249,6 @@ func (s *Store) emptyTrash(all bool) int {
 		}
 	}
 	return n
-}
-
-// freeFraction is the share of dir's filesystem that is free to
-// unprivileged users (1 when it cannot be read: nothing is removed for it).
-func freeFraction(dir string) float64 {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil || st.Blocks == 0 {
-		return 1
-	}
-	return float64(st.Bavail) / float64(st.Blocks)
 }
 
 // makeTrash creates mp's trash directory.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -93,8 +94,8 @@ func TestDestroyBucketTrash(t *testing.T) {
 	if n := s2.emptyTrash(false); n != 1 {
 		t.Fatalf("removed %d, want the junk entry", n)
 	}
-	if f := freeFraction(mp); f <= 0 || f > 1 {
-		t.Fatalf("freeFraction(%s) = %v", mp, f)
+	if avail, total := s2.trash.fsSpace(mp); total == 0 || avail > total {
+		t.Fatalf("fsSpace(%s) = %d free of %d", mp, avail, total)
 	}
 }
 
@@ -115,7 +116,33 @@ func waitTidy(t *testing.T, s *Store) {
 	t.Fatal("background trash removal did not end")
 }
 
-// The trash keeps at most trashMaxBytes: the oldest entries go first.
+// The trash keeps at most 1/trashFreeShare of its filesystem's free
+// space per store, split over the store's mountpaths, and nothing under
+// the trashMinFree floor.
+func TestTrashCapRule(t *testing.T) {
+	const gib = 1 << 30
+	for _, c := range []struct {
+		avail, total uint64
+		nmp          int
+		want         int64
+	}{
+		{62 * gib, 252 * gib, 1, 62 * gib / 8},
+		{62 * gib, 252 * gib, 2, 62 * gib / 16},
+		{13 * gib, 252 * gib, 1, 13 * gib / 8}, // just above 5%
+		{12 * gib, 252 * gib, 1, 0},            // under 5% free: nothing kept
+		{287 << 20, 252 * gib, 1, 0},           // the disk nearly full
+		{0, 0, 1, 0},                           // space unreadable
+		{gib, gib, 0, 0},                       // no mountpaths
+		{1 << 63, 1 << 63, 1, 1 << 63 / 8},     // no overflow
+	} {
+		if got := trashCap(c.avail, c.total, c.nmp); got != c.want {
+			t.Errorf("trashCap(%d, %d, %d) = %d, want %d", c.avail, c.total, c.nmp, got, c.want)
+		}
+	}
+}
+
+// The trash keeps at most its cap of the real filesystem's free space:
+// the oldest entries go first.
 func TestTrashBytesCap(t *testing.T) {
 	mp := t.TempDir()
 	s, err := NewStore([]string{mp}, false)
@@ -123,9 +150,14 @@ func TestTrashBytesCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTidy(t, s)
+	avail, total := s.trash.fsSpace(mp)
+	limit := trashCap(avail, total, 1)
+	if limit == 0 {
+		t.Skipf("%s has under %v of its space free: the trash keeps nothing", mp, trashMinFree)
+	}
 	now := time.Now()
 	dir := filepath.Join(mp, workDirName, trashDirName)
-	sizes := []int64{trashMaxBytes / 2, trashMaxBytes / 2, trashMaxBytes / 4}
+	sizes := []int64{limit / 2, limit / 2, limit / 4}
 	var names []string
 	for i, b := range sizes {
 		name := trashName("b", now.Add(time.Duration(i)*time.Second), b)
@@ -149,5 +181,55 @@ func TestTrashBytesCap(t *testing.T) {
 		if _, ok := parseTrashName(bad); ok {
 			t.Errorf("parseTrashName(%q) accepted", bad)
 		}
+	}
+}
+
+// While the trash holds anything it is checked every interval: when the
+// filesystem falls under the floor between destroys, the trash empties
+// without waiting for the next destroy or restart.
+func TestTrashEmptiesWhenSpaceRunsLow(t *testing.T) {
+	mp := t.TempDir()
+	s, err := NewStore([]string{mp}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitTidy(t, s)
+	var low atomic.Bool
+	s.trash.every = 10 * time.Millisecond
+	s.trash.space = func(string) (uint64, uint64) {
+		if low.Load() {
+			return 4, 100
+		}
+		return 50, 100
+	}
+	if err := s.CreateBucket("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put("b", "x", strings.NewReader("data"), 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DestroyBucket("b"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := trashEntries(t, mp); len(got) != 1 {
+		t.Fatalf("trash %v with half the disk free, want the destroyed bucket kept", got)
+	}
+	low.Store(true)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(trashEntries(t, mp)) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("trash %v still there 5 s after free space fell under %v", trashEntries(t, mp), trashMinFree)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// With the trash empty, the checks stop.
+	waitTidy(t, s)
+	time.Sleep(50 * time.Millisecond)
+	s.trash.mu.Lock()
+	armed, running := s.trash.armed, s.trash.running
+	s.trash.mu.Unlock()
+	if armed || running {
+		t.Fatalf("trash checks go on with the trash empty (armed %v, running %v)", armed, running)
 	}
 }
