@@ -249,7 +249,7 @@ func (p *Proxy) probeProxies(ctx context.Context, cl *http.Client, fails map[str
 			mu.Unlock()
 			switch {
 			case ok && !n.Alive:
-				if p.setProxyAlive(n.ID, true) {
+				if p.setAlive(proxiesOf, n.ID, true) {
 					p.log.Printf("proxy %s at %s answers again", n.ID, n.URL)
 					mu.Lock()
 					changed = true
@@ -259,7 +259,7 @@ func (p *Proxy) probeProxies(ctx context.Context, cl *http.Client, fails map[str
 			case ok:
 				p.catchUp(n)
 			case failed >= probesToDown && n.Alive:
-				if p.setProxyAlive(n.ID, false) {
+				if p.setAlive(proxiesOf, n.ID, false) {
 					p.log.Printf("proxy %s at %s is down", n.ID, n.URL)
 					mu.Lock()
 					changed = true
@@ -270,22 +270,6 @@ func (p *Proxy) probeProxies(ctx context.Context, cl *http.Client, fails map[str
 	}
 	wg.Wait()
 	return changed
-}
-
-// setProxyAlive marks a proxy up or down; it reports whether that changed.
-func (p *Proxy) setProxyAlive(id string, alive bool) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := range p.smap.Proxies {
-		n := &p.smap.Proxies[i]
-		if n.ID == id && n.Alive != alive {
-			n.Alive = alive
-			p.smap.Version++
-			p.saveStateLocked()
-			return true
-		}
-	}
-	return false
 }
 
 // abortStarts aborts, with reason, every ETL whose start was under way

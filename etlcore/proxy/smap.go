@@ -88,14 +88,19 @@ func (p *Proxy) handleJoin(w http.ResponseWriter, r *http.Request) {
 	go p.pushSmap() // after bmdMu is released
 }
 
-// setAlive marks a target up or down; it reports whether that changed.
-func (p *Proxy) setAlive(id string, alive bool) bool {
+// targetsOf and proxiesOf pick the nodes of one role in a cluster map.
+func targetsOf(s *api.Smap) []api.NodeInfo { return s.Targets }
+func proxiesOf(s *api.Smap) []api.NodeInfo { return s.Proxies }
+
+// setAlive marks node id of the role nodes picks (targetsOf, proxiesOf) up
+// or down in the cluster map; it reports whether that changed.
+func (p *Proxy) setAlive(nodes func(*api.Smap) []api.NodeInfo, id string, alive bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := range p.smap.Targets {
-		t := &p.smap.Targets[i]
-		if t.ID == id && t.Alive != alive {
-			t.Alive = alive
+	ns := nodes(&p.smap)
+	for i := range ns {
+		if n := &ns[i]; n.ID == id && n.Alive != alive {
+			n.Alive = alive
 			p.smap.Version++
 			p.saveStateLocked()
 			return true
@@ -154,7 +159,7 @@ func (p *Proxy) healthLoop(ctx context.Context) {
 					return
 				}
 				// One failed probe may be a busy machine: down after two in a row.
-				if !ok && failed >= probesToDown && p.setAlive(t.ID, false) {
+				if !ok && failed >= probesToDown && p.setAlive(targetsOf, t.ID, false) {
 					p.log.Printf("target %s at %s is down", t.ID, t.URL)
 					mu.Lock()
 					changed = true
@@ -211,7 +216,7 @@ func (p *Proxy) revive(t api.NodeInfo) bool {
 	if err := p.pushMetaLocked([]api.NodeInfo{t})[t.ID]; err != nil {
 		return false // still down: the next probe tries again
 	}
-	return p.setAlive(t.ID, true)
+	return p.setAlive(targetsOf, t.ID, true)
 }
 
 // pushMetaLocked sends the cluster map and the bucket set to targets, at
