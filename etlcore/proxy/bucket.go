@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -97,12 +98,7 @@ func (p *Proxy) createBucket(w http.ResponseWriter, r *http.Request, bck string)
 		api.WriteErr(w, r, http.StatusConflict, "bucket %q already exists", bck)
 		return
 	}
-	body, _ := json.Marshal(api.ActMsg{Action: api.ActCreateBck})
-	if errs := failures(p.broadcast(r.Context(), targets, http.MethodPost, path, body)); len(errs) > 0 {
-		api.WriteErr(w, r, http.StatusInternalServerError, "create bucket %q: %s", bck, strings.Join(errs, "; "))
-		return
-	}
-	w.WriteHeader(http.StatusOK)
+	p.bucketToTargets(w, r, targets, http.MethodPost, path, api.ActCreateBck, fmt.Sprintf("create bucket %q", bck))
 }
 
 func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string) {
@@ -124,9 +120,16 @@ func (p *Proxy) destroyBucket(w http.ResponseWriter, r *http.Request, bck string
 		w.WriteHeader(http.StatusOK) // down targets drop it when they rejoin
 		return
 	}
-	body, _ := json.Marshal(api.ActMsg{Action: api.ActDestroyBck})
-	if errs := failures(p.broadcast(r.Context(), targets, http.MethodDelete, path, body)); len(errs) > 0 {
-		api.WriteErr(w, r, http.StatusInternalServerError, "destroy bucket %q: %s", bck, strings.Join(errs, "; "))
+	p.bucketToTargets(w, r, targets, http.MethodDelete, path, api.ActDestroyBck, fmt.Sprintf("destroy bucket %q", bck))
+}
+
+// bucketToTargets sends bucket action act to targets and answers 200 when
+// every one applied it, else 500: what ("create bucket \"b\"") and each
+// failure.
+func (p *Proxy) bucketToTargets(w http.ResponseWriter, r *http.Request, targets []api.NodeInfo, method, path, act, what string) {
+	body, _ := json.Marshal(api.ActMsg{Action: act})
+	if errs := failures(p.broadcast(r.Context(), targets, method, path, body)); len(errs) > 0 {
+		api.WriteErr(w, r, http.StatusInternalServerError, "%s: %s", what, strings.Join(errs, "; "))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
