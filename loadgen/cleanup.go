@@ -41,32 +41,19 @@ func (r *runner) cleanup(ctx context.Context) error {
 
 // deletePuts deletes the run's PUT objects 0..n-1 (missing ones are fine).
 func (r *runner) deletePuts(ctx context.Context, n uint64) error {
-	var next atomic.Uint64
 	var failed atomic.Int64
 	var mu sync.Mutex
 	var first error
-	var wg sync.WaitGroup
-	for w := 0; w < min(r.cfg.Workers, 32); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := next.Add(1) - 1
-				if i >= n {
-					return
-				}
-				if err := r.ctl.DeleteObject(ctx, r.cfg.Bucket, r.pool.putName(i)); err != nil && !api.IsNotFound(err) {
-					failed.Add(1)
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
+	parallelFor(ctx, min(r.cfg.Workers, 32), 0, int64(n), func(i int64) {
+		if err := r.ctl.DeleteObject(ctx, r.cfg.Bucket, r.pool.putName(uint64(i))); err != nil && !api.IsNotFound(err) {
+			failed.Add(1)
+			mu.Lock()
+			if first == nil {
+				first = err
 			}
-		}()
-	}
-	wg.Wait()
+			mu.Unlock()
+		}
+	})
 	if f := failed.Load(); f > 0 {
 		return fmt.Errorf("delete %d of %d objects failed, e.g.: %w", f, n, first)
 	}

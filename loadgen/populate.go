@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
@@ -79,33 +78,17 @@ func PopulateWith(ctx context.Context, c *api.Client, bck string, o PopulateOpti
 	content := NewContent(o.Seed)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var next atomic.Int64
-	next.Store(int64(o.Start))
-	end := int64(o.Start + o.N)
 	var once sync.Once
 	var firstErr error
-	var wg sync.WaitGroup
-	for w := 0; w < o.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := next.Add(1) - 1
-				if i >= end {
-					return
-				}
-				name := o.Name(int(i))
-				if skip[name] {
-					continue
-				}
-				if err := putOne(ctx, c, bck, name, int(i), o, content); err != nil {
-					once.Do(func() { firstErr = err; cancel() })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	parallelFor(ctx, o.Workers, int64(o.Start), int64(o.Start+o.N), func(i int64) {
+		name := o.Name(int(i))
+		if skip[name] {
+			return
+		}
+		if err := putOne(ctx, c, bck, name, int(i), o, content); err != nil {
+			once.Do(func() { firstErr = err; cancel() })
+		}
+	})
 	if firstErr != nil {
 		return fmt.Errorf("populate %s: %w", bck, firstErr)
 	}
