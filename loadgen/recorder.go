@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -22,17 +23,34 @@ type Recorder struct {
 	total map[string]*opTotal
 }
 
-// opRec is the current interval of one operation.
-type opRec struct {
-	mu      sync.Mutex
-	hist    *hdr.Histogram // corrected (open loop) or the only one (closed)
-	svc     *hdr.Histogram // service time, open loop only
+// counts are an operation's numbers over an interval or the whole run.
+type counts struct {
 	ops     int64
 	errs    int64
 	bin     int64
 	bout    int64
 	missed  int64
-	classes map[string]int64
+	classes map[string]int64 // errors by class
+}
+
+// add adds c's numbers to n's.
+func (n *counts) add(c counts) {
+	n.ops += c.ops
+	n.errs += c.errs
+	n.bin += c.bin
+	n.bout += c.bout
+	n.missed += c.missed
+	for k, v := range c.classes {
+		n.classes[k] += v
+	}
+}
+
+// opRec is the current interval of one operation.
+type opRec struct {
+	mu   sync.Mutex
+	hist *hdr.Histogram // corrected (open loop) or the only one (closed)
+	svc  *hdr.Histogram // service time, open loop only
+	counts
 	// spares swapped in on Rotate, so recording never waits on encoding.
 	spareH, spareS *hdr.Histogram
 }
@@ -40,12 +58,7 @@ type opRec struct {
 // opTotal is the measured whole run of one operation.
 type opTotal struct {
 	hist, svc *hdr.Histogram
-	ops       int64
-	errs      int64
-	bin       int64
-	bout      int64
-	missed    int64
-	classes   map[string]int64
+	counts
 }
 
 // NewRecorder returns a recorder of ops; open selects the open-loop form
@@ -57,8 +70,8 @@ func NewRecorder(open bool, ops ...string) *Recorder {
 			continue
 		}
 		r.ops = append(r.ops, op)
-		o := &opRec{hist: result.NewHist(), spareH: result.NewHist(), classes: map[string]int64{}}
-		t := &opTotal{hist: result.NewHist(), classes: map[string]int64{}}
+		o := &opRec{hist: result.NewHist(), spareH: result.NewHist(), counts: counts{classes: map[string]int64{}}}
+		t := &opTotal{hist: result.NewHist(), counts: counts{classes: map[string]int64{}}}
 		if open {
 			o.svc, o.spareS, t.svc = result.NewHist(), result.NewHist(), result.NewHist()
 		}
@@ -185,22 +198,22 @@ func (r *Recorder) Rotate(start, end time.Time, warmup bool) (*Rotated, error) {
 		o := r.byOp[op]
 		o.mu.Lock()
 		h, s := o.hist, o.svc
-		ops, errs, bin, bout, missed, classes := o.ops, o.errs, o.bin, o.bout, o.missed, o.classes
+		c := o.counts
 		o.spareH.Reset()
 		o.hist, o.spareH = o.spareH, h
 		if s != nil {
 			o.spareS.Reset()
 			o.svc, o.spareS = o.spareS, s
 		}
-		o.ops, o.errs, o.bin, o.bout, o.missed, o.classes = 0, 0, 0, 0, 0, map[string]int64{}
+		o.counts = counts{classes: map[string]int64{}}
 		o.mu.Unlock()
 
 		enc, err := result.EncodeHist(h)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		io := result.IntervalOp{Ops: ops, Errors: errs, BytesIn: bin, BytesOut: bout, Missed: missed, Hist: enc}
-		st := IntervalStats{Op: op, Ops: ops, Errors: errs, BytesIn: bin, BytesOut: bout, Missed: missed, Latency: result.HistPercentiles(h)}
+		io := result.IntervalOp{Ops: c.ops, Errors: c.errs, BytesIn: c.bin, BytesOut: c.bout, Missed: c.missed, Hist: enc}
+		st := IntervalStats{Op: op, Ops: c.ops, Errors: c.errs, BytesIn: c.bin, BytesOut: c.bout, Missed: c.missed, Latency: result.HistPercentiles(h)}
 		if s != nil {
 			if io.ServiceHist, err = result.EncodeHist(s); err != nil {
 				return nil, fmt.Errorf("%s service: %w", op, err)
@@ -216,14 +229,7 @@ func (r *Recorder) Rotate(start, end time.Time, warmup bool) (*Rotated, error) {
 			if s != nil {
 				t.svc.Merge(s)
 			}
-			t.ops += ops
-			t.errs += errs
-			t.bin += bin
-			t.bout += bout
-			t.missed += missed
-			for k, v := range classes {
-				t.classes[k] += v
-			}
+			t.add(c)
 		}
 		st.TotalOps, st.TotalErrors = t.ops, t.errs
 		out.Stats = append(out.Stats, st)
@@ -247,10 +253,6 @@ func (r *Recorder) Total(op string) *Totals {
 	if t == nil {
 		return nil
 	}
-	cl := make(map[string]int64, len(t.classes))
-	for k, v := range t.classes {
-		cl[k] = v
-	}
 	return &Totals{Hist: t.hist, Service: t.svc, Ops: t.ops, Errors: t.errs, BytesIn: t.bin, BytesOut: t.bout,
-		Missed: t.missed, ErrorsByClass: cl}
+		Missed: t.missed, ErrorsByClass: maps.Clone(t.classes)}
 }
