@@ -26,17 +26,7 @@ const aisnodeUsage = `Usage: etlbench aisnode up|down [flags]
 `
 
 func runAisnode(args []string) error {
-	if done, err := opUsage(args, aisnodeUsage); done {
-		return err
-	}
-	switch args[0] {
-	case "up":
-		return aisnodeUp(args[1:])
-	case "down":
-		return aisnodeDown(args[1:])
-	default:
-		return usagef("unknown subcommand %q: want up or down", args[0])
-	}
+	return runSubcommand(args, aisnodeUsage, subcommand{"up", aisnodeUp}, subcommand{"down", aisnodeDown})
 }
 
 func aisnodeUp(args []string) error {

@@ -29,21 +29,8 @@ const clusterUsage = `Usage: etlbench cluster up|down|status|exec [flags]
 `
 
 func runCluster(args []string) error {
-	if done, err := opUsage(args, clusterUsage); done {
-		return err
-	}
-	switch args[0] {
-	case "up":
-		return clusterUp(args[1:])
-	case "down":
-		return clusterDown(args[1:])
-	case "status":
-		return clusterStatus(args[1:])
-	case "exec":
-		return clusterExec(args[1:])
-	default:
-		return usagef("unknown subcommand %q: want up, down, status or exec", args[0])
-	}
+	return runSubcommand(args, clusterUsage, subcommand{"up", clusterUp}, subcommand{"down", clusterDown},
+		subcommand{"status", clusterStatus}, subcommand{"exec", clusterExec})
 }
 
 func clusterUp(args []string) error {
