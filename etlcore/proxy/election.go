@@ -233,43 +233,25 @@ func (p *Proxy) fetchMeta(ctx context.Context, url string) (*replica, error) {
 // again is marked up, and a live one that missed a push is sent the
 // current metadata. It reports whether the map changed.
 func (p *Proxy) probeProxies(ctx context.Context, cl *http.Client, fails map[string]int) bool {
-	var mu sync.Mutex
-	changed := false
-	var wg sync.WaitGroup
-	for _, n := range p.peerProxies(false) {
-		wg.Go(func() {
-			ok := probe(ctx, cl, n.URL)
-			mu.Lock()
-			if ok {
-				delete(fails, n.ID)
-			} else {
-				fails[n.ID]++
+	return probeNodes(ctx, cl, p.peerProxies(false), fails, func(n api.NodeInfo, ok bool, failed int) bool {
+		switch {
+		case ok && !n.Alive:
+			changed := p.setAlive(proxiesOf, n.ID, true)
+			if changed {
+				p.log.Printf("proxy %s at %s answers again", n.ID, n.URL)
 			}
-			failed := fails[n.ID]
-			mu.Unlock()
-			switch {
-			case ok && !n.Alive:
-				if p.setAlive(proxiesOf, n.ID, true) {
-					p.log.Printf("proxy %s at %s answers again", n.ID, n.URL)
-					mu.Lock()
-					changed = true
-					mu.Unlock()
-				}
-				p.catchUp(n)
-			case ok:
-				p.catchUp(n)
-			case failed >= probesToDown && n.Alive:
-				if p.setAlive(proxiesOf, n.ID, false) {
-					p.log.Printf("proxy %s at %s is down", n.ID, n.URL)
-					mu.Lock()
-					changed = true
-					mu.Unlock()
-				}
+			p.catchUp(n)
+			return changed
+		case ok:
+			p.catchUp(n)
+		case failed >= probesToDown && n.Alive:
+			if p.setAlive(proxiesOf, n.ID, false) {
+				p.log.Printf("proxy %s at %s is down", n.ID, n.URL)
+				return true
 			}
-		})
-	}
-	wg.Wait()
-	return changed
+		}
+		return false
+	})
 }
 
 // abortStarts aborts, with reason, every ETL whose start was under way

@@ -132,47 +132,68 @@ func (p *Proxy) healthLoop(ctx context.Context) {
 		pw = primaryWatch{}
 		sm := p.Smap()
 		changed := p.probeProxies(ctx, cl, pfails)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for _, t := range sm.Targets {
-			wg.Add(1)
-			go func(t api.NodeInfo) {
-				defer wg.Done()
-				ok := probe(ctx, cl, t.URL)
-				mu.Lock()
-				if ok {
-					delete(fails, t.ID)
-				} else {
-					fails[t.ID]++
-				}
-				failed := fails[t.ID]
-				mu.Unlock()
-				if ok && !t.Alive {
-					// A restarted target comes back by joining again; one
-					// that was marked down while only slow is up again.
-					if p.revive(t) {
-						p.log.Printf("target %s at %s answers again", t.ID, t.URL)
-						mu.Lock()
-						changed = true
-						mu.Unlock()
-					}
-					return
-				}
-				// One failed probe may be a busy machine: down after two in a row.
-				if !ok && failed >= probesToDown && p.setAlive(targetsOf, t.ID, false) {
-					p.log.Printf("target %s at %s is down", t.ID, t.URL)
-					mu.Lock()
-					changed = true
-					mu.Unlock()
-					p.ctl.targetDown(t.ID)
-				}
-			}(t)
+		if p.probeTargets(ctx, cl, sm.Targets, fails) {
+			changed = true
 		}
-		wg.Wait()
 		if changed {
 			p.pushSmap()
 		}
 	}
+}
+
+// probeTargets is the primary's probe of the targets: one that fails
+// probesToDown probes in a row is marked down (its ETLs' and jobs' state
+// follows), one marked down that answers again is revived. It reports
+// whether the map changed.
+func (p *Proxy) probeTargets(ctx context.Context, cl *http.Client, targets []api.NodeInfo, fails map[string]int) bool {
+	return probeNodes(ctx, cl, targets, fails, func(t api.NodeInfo, ok bool, failed int) bool {
+		if ok && !t.Alive {
+			// A restarted target comes back by joining again; one
+			// that was marked down while only slow is up again.
+			if p.revive(t) {
+				p.log.Printf("target %s at %s answers again", t.ID, t.URL)
+				return true
+			}
+			return false
+		}
+		// One failed probe may be a busy machine: down after two in a row.
+		if !ok && failed >= probesToDown && p.setAlive(targetsOf, t.ID, false) {
+			p.log.Printf("target %s at %s is down", t.ID, t.URL)
+			p.ctl.targetDown(t.ID)
+			return true
+		}
+		return false
+	})
+}
+
+// probeNodes probes every node at once, counting each one's failed probes
+// in a row in fails, and hands the outcome to react, which reports whether
+// it changed the cluster map; probeNodes reports whether any did.
+func probeNodes(ctx context.Context, cl *http.Client, nodes []api.NodeInfo, fails map[string]int,
+	react func(n api.NodeInfo, ok bool, failed int) bool) bool {
+	var mu sync.Mutex
+	changed := false
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		wg.Go(func() {
+			ok := probe(ctx, cl, n.URL)
+			mu.Lock()
+			if ok {
+				delete(fails, n.ID)
+			} else {
+				fails[n.ID]++
+			}
+			failed := fails[n.ID]
+			mu.Unlock()
+			if react(n, ok, failed) {
+				mu.Lock()
+				changed = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return changed
 }
 
 // probesToDown is how many probes in a row must fail before a target is
