@@ -49,6 +49,17 @@ func ReadActMsg(r *http.Request) (*ActMsg, error) {
 	return &m, nil
 }
 
+// ReadActMsgOr400 decodes an ActMsg body like ReadActMsg; a bad body is
+// answered 400 naming the problem, and ok is false.
+func ReadActMsgOr400(w http.ResponseWriter, r *http.Request) (msg *ActMsg, ok bool) {
+	msg, err := ReadActMsg(r)
+	if err != nil {
+		WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		return nil, false
+	}
+	return msg, true
+}
+
 // DecodeValue decodes an ActMsg's value into v, naming the action on error.
 func (m *ActMsg) DecodeValue(v any) error {
 	if len(m.Value) == 0 || string(m.Value) == "null" {

@@ -20,9 +20,8 @@ func (p *Proxy) handleBucketList(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusMethodNotAllowed, "method %s not allowed on %s (a bucket is /v1/buckets/NAME)", r.Method, r.URL.Path)
 		return
 	}
-	msg, err := api.ReadActMsg(r)
-	if err != nil {
-		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+	msg, ok := api.ReadActMsgOr400(w, r)
+	if !ok {
 		return
 	}
 	if msg.Action != "" && msg.Action != api.ActList {

@@ -169,9 +169,8 @@ func (c *control) handleClusterAct(w http.ResponseWriter, r *http.Request) {
 	if !c.p.authorized(w, r) {
 		return
 	}
-	msg, err := api.ReadActMsg(r)
-	if err != nil {
-		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+	msg, ok := api.ReadActMsgOr400(w, r)
+	if !ok {
 		return
 	}
 	if msg.Action != aisActStop {

@@ -47,9 +47,8 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 		if !p.authorized(w, r) {
 			return
 		}
-		msg, err := api.ReadActMsg(r)
-		if err != nil {
-			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		msg, ok := api.ReadActMsgOr400(w, r)
+		if !ok {
 			return
 		}
 		switch msg.Action {
@@ -70,9 +69,8 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 		if !p.authorized(w, r) {
 			return
 		}
-		msg, err := api.ReadActMsg(r)
-		if err != nil {
-			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		msg, ok := api.ReadActMsgOr400(w, r)
+		if !ok {
 			return
 		}
 		if msg.Action != "" && msg.Action != api.ActDestroyBck {

@@ -54,9 +54,8 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 		}
 		api.WriteJSON(w, res)
 	case http.MethodPost:
-		msg, err := api.ReadActMsg(r)
-		if err != nil {
-			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+		msg, ok := api.ReadActMsgOr400(w, r)
+		if !ok {
 			return
 		}
 		switch msg.Action {
