@@ -95,6 +95,21 @@ func TestBuildTargets(t *testing.T) {
 	if objs.ProxyService.Spec.Type != corev1.ServiceTypeNodePort || objs.ProxyService.Spec.Selector[LabelComponent] != "proxy" {
 		t.Errorf("proxy service %+v", objs.ProxyService.Spec)
 	}
+	if sp := objs.ProxiesService.Spec; sp.ClusterIP != corev1.ClusterIPNone || !sp.PublishNotReadyAddresses || sp.Selector[LabelComponent] != "proxy" {
+		t.Errorf("proxies' headless service %+v", sp)
+	}
+	if sp := objs.TargetsService.Spec; sp.ClusterIP != corev1.ClusterIPNone || sp.Selector[LabelComponent] != "target" {
+		t.Errorf("targets' headless service %+v", sp)
+	}
+	for _, sv := range []*corev1.Service{objs.ProxiesService, objs.ProxyService, objs.TargetsService} {
+		want := int32(51080)
+		if sv.Spec.Selector[LabelComponent] == "target" {
+			want = 51081
+		}
+		if p := sv.Spec.Ports; len(p) != 1 || p[0].Port != want || p[0].TargetPort.IntVal != want || sv.Namespace != "etlbench" {
+			t.Errorf("service %s in %q: ports %+v, want %d", sv.Name, sv.Namespace, p, want)
+		}
+	}
 }
 
 func TestBuildEmptyDirAndErrors(t *testing.T) {

@@ -184,6 +184,15 @@ func selector(component string) map[string]string {
 	return map[string]string{LabelPartOf: PartOf, LabelComponent: component}
 }
 
+// service is Service name of component's pods on TCP port ("http"); spec
+// says what kind it is (headless, NodePort).
+func service(o Options, name, component string, port int, spec corev1.ServiceSpec) *corev1.Service {
+	spec.Selector = selector(component)
+	spec.Ports = []corev1.ServicePort{{Name: "http", Port: int32(port),
+		TargetPort: intstr.FromInt32(int32(port)), Protocol: corev1.ProtocolTCP}}
+	return &corev1.Service{ObjectMeta: meta(o, name, component), Spec: spec}
+}
+
 func meta(o Options, name, component string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: o.Namespace, Labels: labels(o, component)}
 }
@@ -224,34 +233,12 @@ func Build(opts Options) (*Objects, error) {
 		},
 	}
 	objs.Proxies = proxyStatefulSet(o)
-	objs.ProxiesService = &corev1.Service{
-		ObjectMeta: meta(o, ProxiesServiceName, "proxy"),
-		Spec: corev1.ServiceSpec{
-			ClusterIP:                corev1.ClusterIPNone,
-			Selector:                 selector("proxy"),
-			PublishNotReadyAddresses: true, // starting proxies find each other
-			Ports: []corev1.ServicePort{{Name: "http", Port: int32(o.ProxyPort),
-				TargetPort: intstr.FromInt32(int32(o.ProxyPort)), Protocol: corev1.ProtocolTCP}},
-		},
-	}
-	objs.ProxyService = &corev1.Service{
-		ObjectMeta: meta(o, ProxyName, "proxy"),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeNodePort,
-			Selector: selector("proxy"),
-			Ports: []corev1.ServicePort{{Name: "http", Port: int32(o.ProxyPort),
-				TargetPort: intstr.FromInt32(int32(o.ProxyPort)), Protocol: corev1.ProtocolTCP}},
-		},
-	}
-	objs.TargetsService = &corev1.Service{
-		ObjectMeta: meta(o, TargetsServiceName, "target"),
-		Spec: corev1.ServiceSpec{
-			ClusterIP: corev1.ClusterIPNone,
-			Selector:  selector("target"),
-			Ports: []corev1.ServicePort{{Name: "http", Port: int32(o.TargetPort),
-				TargetPort: intstr.FromInt32(int32(o.TargetPort)), Protocol: corev1.ProtocolTCP}},
-		},
-	}
+	objs.ProxiesService = service(o, ProxiesServiceName, "proxy", o.ProxyPort, corev1.ServiceSpec{
+		ClusterIP:                corev1.ClusterIPNone,
+		PublishNotReadyAddresses: true, // starting proxies find each other
+	})
+	objs.ProxyService = service(o, ProxyName, "proxy", o.ProxyPort, corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort})
+	objs.TargetsService = service(o, TargetsServiceName, "target", o.TargetPort, corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone})
 	objs.Targets = targetsStatefulSet(o)
 	return objs, nil
 }
