@@ -318,6 +318,9 @@ func TestDeployAndUndeploy(t *testing.T) {
 	if _, err := cs.RbacV1().ClusterRoles().Get(ctx, clusterName("etlbench"), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("cluster role after undeploy: %v", err)
 	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Get(ctx, clusterName("etlbench"), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("cluster role binding after undeploy: %v", err)
+	}
 }
 
 func TestUndeployInExistingNamespace(t *testing.T) {

@@ -40,33 +40,17 @@ func Undeploy(ctx context.Context, cs kubernetes.Interface, ns string, logf Logf
 		errs = append(errs, deleteLabelled(ctx, cs, ns)...)
 	}
 	sel := metav1.ListOptions{LabelSelector: LabelManagedBy + "=" + ManagedBy + "," + LabelInstance + "=" + ns}
-	crbs, err := cs.RbacV1().ClusterRoleBindings().List(ctx, sel)
-	if err == nil {
-		for _, o := range crbs.Items {
-			errs = append(errs, ignoreNotFound(cs.RbacV1().ClusterRoleBindings().Delete(ctx, o.Name, metav1.DeleteOptions{})))
-		}
-	} else {
-		errs = append(errs, fmt.Errorf("list cluster role bindings: %w", err))
-	}
-	crs, err := cs.RbacV1().ClusterRoles().List(ctx, sel)
-	if err == nil {
-		for _, o := range crs.Items {
-			errs = append(errs, ignoreNotFound(cs.RbacV1().ClusterRoles().Delete(ctx, o.Name, metav1.DeleteOptions{})))
-		}
-	} else {
-		errs = append(errs, fmt.Errorf("list cluster roles: %w", err))
-	}
+	sw := &sweeper{ctx: ctx}
+	rbac := cs.RbacV1()
+	crbs, err := rbac.ClusterRoleBindings().List(ctx, sel)
+	sw.sweep("clusterrolebinding", crbs, err, rbac.ClusterRoleBindings().Delete, metav1.DeleteOptions{})
+	crs, err := rbac.ClusterRoles().List(ctx, sel)
+	sw.sweep("clusterrole", crs, err, rbac.ClusterRoles().Delete, metav1.DeleteOptions{})
+	errs = append(errs, sw.errs...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("undeploy: %w", err)
 	}
 	return nil
-}
-
-func ignoreNotFound(err error) error {
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
 }
 
 // deleteNamespace deletes ns and waits (watch) until it is gone.
@@ -112,22 +96,8 @@ func deleteLabelled(ctx context.Context, cs kubernetes.Interface, ns string) []e
 	transformers := metav1.ListOptions{LabelSelector: runtime.LabelApp + "=" + runtime.AppTransformer}
 	fg := metav1.DeletePropagationForeground
 	del := metav1.DeleteOptions{PropagationPolicy: &fg}
-	var errs []error
-	add := func(what string, err error) {
-		if err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("%s: %w", what, err))
-		}
-	}
-	sweep := func(kind string, l kruntime.Object, err error, rm func(context.Context, string, metav1.DeleteOptions) error, opts metav1.DeleteOptions) {
-		names, err := objectNames(l, err)
-		if err != nil {
-			add("list "+kind+"s", err)
-			return
-		}
-		for _, n := range names {
-			add("delete "+kind+" "+n, rm(ctx, n, opts))
-		}
-	}
+	sw := &sweeper{ctx: ctx}
+	sweep := sw.sweep
 	apps, core, rbac := cs.AppsV1(), cs.CoreV1(), cs.RbacV1()
 	l, err := apps.StatefulSets(ns).List(ctx, mine)
 	sweep("statefulset", l, err, apps.StatefulSets(ns).Delete, del)
@@ -145,7 +115,31 @@ func deleteLabelled(ctx context.Context, cs kubernetes.Interface, ns string) []e
 	sweep("role", rl, err, rbac.Roles(ns).Delete, del)
 	al, err := core.ServiceAccounts(ns).List(ctx, mine)
 	sweep("serviceaccount", al, err, core.ServiceAccounts(ns).Delete, del)
-	return errs
+	return sw.errs
+}
+
+// sweeper deletes the objects of List answers and collects what failed
+// (an object already gone is no failure).
+type sweeper struct {
+	ctx  context.Context
+	errs []error
+}
+
+// sweep deletes with rm every object of list l, the answer (with err) of
+// a List of kind.
+func (s *sweeper) sweep(kind string, l kruntime.Object, err error, rm func(context.Context, string, metav1.DeleteOptions) error, opts metav1.DeleteOptions) {
+	names, err := objectNames(l, err)
+	if err != nil {
+		if !apierrors.IsNotFound(err) {
+			s.errs = append(s.errs, fmt.Errorf("list %ss: %w", kind, err))
+		}
+		return
+	}
+	for _, n := range names {
+		if err := rm(s.ctx, n, opts); err != nil && !apierrors.IsNotFound(err) {
+			s.errs = append(s.errs, fmt.Errorf("delete %s %s: %w", kind, n, err))
+		}
+	}
 }
 
 // objectNames are the names of the items of a list that a List call
