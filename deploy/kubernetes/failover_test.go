@@ -25,15 +25,16 @@ const failoverBound = 10 * time.Second
 // proxy while an offline job runs. Another proxy is primary within 10 s of
 // the primary going silent (measured and logged); requests through the
 // survivors succeed again; every ETL stays Running; the job finishes with
-// every output verified; every acknowledged PUT is served; the pod the
-// StatefulSet brings back rejoins as a non-primary.
+// every output verified; every acknowledged PUT is served; uncordoned, the
+// pod the StatefulSet brings back rejoins as a non-primary.
 func k8sPrimaryDeletedUnderLoad(ctx context.Context, t *testing.T, cs kubernetes.Interface, res *Result, n int, name func(int) string) {
 	if len(res.ProxyURLs) < 3 {
 		t.Fatalf("want 3 proxies, the deployment has %v", res.ProxyURLs)
 	}
 	urls := map[string]string{} // pod name (proxy id) -> URL
+	nodes := map[string]string{} // pod name -> node
 	for i, p := range res.Proxies {
-		urls[p.Name] = res.ProxyURLs[i]
+		urls[p.Name], nodes[p.Name] = res.ProxyURLs[i], p.Node
 	}
 	sm, err := api.NewClient(res.ProxyURL).Smap(ctx)
 	if err != nil {
@@ -65,6 +66,11 @@ func k8sPrimaryDeletedUnderLoad(ctx context.Context, t *testing.T, cs kubernetes
 	load := faultcheck.StartMixedLoad(ctx, cl, "src", etl, 4, n, bound, name, faultcheck.Object)
 	time.Sleep(2 * time.Second)
 	before := load.OK()
+	// The victim's node is cordoned, so the StatefulSet's new pod waits
+	// (every other node holds a proxy) and the failover happens; a pod back
+	// on its node within the detection time would simply be primary again.
+	cordon(ctx, t, cs, nodes[victim], true)
+	t.Cleanup(func() { cordon(context.Background(), t, cs, nodes[victim], false) })
 	zero := int64(0)
 	if err := cs.CoreV1().Pods(res.Namespace).Delete(ctx, victim, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 		t.Fatal(err)
@@ -105,6 +111,7 @@ func k8sPrimaryDeletedUnderLoad(ctx context.Context, t *testing.T, cs kubernetes
 		}
 	}
 	t.Logf("after the failover: job output (%d) and %d acknowledged PUTs verified", n, len(okPut))
+	cordon(ctx, t, cs, nodes[victim], false)
 	waitRejoined(ctx, t, cs, res.Namespace, survivors[0], victim, newPrimary)
 	if err := cl.ETLDelete(ctx, etl); err != nil {
 		t.Fatal(err)
