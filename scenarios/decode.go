@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/embedded"
+	"github.com/etlbench/etlbench/internal/strict"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -41,15 +42,6 @@ func (d *decoder) errAt(line int, path, format string, a ...any) {
 func (d *decoder) errf(n *yaml.Node, path, format string, a ...any) {
 	d.errAt(n.Line, path, format, a...)
 }
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
 
 // resolve follows aliases.
 func resolve(n *yaml.Node) *yaml.Node {
@@ -95,7 +87,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
 		key := k.Value
-		p := join(path, key)
+		p := strict.Join(path, key)
 		if k.Kind != yaml.ScalarNode {
 			d.errf(k, path, "keys must be plain names")
 			continue
@@ -117,7 +109,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) {
 			for j, f := range fields {
 				names[j] = f.name
 			}
-			d.errf(k, p, "unknown field %q; want one of %s", key, strings.Join(names, ", "))
+			d.errf(k, p, "%s", strict.UnknownField(key, names))
 			continue
 		}
 		d.pos[p] = k.Line
@@ -141,13 +133,13 @@ func (d *decoder) list(n *yaml.Node, path string, item func(n *yaml.Node, path s
 		}
 		for i, c := range n.Content {
 			c = resolve(c)
-			p := index(path, i)
+			p := strict.Index(path, i)
 			d.pos[p] = c.Line
 			item(c, p)
 		}
 	case yaml.ScalarNode:
-		d.pos[index(path, 0)] = n.Line
-		item(n, index(path, 0))
+		d.pos[strict.Index(path, 0)] = n.Line
+		item(n, strict.Index(path, 0))
 	default:
 		d.errf(n, path, "want a list, got %s", kindName(n))
 	}
@@ -343,7 +335,7 @@ func (d *decoder) transformer(n *yaml.Node, path string, t *Transformer) {
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
 		// A bare name: a built-in with no arguments.
 		t.Name = n.Value
-		d.pos[join(path, "name")] = n.Line
+		d.pos[strict.Join(path, "name")] = n.Line
 		return
 	}
 	d.mapping(n, path, []field{

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/embedded"
+	"github.com/etlbench/etlbench/internal/strict"
 	"github.com/etlbench/etlbench/reports/result"
 	"github.com/etlbench/etlbench/scenarios/dataset"
 	"sigs.k8s.io/yaml"
@@ -343,7 +344,7 @@ func (v *validator) dataset() {
 	}
 	v.datasetSizes()
 	for i, sz := range ds.Sizes {
-		v.checkSize(index("dataset.sizes", i), sz)
+		v.checkSize(strict.Index("dataset.sizes", i), sz)
 	}
 	if largest := s.largestSize(); largest > 0 && ds.Objects > 0 {
 		if total := float64(largest) * float64(ds.Objects); total > float64(MaxDatasetSize) {
@@ -417,7 +418,7 @@ func (v *validator) transformers() {
 	s := v.s
 	seen := map[string]int{}
 	for i, t := range s.Transformers {
-		p := index("transformers", i)
+		p := strict.Index("transformers", i)
 		switch {
 		case t.Name == "":
 			v.errf(p+".name", "missing: every transformer has a name (matrix.transformer refers to it)")
@@ -544,7 +545,7 @@ func (s *Scenario) LookupTransformer(name string) (Transformer, bool) {
 func (v *validator) axisStrings(path string, vals []string, set []string, what string) {
 	seen := map[string]bool{}
 	for i, x := range vals {
-		p := index(path, i)
+		p := strict.Index(path, i)
 		if !oneOf(x, set) {
 			v.errf(p, "unknown %s %q; want %s", what, x, orList(set))
 			continue
@@ -567,13 +568,13 @@ func (v *validator) matrix() {
 	seenB := map[bool]bool{}
 	for i, b := range m.DirectPut {
 		if seenB[b] {
-			v.errf(index("matrix.direct_put", i), "%v is repeated", b)
+			v.errf(strict.Index("matrix.direct_put", i), "%v is repeated", b)
 		}
 		seenB[b] = true
 	}
 	seenS := map[Size]bool{}
 	for i, sz := range m.Size {
-		p := index("matrix.size", i)
+		p := strict.Index("matrix.size", i)
 		if v.checkSize(p, sz) && seenS[sz] {
 			v.errf(p, "%v is repeated", sz)
 		}
@@ -597,7 +598,7 @@ func (v *validator) matrixPeers() {
 	}
 	for i, op := range m.Op {
 		if IsETLOp(op) {
-			v.errf(index("matrix.op", i), "op %s needs ETL, which aisnode (AIStore without Kubernetes) does not have: leave it out of aisnode runs", op)
+			v.errf(strict.Index("matrix.op", i), "op %s needs ETL, which aisnode (AIStore without Kubernetes) does not have: leave it out of aisnode runs", op)
 		}
 	}
 }
@@ -609,7 +610,7 @@ func (v *validator) matrixTransformers() {
 	s := v.s
 	seen := map[string]bool{}
 	for i, name := range s.Matrix.Transformer {
-		p := index("matrix.transformer", i)
+		p := strict.Index("matrix.transformer", i)
 		t, ok := s.LookupTransformer(name)
 		if !ok {
 			v.errf(p, "unknown transformer %q: define it under transformers, or use a built-in (%s)", name, strings.Join(builtinNames(), ", "))
@@ -636,7 +637,7 @@ func (v *validator) matrixLoad() {
 	m := v.s.Matrix
 	seenW := map[int]bool{}
 	for i, w := range m.Workers {
-		p := index("matrix.workers", i)
+		p := strict.Index("matrix.workers", i)
 		if w < 1 || w > MaxWorkers {
 			v.errf(p, "%d workers: want 1..%d", w, MaxWorkers)
 		} else if seenW[w] {
@@ -646,7 +647,7 @@ func (v *validator) matrixLoad() {
 	}
 	seenR := map[float64]bool{}
 	for i, r := range m.Rate {
-		p := index("matrix.rate", i)
+		p := strict.Index("matrix.rate", i)
 		if r <= 0 || r > MaxRate {
 			v.errf(p, "rate %v: want more than 0 and at most %d operations per second", r, MaxRate)
 		} else if seenR[r] {

@@ -181,6 +181,7 @@ func TestParseSpecBad(t *testing.T) {
 		{"unknown top field", "name: abcdef\nreplicas: 3\n" + rt, "replicas", "unknown field"},
 		{"unknown runtime field", "name: abcdef\nruntime: {image: x, imagePullPolicy: Always}\n", "runtime.imagePullPolicy", "unknown field"},
 		{"unknown json field", `{"name":"abcdef","runtime":{"image":"x"},"Name":"x"}`, "Name", "unknown field"},
+		{"field typo", "name: abcdef\nobj_timout: 5s\n" + rt, "obj_timout", `did you mean "obj_timeout"?`},
 		{"duplicate json key", `{"name":"abcdef","name":"ghijkl","runtime":{"image":"x"}}`, "name", "duplicate"},
 		{"duplicate yaml key", "name: abcdef\nname: ghijkl\n" + rt, "name", "duplicate key (line 2"},
 		{"malformed json", `{"name": "abcdef",, }`, "body", "malformed JSON at line 1"},

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/etlbench/etlbench/internal/strict"
 )
 
 // The schema of the spec's JSON form: used to reject unknown fields,
@@ -72,18 +73,6 @@ func (k kind) String() string {
 		return "a list"
 	}
 	return "a value"
-}
-
-func join(path, key string) string {
-	if key == "" || strings.IndexFunc(key, func(r rune) bool {
-		return !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) >= 0 {
-		key = strconv.Quote(key)
-	}
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 func tokKind(tok json.Token) string {
@@ -169,7 +158,7 @@ func walkObject(dec *json.Decoder, sc *schema, tok json.Token, path string) erro
 			return specErr(orBody(path), "", "malformed: "+err.Error())
 		}
 		key, _ := kt.(string)
-		field := join(path, key)
+		field := strict.Join(path, key)
 		if seen[key] {
 			return specErr(field, "", "duplicate key")
 		}
@@ -178,7 +167,7 @@ func walkObject(dec *json.Decoder, sc *schema, tok json.Token, path string) erro
 		if sc.kind == kObject {
 			child = sc.fields[key]
 			if child == nil {
-				return specErr(field, "", "unknown field"+known(sc, path))
+				return specErr(field, "", strict.UnknownField(key, slices.Sorted(maps.Keys(sc.fields))))
 			}
 		}
 		if err := walk(dec, child, field); err != nil {
@@ -197,7 +186,7 @@ func walkArray(dec *json.Decoder, sc *schema, tok json.Token, path string) error
 		return mismatch(sc, tok, path)
 	}
 	for i := 0; dec.More(); i++ {
-		if err := walk(dec, sc.elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+		if err := walk(dec, sc.elem, strict.Index(path, i)); err != nil {
 			return err
 		}
 	}
@@ -212,15 +201,6 @@ func orBody(path string) string {
 		return "body"
 	}
 	return path
-}
-
-func known(sc *schema, path string) string {
-	names := slices.Sorted(maps.Keys(sc.fields))
-	where := "at the top level"
-	if path != "" {
-		where = "in " + path
-	}
-	return " (known " + where + ": " + strings.Join(names, ", ") + ")"
 }
 
 // skip consumes the rest of a value whose first token is tok.
