@@ -31,7 +31,7 @@ func k8sPrimaryDeletedUnderLoad(ctx context.Context, t *testing.T, cs kubernetes
 	if len(res.ProxyURLs) < 3 {
 		t.Fatalf("want 3 proxies, the deployment has %v", res.ProxyURLs)
 	}
-	urls := map[string]string{} // pod name (proxy id) -> URL
+	urls := map[string]string{}  // pod name (proxy id) -> URL
 	nodes := map[string]string{} // pod name -> node
 	for i, p := range res.Proxies {
 		urls[p.Name], nodes[p.Name] = res.ProxyURLs[i], p.Node
