@@ -48,6 +48,13 @@ func runDeploy(args []string) error {
 	if *timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
+	// Options take 0 for "the default"; a 0 given on the command line is a mistake.
+	switch {
+	case o.Targets < 1:
+		return usagef("--targets %d: want at least 1", o.Targets)
+	case o.Proxies < 1 || o.Proxies > 16:
+		return usagef("--proxies %d: want 1..16", o.Proxies)
+	}
 	o.PullPolicy = corev1.PullPolicy(*pull)
 	cs, _, err := kubedeploy.Client(*kubeconfig)
 	if err != nil {

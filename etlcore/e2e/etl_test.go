@@ -296,19 +296,5 @@ func transformerPID(t *testing.T, c *testcluster.Cluster, etl string) int {
 	return 0
 }
 
-func countTransformers(c *testcluster.Cluster) int {
-	n := 0
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		var pid int
-		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
-			continue
-		}
-		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if strings.Contains(string(cmd), "transformer\x00") && strings.Contains(string(env), c.Dir) {
-			n++
-		}
-	}
-	return n
-}
+// countTransformers is the number of transformer processes of c.
+func countTransformers(c *testcluster.Cluster) int { return len(transformerPIDs(c)) }

@@ -1,13 +1,11 @@
 package proxy
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 )
@@ -21,22 +19,7 @@ func TestStartChecksStageUnderLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	urlc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx, func(u string) { urlc <- u }) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var base string
-	select {
-	case base = <-urlc:
-	case err := <-done:
-		t.Fatalf("proxy: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("proxy not serving within 30 s")
-	}
+	base := runProxy(t, p)
 	const name = "race-etl"
 	p.ctl.mu.Lock()
 	p.ctl.etls[name] = &etlEntry{Name: name, Spec: []byte(`{}`), Stage: api.StageAborted}

@@ -1,8 +1,6 @@
 package target
 
 import (
-	"io"
-	"log"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,10 +13,7 @@ import (
 // asked to start a job into a bucket it does not have refuses with 404 and
 // creates nothing; with the bucket there, the job starts.
 func TestJobStartNeedsDestination(t *testing.T) {
-	tg, err := New(Config{ID: "t1", Dir: t.TempDir(), Logger: log.New(io.Discard, "", 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := quietTarget(t)
 	tg.etls.etls["echo-etl"] = &etlInst{name: "echo-etl", spec: &etl.Spec{Name: "echo-etl"}, stats: new(etl.Stats), stage: api.StageRunning}
 	if err := tg.store.CreateBucket("src"); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,6 @@
 package target
 
 import (
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,10 +13,7 @@ import (
 // health included, with 503 naming itself and closes the connection; only
 // transformers' reads of objects still go through.
 func TestLeavingTargetRefusesRequests(t *testing.T) {
-	tg, err := New(Config{ID: "t1", Dir: t.TempDir(), Logger: log.New(io.Discard, "", 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := quietTarget(t)
 	h := tg.routes()
 	get := func(path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()

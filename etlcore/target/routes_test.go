@@ -2,8 +2,6 @@ package target
 
 import (
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,10 +15,7 @@ import (
 // another method a JSON 405 with Allow, an unknown operation a JSON 404
 // naming the path.
 func TestETLControlRoutes(t *testing.T) {
-	tg, err := New(Config{ID: "t1", Dir: t.TempDir(), Logger: log.New(io.Discard, "", 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := quietTarget(t)
 	h := tg.routes()
 	do := func(method, path string) (*httptest.ResponseRecorder, api.ErrBody) {
 		rec := httptest.NewRecorder()
