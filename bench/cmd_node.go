@@ -130,6 +130,10 @@ func podPeers(ctx context.Context, selector string, port int) ([]string, error) 
 		if err == nil || attempt == 5 || ctx.Err() != nil {
 			return urls, err
 		}
-		time.Sleep(time.Duration(attempt) * time.Second)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("--peer-selector: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(time.Duration(attempt) * time.Second):
+		}
 	}
 }
