@@ -31,6 +31,13 @@ const (
 
 	// ActSummaryBck is AIStore's bucket summary (GET /v1/buckets/NAME).
 	ActSummaryBck = "summary-bck"
+	// ActXactStart and ActXactStop start and abort a job (PUT /v1/cluster).
+	ActXactStart = "start"
+	ActXactStop  = "stop"
+	// ActStoreCleanup is AIStore's storage cleanup job: it removes what
+	// destroyed buckets left (and, in AIStore, old work files and
+	// misplaced copies).
+	ActStoreCleanup = "cleanup-store"
 
 	HdrBucketProps = "Ais-Bucket-Props"
 	HdrBucketInfo  = "Ais-Bucket-Info"

@@ -13,6 +13,20 @@ type AisXactQuery struct {
 	ShowActive *bool  `json:"show_active"`
 }
 
+// AisXactArgs is the value of a job start (AIStore's xact.ArgsMsg, whose
+// fields have no JSON tags but flags).
+type AisXactArgs struct {
+	ID          string        `json:"ID"`
+	Kind        string        `json:"Kind"`
+	DaemonID    string        `json:"DaemonID"`
+	Bck         AisBck        `json:"Bck"`
+	Buckets     []AisBck      `json:"Buckets"`
+	Timeout     time.Duration `json:"Timeout"`
+	Flags       uint32        `json:"flags,omitempty"`
+	Force       bool          `json:"Force"`
+	OnlyRunning bool          `json:"OnlyRunning"`
+}
+
 // AisXactStatus is one job's status (AIStore's nl.Status).
 type AisXactStatus struct {
 	Kind    string `json:"kind"`
@@ -21,6 +35,9 @@ type AisXactStatus struct {
 	EndTime int64  `json:"end_time"` // Unix nanoseconds; 0 while running
 	Aborted bool   `json:"aborted"`
 }
+
+// Finished reports whether the job is over (ended or aborted).
+func (s *AisXactStatus) Finished() bool { return s.EndTime != 0 || s.Aborted }
 
 // AisXactSnap is one job on one target (AIStore's core.Snap). Ext holds
 // etlcore's own counters for the target, which AIStore's decoders keep

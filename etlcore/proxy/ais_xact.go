@@ -60,6 +60,14 @@ func (c *control) matchJobs(r *http.Request, q api.AisXactQuery) []api.JobStatus
 	return out
 }
 
+// ctlMsg is the one-line description of job s that AIStore's CLI shows.
+func ctlMsg(s *api.JobStatus) string {
+	if s.ETLName == "" {
+		return s.Kind
+	}
+	return fmt.Sprintf("etl %s: ais://%s => ais://%s", s.ETLName, s.SrcBck, s.DstBck)
+}
+
 // aisStatus is s as AIStore's nl.Status.
 func aisStatus(s *api.JobStatus) api.AisXactStatus {
 	st := api.AisXactStatus{Kind: s.Kind, UUID: s.ID, Err: s.Err, Aborted: s.State == api.JobAborted}
@@ -143,7 +151,7 @@ func (c *control) snaps(jobs []api.JobStatus) map[string][]api.AisXactSnap {
 			cnt := s.Targets[id]
 			snap := api.AisXactSnap{Ext: &cnt, StartTime: start, EndTime: end,
 				Bck: api.AisBucket(s.DstBck), SrcBck: api.AisBucket(s.SrcBck), DstBck: api.AisBucket(s.DstBck),
-				ID: s.ID, Kind: s.Kind, CtlMsg: fmt.Sprintf("etl %s: ais://%s => ais://%s", s.ETLName, s.SrcBck, s.DstBck),
+				ID: s.ID, Kind: s.Kind, CtlMsg: ctlMsg(&s),
 				Stats:   api.AisXactCounts{LocObjs: cnt.ObjsOut, LocBytes: cnt.BytesOut},
 				Aborted: s.State == api.JobAborted, Idle: s.Finished()}
 			// The job's error once, on the first target, so that a client
@@ -160,11 +168,9 @@ func (c *control) snaps(jobs []api.JobStatus) map[string][]api.AisXactSnap {
 	return out
 }
 
-// aisActStop is AIStore's job abort: PUT /v1/cluster {"action":"stop",
-// "value":{"id":..., "kind":...}}.
-const aisActStop = "stop"
-
-// handleClusterAct serves PUT /v1/cluster with an action.
+// handleClusterAct serves PUT /v1/cluster with AIStore's job actions:
+// "stop" {"id":..., "kind":...} aborts jobs, "start" {"Kind":
+// "cleanup-store"} starts a storage cleanup.
 func (c *control) handleClusterAct(w http.ResponseWriter, r *http.Request) {
 	if !c.p.authorized(w, r) {
 		return
@@ -173,8 +179,13 @@ func (c *control) handleClusterAct(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if msg.Action != aisActStop {
-		api.WriteErr(w, r, http.StatusBadRequest, "PUT %s: unknown action %q (etlcore serves %q)", r.URL.Path, msg.Action, aisActStop)
+	switch msg.Action {
+	case api.ActXactStop:
+	case api.ActXactStart:
+		c.startXaction(w, r, msg)
+		return
+	default:
+		api.WriteErr(w, r, http.StatusBadRequest, "PUT %s: unknown action %q (etlcore serves %q and %q)", r.URL.Path, msg.Action, api.ActXactStart, api.ActXactStop)
 		return
 	}
 	var q api.AisXactQuery
@@ -183,7 +194,7 @@ func (c *control) handleClusterAct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q.ID == "" && q.Kind == "" {
-		api.WriteErr(w, r, http.StatusBadRequest, "action %q: give the job's id or kind in value", aisActStop)
+		api.WriteErr(w, r, http.StatusBadRequest, "action %q: give the job's id or kind in value", api.ActXactStop)
 		return
 	}
 	jobs := c.matchJobs(r, q)

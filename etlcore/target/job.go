@@ -181,6 +181,9 @@ func (t *Target) startJob(w http.ResponseWriter, r *http.Request, bck string, ms
 }
 
 func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
+	if msg.Kind == api.ActStoreCleanup {
+		return t.startCleanup(msg)
+	}
 	m := &msg.Msg
 	e, st, err := t.runningETL(m.ETLName)
 	if err != nil {

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -249,6 +250,26 @@ func (s *Store) emptyTrash(all bool) int {
 		}
 	}
 	return n
+}
+
+// removeTrash removes every entry of every mountpath's trash, one after
+// another until ctx ends, and calls removed with the bytes of each (0 for
+// an entry whose name does not say).
+func (s *Store) removeTrash(ctx context.Context, removed func(bytes int64)) {
+	for _, mp := range s.mpaths {
+		dir := filepath.Join(mp, workDirName, trashDirName)
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if ctx.Err() != nil {
+				return
+			}
+			if os.RemoveAll(filepath.Join(dir, e.Name())) != nil {
+				continue
+			}
+			te, _ := parseTrashName(e.Name())
+			removed(te.bytes)
+		}
+	}
 }
 
 // makeTrash creates mp's trash directory.
