@@ -201,6 +201,26 @@ func TestAisCLISession(t *testing.T) {
 	if ok, err := c.Client.HeadBucket(ctx, "src"); err != nil || ok {
 		t.Fatalf("after ais bucket rm: bucket exists=%v, %v", ok, err)
 	}
+	aisCLICleanup(t, a, c)
+}
+
+// aisCLICleanup: the destroyed bucket waits in the targets' trash until
+// AIStore's storage cleanup job, which `ais storage cleanup --wait` starts
+// and follows to its end; a kind etlcore does not start is refused by name.
+func aisCLICleanup(t *testing.T, a *aisCLI, c *testcluster.Cluster) {
+	trash := filepath.Join(c.Dir, "t*", "mp*", ".work", "trash", "*")
+	if left, _ := filepath.Glob(trash); len(left) == 0 {
+		t.Fatalf("no destroyed bucket in the trash (%s) before the cleanup", trash)
+	}
+	a.okContains([]string{"storage", "cleanup", "--wait"}, "Started storage cleanup", "Done")
+	if left, _ := filepath.Glob(trash); len(left) != 0 {
+		t.Fatalf("after ais storage cleanup --wait the trash holds %v", left)
+	}
+	a.okContains([]string{"show", "job", "--all"}, "cleanup-store", "Finished")
+	_, err := c.Client.StartXaction(context.Background(), "lru")
+	if err == nil || !strings.Contains(err.Error(), `kind "lru" cannot be started`) {
+		t.Fatalf("start job lru: %v, want a refusal naming the kind", err)
+	}
 }
 
 // aisETLSpec is a runtime spec as AIStore's docs give it (ais etl init

@@ -65,4 +65,9 @@ type RunOptions struct {
 	Display string
 	// Now is the clock (default time.Now), for the default Out name.
 	Now func() time.Time
+
+	// For tests: the free bytes of a directory's filesystem (default
+	// statfs) and the wait after a storage cleanup (default spaceSettle).
+	freeSpace     func(dir string) (uint64, bool)
+	cleanupSettle time.Duration
 }

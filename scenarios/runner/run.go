@@ -40,6 +40,8 @@ type Record struct {
 	Peers       []ClusterRecord `json:"peers,omitempty"`
 	Interrupted bool            `json:"interrupted,omitempty"`
 	Cells       []CellRecord    `json:"cells"`
+	// Cleanups are the storage cleanups run between cell runs (space.go).
+	Cleanups []CleanupRecord `json:"storage_cleanups,omitempty"`
 }
 
 // ClusterRecord describes the cluster of a run.
@@ -84,6 +86,7 @@ type runState struct {
 	prog      progress
 	rec       Record
 	populated map[popKey]bool // dataset buckets ready in this run
+	space     spaceKeeper
 }
 
 // popKey names a dataset bucket on one of the run's clusters.
@@ -203,6 +206,7 @@ func freshOut(root, name string, start time.Time) string {
 // newRunState is the state of a run of runs, every cell pending.
 func newRunState(sc *scenarios.Scenario, opts RunOptions, out string, start time.Time, runs []scenarios.Cell) *runState {
 	r := &runState{sc: sc, opts: opts, out: out, populated: map[popKey]bool{}}
+	r.space.free, r.space.settle = opts.freeSpace, opts.cleanupSettle
 	r.rec = Record{Schema: RunSchema, Scenario: sc.Name, File: sc.File, Sets: sc.Sets(), Seed: sc.Seed, Start: start}
 	for _, c := range runs {
 		cr := CellRecord{Index: c.Index, ID: c.ID, Axes: c.Axes, Repeat: c.Repeat, Dir: CellDir(&c), Bucket: c.Data.Bucket(), Status: StatusPending}
@@ -277,6 +281,7 @@ func (r *runState) runCells(ctx context.Context, runs []scenarios.Cell) ([]*resu
 			r.rec.Interrupted = true
 			break
 		}
+		r.keepSpace(ctx, i)
 		r.prog.cell(i, len(runs), c)
 		t0 := time.Now()
 		res, cerr := r.runCell(ctx, c)
