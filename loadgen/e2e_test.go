@@ -124,7 +124,11 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("offline-job", func(t *testing.T) {
+		// Through a front that refuses etlcore's private /v1/jobs: the
+		// loader follows the job through AIStore's job API only.
+		front := testcluster.StartAISFront(t, tc.ProxyURL)
 		cfg := base("src")
+		cfg.Proxy = front.URL
 		cfg.Op, cfg.ETLName, cfg.ETLArgs, cfg.Comm, cfg.DirectPut, cfg.Verify = OpETLBucket, "hash-with-args", "5", "hpush", true, true
 		cfg.Epochs, cfg.Cleanup = 1, true
 		cfg.OutDir = t.TempDir()
@@ -138,6 +142,9 @@ func TestE2E(t *testing.T) {
 		}
 		if !strings.Contains(string(res.Jobs[0]), `"state":"finished"`) || !strings.Contains(string(res.Jobs[0]), `"direct_put":true`) {
 			t.Errorf("job status: %s", res.Jobs[0])
+		}
+		if r := front.Refused(); len(r) != 0 || front.Count("GET /v1/cluster?what=status") == 0 || front.Count("GET /v1/cluster?what=qryxstats") == 0 {
+			t.Errorf("requests to private endpoints %q; want none, and the job followed through what=status and qryxstats", r)
 		}
 		if ok, _ := tc.Client.HeadBucket(ctx, "src-out"); ok {
 			t.Error("--cleanup left the destination bucket the run created")

@@ -44,6 +44,9 @@ type fakeCluster struct {
 	wrongOutput bool
 	// jobObjsPerPoll is how many objects a job advances per status poll.
 	jobObjsPerPoll int
+	// aisSnaps makes the job snaps AIStore's (no etlcore Ext: no bytes in,
+	// no error count, no per-object errors).
+	aisSnaps bool
 }
 
 func newFakeCluster(t testing.TB) *fakeCluster {
@@ -127,8 +130,8 @@ func (f *fakeCluster) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		f.etls[name] = tr
 		fmt.Fprint(w, "etl-job-1")
-	case strings.HasPrefix(p, api.PathJobs+"/"):
-		f.serveJob(w, r, strings.TrimPrefix(p, api.PathJobs+"/"))
+	case p == api.PathCluster:
+		f.serveJob(w, r)
 	default:
 		api.WriteErr(w, r, 404, "no route %s", p)
 	}
@@ -203,43 +206,81 @@ func (f *fakeCluster) serveBucket(w http.ResponseWriter, r *http.Request, bck st
 	}
 }
 
-// serveJob advances the job a little on every poll: the loader follows it.
-func (f *fakeCluster) serveJob(w http.ResponseWriter, r *http.Request, rest string) {
-	id, op, _ := strings.Cut(rest, "/")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	j, ok := f.jobs[id]
-	if !ok {
-		api.WriteErr(w, r, 404, "no job %s", id)
+// serveJob answers AIStore's job API: PUT {"action":"stop"} aborts, GET
+// what=status answers the status and advances the job a little (the
+// loader follows it), what=qryxstats answers the one target's snap, with
+// etlcore's counters in Ext unless aisSnaps.
+func (f *fakeCluster) serveJob(w http.ResponseWriter, r *http.Request) {
+	var q api.AisXactQuery
+	var am api.ActMsg
+	b, _ := io.ReadAll(r.Body)
+	if r.Method == http.MethodPut {
+		if err := json.Unmarshal(b, &am); err != nil || am.Action != api.ActXactStop || am.DecodeValue(&q) != nil {
+			api.WriteErr(w, r, 400, "bad stop %s", b)
+			return
+		}
+	} else if err := json.Unmarshal(b, &q); err != nil {
+		api.WriteErr(w, r, 400, "bad query %s: %v", b, err)
 		return
 	}
-	if op == "abort" {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j, ok := f.jobs[q.ID]
+	if !ok {
+		api.WriteErr(w, r, 404, "no job %q", q.ID)
+		return
+	}
+	switch what := r.URL.Query().Get(api.QparamWhat); {
+	case r.Method == http.MethodPut:
 		if !j.Finished() {
 			j.State, j.EndTime = api.JobAborted, time.Now().Format(time.RFC3339Nano)
 		}
+	case what == api.WhatXactStatus:
+		f.advance(j)
+		st := api.AisXactStatus{Kind: j.Kind, UUID: j.ID, Aborted: j.State == api.JobAborted}
+		if j.Finished() {
+			end, _ := time.Parse(time.RFC3339Nano, j.EndTime)
+			st.EndTime = end.UnixNano()
+		}
+		api.WriteJSON(w, st)
+	case what == api.WhatXactQuery:
+		start, _ := time.Parse(time.RFC3339Nano, j.StartTime)
+		snap := api.AisXactSnap{ID: j.ID, Kind: j.Kind, StartTime: start,
+			SrcBck: api.AisBucket(j.SrcBck), DstBck: api.AisBucket(j.DstBck),
+			Stats:   api.AisXactCounts{LocObjs: j.ObjsOut, LocBytes: j.BytesOut},
+			Aborted: j.State == api.JobAborted, Idle: j.Finished()}
+		if !f.aisSnaps {
+			snap.Ext = &api.AisXactExt{Counters: j.Counters, ETLName: j.ETLName}
+		}
+		api.WriteJSON(w, map[string][]api.AisXactSnap{"t1": {snap}})
+	default:
+		api.WriteErr(w, r, 400, "what=%q", what)
+	}
+}
+
+// advance transforms the job's next few objects.
+func (f *fakeCluster) advance(j *api.JobStatus) {
+	if j.Finished() {
 		return
 	}
-	if !j.Finished() {
-		src := f.buckets[j.SrcBck]
-		names := slices.Sorted(maps.Keys(src))
-		if f.buckets[j.DstBck] == nil {
-			f.buckets[j.DstBck] = map[string][]byte{}
-		}
-		tr := f.etls[j.ETLName]
-		for k := 0; k < f.jobObjsPerPoll && int(j.ObjsIn) < len(names); k++ {
-			n := names[j.ObjsIn]
-			out := fakeTransform(tr, "", src[n])
-			f.buckets[j.DstBck][n] = out
-			j.ObjsIn++
-			j.ObjsOut++
-			j.BytesIn += int64(len(src[n]))
-			j.BytesOut += int64(len(out))
-		}
-		if int(j.ObjsIn) >= len(names) {
-			j.State, j.EndTime = api.JobFinished, time.Now().Format(time.RFC3339Nano)
-		}
+	src := f.buckets[j.SrcBck]
+	names := slices.Sorted(maps.Keys(src))
+	if f.buckets[j.DstBck] == nil {
+		f.buckets[j.DstBck] = map[string][]byte{}
 	}
-	api.WriteJSON(w, j)
+	tr := f.etls[j.ETLName]
+	for k := 0; k < f.jobObjsPerPoll && int(j.ObjsIn) < len(names); k++ {
+		n := names[j.ObjsIn]
+		out := fakeTransform(tr, "", src[n])
+		f.buckets[j.DstBck][n] = out
+		j.ObjsIn++
+		j.ObjsOut++
+		j.BytesIn += int64(len(src[n]))
+		j.BytesOut += int64(len(out))
+	}
+	if int(j.ObjsIn) >= len(names) {
+		j.State, j.EndTime = api.JobFinished, time.Now().Format(time.RFC3339Nano)
+	}
 }
 
 func (f *fakeCluster) serveObject(w http.ResponseWriter, r *http.Request, rest string) {

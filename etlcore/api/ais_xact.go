@@ -40,10 +40,10 @@ type AisXactStatus struct {
 func (s *AisXactStatus) Finished() bool { return s.EndTime != 0 || s.Aborted }
 
 // AisXactSnap is one job on one target (AIStore's core.Snap). Ext holds
-// etlcore's own counters for the target, which AIStore's decoders keep
-// without reading them.
+// what etlcore adds for the target (AIStore leaves it null and its
+// decoders keep it without reading it).
 type AisXactSnap struct {
-	Ext       *Counters     `json:"ext"`
+	Ext       *AisXactExt   `json:"ext"`
 	StartTime time.Time     `json:"start-time"`
 	EndTime   time.Time     `json:"end-time"`
 	Bck       AisBck        `json:"bck"`
@@ -58,6 +58,16 @@ type AisXactSnap struct {
 	Stats     AisXactCounts `json:"stats"`
 	Aborted   bool          `json:"aborted"`
 	Idle      bool          `json:"is_idle"`
+}
+
+// AisXactExt is etlcore's part of a job's snap on one target: its
+// counters there (Counters, flattened) and, for an ETL job, the ETL, whether
+// it ran with direct put and the object errors recorded there.
+type AisXactExt struct {
+	Counters
+	ETLName   string   `json:"etl_name,omitempty"`
+	DirectPut bool     `json:"direct_put,omitempty"`
+	ObjErrs   []ObjErr `json:"obj_errs,omitempty"`
 }
 
 // AisXactCounts are a job's counters on one target: objects and bytes

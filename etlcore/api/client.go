@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Client talks to an etlcore (or AIStore) proxy.
@@ -478,44 +477,4 @@ func (c *Client) StartETLListRange(ctx context.Context, src string, msg TCOMsg) 
 		return "", err
 	}
 	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), nil, am, nil)
-}
-
-// Jobs lists all jobs.
-func (c *Client) Jobs(ctx context.Context) ([]JobStatus, error) {
-	var out []JobStatus
-	err := c.doJSON(ctx, http.MethodGet, PathJobs, nil, nil, &out)
-	return out, err
-}
-
-// Job returns the status of job id.
-func (c *Client) Job(ctx context.Context, id string) (*JobStatus, error) {
-	return getJSON[JobStatus](ctx, c, PathJobs+"/"+url.PathEscape(id), nil)
-}
-
-// AbortJob aborts job id.
-func (c *Client) AbortJob(ctx context.Context, id string) error {
-	return c.doJSON(ctx, http.MethodPost, PathJobs+"/"+url.PathEscape(id)+"/abort", nil, nil, nil)
-}
-
-// WaitJob polls job id every poll until it is over or ctx ends.
-func (c *Client) WaitJob(ctx context.Context, id string, poll time.Duration) (*JobStatus, error) {
-	if poll <= 0 {
-		poll = 100 * time.Millisecond
-	}
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for {
-		s, err := c.Job(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if s.Finished() {
-			return s, nil
-		}
-		select {
-		case <-ctx.Done():
-			return s, fmt.Errorf("api: wait for job %s: %w", id, ctx.Err())
-		case <-t.C:
-		}
-	}
 }

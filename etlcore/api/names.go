@@ -5,7 +5,7 @@ const (
 	PathObjects  = "/v1/objects/"     // + <bck>/<obj>
 	PathBuckets  = "/v1/buckets/"     // + <bck>
 	PathETL      = "/v1/etl"          // ETL management; + /<name>[/op]
-	PathJobs     = "/v1/jobs"         // job progress; + /<id>[/abort]
+	PathJobs     = "/v1/jobs"         // etlcore's own job view; + /<id>[/abort] (the client uses AIStore's job API)
 	PathCluster  = "/v1/cluster"      // cluster map, join, status
 	PathHealth   = "/v1/health"       // node health
 	PathMetrics  = "/metrics"         // Prometheus text format

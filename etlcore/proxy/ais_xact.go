@@ -71,6 +71,11 @@ func ctlMsg(s *api.JobStatus) string {
 // aisStatus is s as AIStore's nl.Status.
 func aisStatus(s *api.JobStatus) api.AisXactStatus {
 	st := api.AisXactStatus{Kind: s.Kind, UUID: s.ID, Err: s.Err, Aborted: s.State == api.JobAborted}
+	if s.State == api.JobFailed && st.Err == "" {
+		// AIStore's status tells a failed job from a finished one only by
+		// its error.
+		st.Err = "job failed"
+	}
 	if s.Finished() {
 		st.EndTime = time.Now().UnixNano()
 		if t, err := time.Parse(time.RFC3339Nano, s.EndTime); err == nil {
@@ -147,9 +152,11 @@ func (c *control) snaps(jobs []api.JobStatus) map[string][]api.AisXactSnap {
 			}
 		}
 		ids := slices.Sorted(maps.Keys(s.Targets))
+		errs := objErrsByTarget(s.ObjErrs, ids)
 		for i, id := range ids {
-			cnt := s.Targets[id]
-			snap := api.AisXactSnap{Ext: &cnt, StartTime: start, EndTime: end,
+			ext := &api.AisXactExt{Counters: s.Targets[id], ETLName: s.ETLName, DirectPut: s.DirectPut, ObjErrs: errs[id]}
+			cnt := ext.Counters
+			snap := api.AisXactSnap{Ext: ext, StartTime: start, EndTime: end,
 				Bck: api.AisBucket(s.DstBck), SrcBck: api.AisBucket(s.SrcBck), DstBck: api.AisBucket(s.DstBck),
 				ID: s.ID, Kind: s.Kind, CtlMsg: ctlMsg(&s),
 				Stats:   api.AisXactCounts{LocObjs: cnt.ObjsOut, LocBytes: cnt.BytesOut},
@@ -164,6 +171,24 @@ func (c *control) snaps(jobs []api.JobStatus) map[string][]api.AisXactSnap {
 			}
 			out[id] = append(out[id], snap)
 		}
+	}
+	return out
+}
+
+// objErrsByTarget splits a job's object errors by the target that
+// recorded them; one of no target or of a target not in ids goes with
+// the first of ids, so that every error is in some snap.
+func objErrsByTarget(errs []api.ObjErr, ids []string) map[string][]api.ObjErr {
+	out := map[string][]api.ObjErr{}
+	if len(ids) == 0 {
+		return out
+	}
+	for _, e := range errs {
+		id := e.Target
+		if !slices.Contains(ids, id) {
+			id = ids[0]
+		}
+		out[id] = append(out[id], e)
 	}
 	return out
 }
