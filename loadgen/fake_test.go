@@ -180,7 +180,8 @@ func (f *fakeCluster) serveBucket(w http.ResponseWriter, r *http.Request, bck st
 				api.WriteErr(w, r, 400, "%v", err)
 				return
 			}
-			dst := r.URL.Query().Get(api.QparamBckTo)
+			// bck_to is AIStore's bucket uname (ais/@#/NAME/).
+			dst := strings.TrimSuffix(strings.TrimPrefix(r.URL.Query().Get(api.QparamBckTo), api.Provider+"/@#/"), "/")
 			if dst == "" {
 				dst = m.ToBck
 			}

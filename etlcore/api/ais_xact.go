@@ -88,3 +88,7 @@ func AisBucket(name string) AisBck {
 	}
 	return AisBck{Name: name, Provider: Provider}
 }
+
+// AisBucketUname returns bucket name as AIStore's bucket uname (provider
+// ais, global namespace: "ais/@#/NAME/"), the form of its bck_to.
+func AisBucketUname(name string) string { return Provider + "/@#/" + name + "/" }

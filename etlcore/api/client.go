@@ -460,21 +460,3 @@ func (c *Client) ETLGetRaw(ctx context.Context, name, what string) ([]byte, erro
 	defer resp.Body.Close()
 	return io.ReadAll(resp.Body)
 }
-
-// StartETLBucket starts an offline bucket-to-bucket transform and returns the job id.
-func (c *Client) StartETLBucket(ctx context.Context, src, dst string, msg TCBMsg) (string, error) {
-	am, err := actMsg(ActETLBck, msg)
-	if err != nil {
-		return "", err
-	}
-	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), url.Values{QparamBckTo: {dst}}, am, nil)
-}
-
-// StartETLListRange starts a multi-object transform and returns the job id.
-func (c *Client) StartETLListRange(ctx context.Context, src string, msg TCOMsg) (string, error) {
-	am, err := actMsg(ActETLListRange, msg)
-	if err != nil {
-		return "", err
-	}
-	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), nil, am, nil)
-}

@@ -8,10 +8,42 @@ import (
 	"time"
 )
 
-// Offline ETL jobs (etl-bck, etl-listrange) followed through AIStore's job
-// API only, so that the same calls follow a job on AIStore and on
-// etlcore: the status from what=status (or status_all), the counters from
-// the targets' snaps (what=qryxstats), the abort as AIStore's "stop".
+// Offline ETL jobs (etl-bck, etl-listrange), started with AIStore's
+// bucket actions and followed through AIStore's job API only, so that the
+// same calls run a job on AIStore and on etlcore: the status from
+// what=status (or status_all), the counters from the targets' snaps
+// (what=qryxstats), the abort as AIStore's "stop".
+
+// StartETLBucket starts an offline bucket-to-bucket transform and returns
+// the job id. The destination goes as AIStore's bucket uname (bck_to=
+// ais/@#/DST/), which AIStore requires and etlcore accepts.
+func (c *Client) StartETLBucket(ctx context.Context, src, dst string, msg TCBMsg) (string, error) {
+	am, err := actMsg(ActETLBck, msg)
+	if err != nil {
+		return "", err
+	}
+	q := url.Values{QparamBckTo: {AisBucketUname(dst)}}
+	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), q, am, nil)
+}
+
+// aisTCO is a multi-object job's value as AIStore decodes it (cmn.TCOMsg):
+// the destination as a bucket object, not etlcore's name.
+type aisTCO struct {
+	TCOMsg
+	ToBck AisBck `json:"tobck"`
+}
+
+// StartETLListRange starts a multi-object transform and returns the job id.
+func (c *Client) StartETLListRange(ctx context.Context, src string, msg TCOMsg) (string, error) {
+	if msg.ToBck == "" {
+		return "", fmt.Errorf("api: start %s from %s: no destination bucket (tobck)", ActETLListRange, src)
+	}
+	am, err := actMsg(ActETLListRange, aisTCO{TCOMsg: msg, ToBck: AisBucket(msg.ToBck)})
+	if err != nil {
+		return "", err
+	}
+	return c.doText(ctx, http.MethodPost, PathBuckets+url.PathEscape(src), nil, am, nil)
+}
 
 // Job returns the status of job id: its state, error and end time from
 // the job's status, its counters, per target and summed, from the

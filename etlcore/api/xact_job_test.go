@@ -157,3 +157,35 @@ func TestClientJobRequests(t *testing.T) {
 		t.Error("status of an empty job id: no error")
 	}
 }
+
+// The starts carry the destination as AIStore decodes it: bck_to as its
+// bucket uname, tobck as its bucket object (which etlcore reads too).
+func TestClientJobStartShapes(t *testing.T) {
+	var queries, bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		queries, bodies = append(queries, r.URL.Query().Get(QparamBckTo)), append(bodies, string(b))
+		_, _ = io.WriteString(w, "Vb3kQx9")
+	}))
+	defer srv.Close()
+	cl := NewClient(srv.URL)
+	ctx := context.Background()
+	if id, err := cl.StartETLBucket(ctx, "src", "dst", TCBMsg{ETLName: "md5"}); err != nil || id != "Vb3kQx9" {
+		t.Fatalf("etl-bck: %q %v", id, err)
+	}
+	if _, err := cl.StartETLListRange(ctx, "src", TCOMsg{TCBMsg: TCBMsg{ETLName: "md5"}, ToBck: "dst", Template: "o-{0..9}"}); err != nil {
+		t.Fatal(err)
+	}
+	if queries[0] != "ais/@#/dst/" || queries[1] != "" {
+		t.Errorf("bck_to %q, want AIStore's uname on the bucket job only", queries)
+	}
+	var am ActMsg
+	var m TCOMsg
+	if err := json.Unmarshal([]byte(bodies[1]), &am); err != nil || am.DecodeValue(&m) != nil || m.ToBck != "dst" || m.Template != "o-{0..9}" ||
+		!strings.Contains(bodies[1], `"tobck":{"name":"dst","provider":"ais"`) {
+		t.Errorf("etl-listrange body %s: want tobck as AIStore's bucket object", bodies[1])
+	}
+	if _, err := cl.StartETLListRange(ctx, "src", TCOMsg{TCBMsg: TCBMsg{ETLName: "md5"}, Template: "o-{0..9}"}); err == nil || !strings.Contains(err.Error(), "tobck") {
+		t.Errorf("no destination: %v, want an error naming tobck", err)
+	}
+}
