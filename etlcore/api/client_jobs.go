@@ -113,23 +113,6 @@ func (c *Client) AbortJob(ctx context.Context, id string) error {
 // WaitXaction, a job that failed or was aborted is no error: its state
 // says so.
 func (c *Client) WaitJob(ctx context.Context, id string, poll time.Duration) (*JobStatus, error) {
-	if poll <= 0 {
-		poll = 100 * time.Millisecond
-	}
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for {
-		s, err := c.Job(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if s.Finished() {
-			return s, nil
-		}
-		select {
-		case <-ctx.Done():
-			return s, fmt.Errorf("api: wait for job %s: %w", id, ctx.Err())
-		case <-t.C:
-		}
-	}
+	return pollUntil(ctx, poll, "api: wait for job "+id, func() (*JobStatus, error) { return c.Job(ctx, id) },
+		(*JobStatus).Finished)
 }

@@ -42,28 +42,38 @@ func (c *Client) XactStatus(ctx context.Context, id string) (*AisXactStatus, err
 // WaitXaction polls job id every poll until it is over or ctx ends; a job
 // that was aborted or ended with an error is an error that names it.
 func (c *Client) WaitXaction(ctx context.Context, id string, poll time.Duration) (*AisXactStatus, error) {
+	st, err := pollUntil(ctx, poll, "wait for job "+id, func() (*AisXactStatus, error) { return c.XactStatus(ctx, id) },
+		(*AisXactStatus).Finished)
+	switch {
+	case err != nil:
+		return st, err
+	case st.Aborted:
+		return st, fmt.Errorf("job %s (%s) was aborted: %s", id, st.Kind, st.Err)
+	case st.Err != "":
+		return st, fmt.Errorf("job %s (%s) failed: %s", id, st.Kind, st.Err)
+	}
+	return st, nil
+}
+
+// pollUntil calls get every poll (default 100 ms) until done says its
+// answer is final, get fails or ctx ends (an error that starts with what).
+func pollUntil[T any](ctx context.Context, poll time.Duration, what string, get func() (*T, error), done func(*T) bool) (*T, error) {
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		st, err := c.XactStatus(ctx, id)
+		v, err := get()
 		if err != nil {
 			return nil, err
 		}
-		if st.Finished() {
-			switch {
-			case st.Aborted:
-				return st, fmt.Errorf("job %s (%s) was aborted: %s", id, st.Kind, st.Err)
-			case st.Err != "":
-				return st, fmt.Errorf("job %s (%s) failed: %s", id, st.Kind, st.Err)
-			}
-			return st, nil
+		if done(v) {
+			return v, nil
 		}
 		select {
 		case <-ctx.Done():
-			return st, fmt.Errorf("wait for job %s: %w", id, ctx.Err())
+			return v, fmt.Errorf("%s: %w", what, ctx.Err())
 		case <-t.C:
 		}
 	}

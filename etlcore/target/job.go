@@ -206,20 +206,29 @@ func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	if m.DirectPut != nil {
 		directPut = *m.DirectPut
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	j := &tjob{msg: *msg, etlNames: append([]string{m.ETLName}, m.Pipeline...), cancel: cancel,
-		stats: new(etl.Stats), directPut: directPut, start: time.Now(), state: api.JobRunning, ended: make(chan struct{})}
-	t.jobs.mu.Lock()
-	if _, dup := t.jobs.jobs[msg.ID]; dup {
-		t.jobs.mu.Unlock()
-		cancel()
-		return http.StatusConflict, fmt.Errorf("job %q already exists", msg.ID)
+	ctx, j, err := t.addJob(msg, append([]string{m.ETLName}, m.Pipeline...), directPut)
+	if err != nil {
+		return http.StatusConflict, err
 	}
-	t.jobs.jobs[msg.ID] = j
-	t.jobs.mu.Unlock()
 	x := &xfer{t: t, e: e, args: m.ETLArgs, pipeline: next, directPut: directPut, dryRun: m.DryRun, uuid: msg.ID}
 	go t.runJob(ctx, j, x)
 	return 0, nil
+}
+
+// addJob records a running job of msg here, using ETLs etlNames; an id
+// already known here is an error. ctx ends when the job does.
+func (t *Target) addJob(msg *api.JobStartMsg, etlNames []string, directPut bool) (context.Context, *tjob, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	j := &tjob{msg: *msg, etlNames: etlNames, cancel: cancel, stats: new(etl.Stats), directPut: directPut,
+		start: time.Now(), state: api.JobRunning, ended: make(chan struct{})}
+	t.jobs.mu.Lock()
+	defer t.jobs.mu.Unlock()
+	if _, dup := t.jobs.jobs[msg.ID]; dup {
+		cancel()
+		return nil, nil, fmt.Errorf("job %q already exists", msg.ID)
+	}
+	t.jobs.jobs[msg.ID] = j
+	return ctx, j, nil
 }
 
 // numWorkers resolves num-workers: 0 auto, -1 one per mountpath, >0 exact.

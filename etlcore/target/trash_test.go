@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -231,5 +232,45 @@ func TestTrashEmptiesWhenSpaceRunsLow(t *testing.T) {
 	s.trash.mu.Unlock()
 	if armed || running {
 		t.Fatalf("trash checks go on with the trash empty (armed %v, running %v)", armed, running)
+	}
+}
+
+// removeTrash (the cleanup-store job) removes every trash entry whatever
+// the policy would keep, and reports each one's bytes; with its context
+// ended it removes nothing.
+func TestRemoveTrash(t *testing.T) {
+	mp := t.TempDir()
+	s, err := NewStore([]string{mp}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitTidy(t, s)
+	for _, b := range []string{"b1", "b2"} {
+		if err := s.CreateBucket(b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Put(b, "x", strings.NewReader("12345"), 5); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DestroyBucket(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(trashEntries(t, mp)); n != 2 {
+		t.Fatalf("%d trash entries before, want 2", n)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.removeTrash(done, func(int64) { t.Error("removed with the context ended") })
+	if n := len(trashEntries(t, mp)); n != 2 {
+		t.Fatalf("%d trash entries after a cancelled removal, want 2", n)
+	}
+	var n, bytes int64
+	s.removeTrash(context.Background(), func(b int64) { n++; bytes += b })
+	if n != 2 || bytes != 10 {
+		t.Errorf("removed %d entries of %d bytes, want 2 of 10", n, bytes)
+	}
+	if left := trashEntries(t, mp); len(left) != 0 {
+		t.Errorf("trash after removal: %v", left)
 	}
 }
