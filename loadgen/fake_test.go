@@ -302,7 +302,13 @@ func (f *fakeCluster) serveObject(w http.ResponseWriter, r *http.Request, rest s
 				api.WriteErr(w, r, 404, "no object %s", obj)
 				return
 			}
-			db, dobj, _ := strings.Cut(to, "/")
+			// object_to is AIStore's object uname (ais/@#/BCK/OBJ).
+			uname, ok := strings.CutPrefix(to, api.Provider+"/@#/")
+			db, dobj, _ := strings.Cut(uname, "/")
+			if !ok || db == "" || dobj == "" {
+				api.WriteErr(w, r, 400, "object_to %q: not AIStore's object uname", to)
+				return
+			}
 			if f.buckets[db] == nil {
 				api.WriteErr(w, r, 404, "no bucket %s", db)
 				return

@@ -401,13 +401,34 @@ func (c *Client) DeleteObject(ctx context.Context, bck, obj string) error {
 	return c.doJSON(ctx, http.MethodDelete, ObjPath(bck, obj), nil, nil, nil)
 }
 
-// TransformCopy transforms bck/obj with etl (and args) into dstBck/dstObj, synchronously.
+// TransformCopy transforms bck/obj with etl (and args) into dstBck/dstObj
+// (obj when dstObj is empty, as in AIStore), synchronously: a PUT on the
+// source object with TransformCopyQuery, no body, what AIStore's
+// api.TransformObject sends.
 func (c *Client) TransformCopy(ctx context.Context, bck, obj, dstBck, dstObj, etl, args string) error {
-	q := url.Values{QparamObjectTo: {dstBck + "/" + dstObj}, QparamETLName: {etl}}
+	if dstObj == "" {
+		dstObj = obj
+	}
+	return c.doJSON(ctx, http.MethodPut, ObjPath(bck, obj), TransformCopyQuery(dstBck, dstObj, etl, args), nil, nil)
+}
+
+// TransformCopyQuery is the query of a transform-copy into dstBck/dstObj
+// as AIStore's client builds it: provider=ais (the source bucket's), the
+// destination as AIStore's object uname, object_to=ais/@#/DST/OBJ (its
+// target refuses a bare DST/OBJ: "bucket name is missing"), etl_name, and
+// etl_args when there are any. The args go as they are, which is what the
+// transformer then sees from AIStore's target and from etlcore's (AIStore's
+// Go API JSON-encodes its args of any type here, so a string would reach
+// the transformer quoted). With etl empty it is AIStore's plain object copy.
+func TransformCopyQuery(dstBck, dstObj, etl, args string) url.Values {
+	q := url.Values{QparamProvider: {Provider}, QparamObjectTo: {AisBucketUname(dstBck) + dstObj}}
+	if etl != "" {
+		q.Set(QparamETLName, etl)
+	}
 	if args != "" {
 		q.Set(QparamETLArgs, args)
 	}
-	return c.doJSON(ctx, http.MethodPut, ObjPath(bck, obj), q, nil, nil)
+	return q
 }
 
 // ETLInit starts an ETL from a spec (JSON or YAML) and returns its job id.

@@ -113,8 +113,10 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, q url.Values,
 	e.stats.Add(fi.Size(), n)
 }
 
-// transformCopy serves PUT /v1/objects/<bck>/<obj>?object_to=<dst>/<obj2>&etl_name=..:
-// a synchronous single-object transform into the destination bucket.
+// transformCopy serves PUT /v1/objects/<bck>/<obj>?object_to=ais/@#/<dst>/<obj2>&etl_name=..
+// (object_to also etlcore's older <dst>/<obj2>): a synchronous
+// single-object transform into the destination bucket. As in AIStore's
+// target, the destination is parsed and looked up before the ETL.
 func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj string) {
 	q := r.URL.Query()
 	name := q.Get(api.QparamETLName)
@@ -123,18 +125,22 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 		api.WriteErr(w, r, http.StatusBadRequest, "a transform-copy needs both %s and %s", api.QparamETLName, api.QparamObjectTo)
 		return
 	}
+	if prov := q.Get(api.QparamProvider); prov != "" && prov != api.Provider {
+		api.WriteErr(w, r, http.StatusBadRequest, "%s %q of source bucket %q: only %q is supported", api.QparamProvider, prov, bck, api.Provider)
+		return
+	}
 	dstBck, dstObj, err := cluster.ParseObjectTo(to)
 	if err != nil {
 		api.WriteErr(w, r, http.StatusBadRequest, "%s: %v", api.QparamObjectTo, err)
 		return
 	}
+	if !t.store.BucketExists(dstBck) {
+		api.WriteErr(w, r, http.StatusNotFound, "destination bucket %q does not exist", dstBck)
+		return
+	}
 	e, next, st, err := t.pipelineETL(name, q.Get(api.QparamETLPipeline))
 	if err != nil {
 		writeETLStateErr(w, r, st, err)
-		return
-	}
-	if !t.store.BucketExists(dstBck) {
-		api.WriteErr(w, r, http.StatusNotFound, "destination bucket %q does not exist", dstBck)
 		return
 	}
 	directPut := e.spec.SupportDirectPut

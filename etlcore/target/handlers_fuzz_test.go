@@ -32,6 +32,7 @@ func FuzzTargetHandlers(f *testing.F) {
 		{1, "b/a%2F..%2F..%2Fescape", "", "x"},
 		{0, "b/obj", "etl_name=none&etl_args=1", ""},
 		{1, "b/obj", "object_to=b/x&etl_name=none", "x"},
+		{1, "b/obj", "provider=ais&object_to=ais%2F%40%23%2Fb%2Fx&etl_name=none", ""},
 		{2, "b/obj", "", ""},
 		{3, "b/obj", "", ""},
 		{4, "b", "pagesize=2&prefix=dir/", ""},
