@@ -178,12 +178,19 @@ type barsDisplay struct {
 	wg     sync.WaitGroup
 
 	mu   sync.Mutex
-	jobs map[string]*mpb.Bar
+	jobs map[string]*jobBar
+}
+
+// jobBar is one job's bar and the job's latest status, which its
+// decorator reads on mpb's goroutine.
+type jobBar struct {
+	bar *mpb.Bar
+	st  atomic.Pointer[api.JobStatus]
 }
 
 func (d *barsDisplay) start(r *runner) {
 	d.p = mpb.New(mpb.WithOutput(d.w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
-	d.jobs = map[string]*mpb.Bar{}
+	d.jobs = map[string]*jobBar{}
 	d.status.Store("starting")
 	total, current := r.progressGauge()
 	d.total = total
@@ -245,25 +252,35 @@ func (d *barsDisplay) interval(r *runner, rot *Rotated) {
 func (d *barsDisplay) job(r *runner, id string, st *api.JobStatus, total int64, done bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	b := d.jobs[id]
-	if b == nil {
-		b = d.p.AddBar(total,
+	jb := d.jobs[id]
+	if jb == nil {
+		jb = &jobBar{}
+		jb.st.Store(st) // before the bar: its decorator may run at once
+		jb.bar = d.p.AddBar(total,
 			mpb.PrependDecorators(decor.Name("job "+id, decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-				return fmt.Sprintf("%s in  %s out  %d errors", fmtBytes(st.BytesIn), fmtBytes(st.BytesOut), st.Errors)
+				s := jb.st.Load()
+				return fmt.Sprintf("%s in  %s out  %d errors", fmtBytes(s.BytesIn), fmtBytes(s.BytesOut), s.Errors)
 			})),
 		)
-		d.jobs[id] = b
+		d.jobs[id] = jb
 	}
-	cur := st.ObjsIn + st.Errors
-	if total > 0 && cur > total {
-		cur = total
-	}
-	b.SetCurrent(cur)
+	jb.st.Store(st)
+	jb.bar.SetCurrent(jobDone(st, total))
 	if done {
-		completeBar(b, total)
+		completeBar(jb.bar, total)
 		delete(d.jobs, id)
 	}
+}
+
+// jobDone is how many of a job's total objects are done: its objects in,
+// which count the failed ones too (objs_in = objs_out + errors), at most
+// total when there is one.
+func jobDone(st *api.JobStatus, total int64) int64 {
+	if total > 0 && st.ObjsIn > total {
+		return total
+	}
+	return st.ObjsIn
 }
 
 // completeBar completes b: a bar made with a total completes when its
@@ -285,8 +302,8 @@ func (d *barsDisplay) stop(interrupted bool) {
 		completeBar(d.main, d.total)
 	}
 	d.mu.Lock()
-	for id, b := range d.jobs {
-		b.Abort(false)
+	for id, jb := range d.jobs {
+		jb.bar.Abort(false)
 		delete(d.jobs, id)
 	}
 	d.mu.Unlock()
