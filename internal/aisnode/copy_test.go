@@ -2,12 +2,10 @@ package aisnode_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/internal/aisnode/aisnodetest"
@@ -20,13 +18,7 @@ import (
 // ("bucket name is missing") and copies nothing. The transform-copy itself reaches AIStore whole and is
 // refused for the ETL only (this aisnode build has no ETL).
 func TestTransformCopyQueryOnAisnode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts aisnode processes")
-	}
-	st := aisnodetest.Start(t, 2)
-	cl := api.NewClient(st.ProxyURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	_, cl, ctx := aisnodetest.StartClient(t, 2)
 	for _, b := range []string{"src", "dst"} {
 		if err := cl.CreateBucket(ctx, b); err != nil {
 			t.Fatal(err)

@@ -2,7 +2,6 @@ package aisnode_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,13 +22,7 @@ import (
 // then is no error. The starts of offline ETL jobs reach AIStore whole:
 // they are refused for the ETL, not for their destination bucket.
 func TestClientFollowsAisnodeJob(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts aisnode processes")
-	}
-	st := aisnodetest.Start(t, 2)
-	cl := api.NewClient(st.ProxyURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	_, cl, ctx := aisnodetest.StartClient(t, 2)
 	if err := cl.CreateBucket(ctx, "src"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etlbench/etlbench/etlcore/api"
 	"github.com/etlbench/etlbench/internal/aisnode"
 )
 
@@ -68,4 +69,18 @@ func Start(t testing.TB, targets int) *aisnode.State {
 		}
 	})
 	return st
+}
+
+// StartClient starts a cluster of targets targets as Start does (skipped
+// with -short) and returns a client of its proxy and a context that ends
+// after two minutes or with the test.
+func StartClient(t *testing.T, targets int) (*aisnode.State, *api.Client, context.Context) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts aisnode processes")
+	}
+	st := Start(t, targets)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return st, api.NewClient(st.ProxyURL), ctx
 }
