@@ -2,6 +2,7 @@ package aisnode_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,15 +15,22 @@ import (
 	"github.com/etlbench/etlbench/internal/aisnode/aisnodetest"
 )
 
-// TestClientFollowsAisnodeJob: against a real AIStore cluster the client
+// TestClientOnAisnode runs the client's job and transform-copy requests
+// against one real AIStore cluster.
+func TestClientOnAisnode(t *testing.T) {
+	_, cl, ctx := aisnodetest.StartClient(t, 2)
+	t.Run("follows-job", func(t *testing.T) { followJobOnAisnode(ctx, t, cl) })
+	t.Run("transform-copy", func(t *testing.T) { transformCopyOnAisnode(ctx, t, cl) })
+}
+
+// followJobOnAisnode: against a real AIStore cluster the client
 // follows a bucket copy (copy-bck, the job etl-bck is without an ETL)
 // through AIStore's job API alone: finished, every object and byte
 // counted, per target, source and destination named, and nothing of what
 // only etlcore says (no errors, no ETL, no object errors); stopping it
 // then is no error. The starts of offline ETL jobs reach AIStore whole:
 // they are refused for the ETL, not for their destination bucket.
-func TestClientFollowsAisnodeJob(t *testing.T) {
-	_, cl, ctx := aisnodetest.StartClient(t, 2)
+func followJobOnAisnode(ctx context.Context, t *testing.T, cl *api.Client) {
 	if err := cl.CreateBucket(ctx, "src"); err != nil {
 		t.Fatal(err)
 	}
