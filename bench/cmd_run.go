@@ -32,6 +32,7 @@ func runRun(args []string) error {
 		dryRun             bool
 		cleanup, noPlots   bool
 		aisBin, aisDir     string
+		pageCache          string
 	)
 	fs.StringVarP(&file, "scenario", "s", "", "scenario file, e.g. scenarios/quick.yaml (required)")
 	fs.StringVarP(&out, "out", "o", "", "results directory (default results/<scenario>-<timestamp>, linked as results/latest)")
@@ -44,12 +45,16 @@ func runRun(args []string) error {
 	fs.BoolVar(&noPlots, "no-plots", false, "write the report without plots")
 	fs.StringVar(&aisBin, "aisnode", aisnode.DefaultBinary(), "aisnode binary for a scenario that runs on AIStore (cluster.kind aisnode, matrix.cluster)")
 	fs.StringVar(&aisDir, "aisnode-dir", defaultAisnodeDir, "directory of the aisnode cluster (used when one runs there, else brought up and down for the run)")
+	fs.StringVar(&pageCache, "page-cache", "", "before each cell that writes much on a local cluster, fill free memory with page cache: auto (when the kernel reports free memory to a hypervisor, whose page faults would be measured as system CPU), fill or leave (default $ETLBENCH_PAGE_CACHE, else auto)")
 	ep.add(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q (the scenario is given with -s FILE)", fs.Args())
+	}
+	if err := runner.ValidPageCache(pageCache); err != nil {
+		return usagef("--page-cache: %v", err)
 	}
 	if file == "" {
 		return usagef("a scenario is required: -s FILE (e.g. -s scenarios/quick.yaml)")
@@ -85,6 +90,7 @@ func runRun(args []string) error {
 		AisnodeDir:    aisDir,
 		Cleanup:       cleanup,
 		NoPlots:       noPlots,
+		PageCache:     pageCache,
 		Display:       display,
 		Stdout:        os.Stdout,
 		Stderr:        os.Stderr,

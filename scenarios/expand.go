@@ -64,6 +64,16 @@ func (c *Cell) UsesETL() bool { return c.Transformer != nil && !result.IsClientO
 // NeedsData reports whether the dataset must be populated before the cell runs.
 func (c *Cell) NeedsData() bool { return c.Op != result.OpPut }
 
+// Writes reports whether the cell's load stores objects: PUTs, or the
+// results of a copy or an offline job.
+func (c *Cell) Writes() bool {
+	switch c.Op {
+	case result.OpPut, result.OpMixed, result.OpETLCopy, result.OpETLBucket, result.OpETLMulti, result.OpClientETLCopy:
+		return true
+	}
+	return false
+}
+
 // DirName is the cell ID made safe as one directory name
 // (comm=hpush,direct_put=true,size=64KiB,...).
 func (c *Cell) DirName() string { return SanitizeID(c.ID) }
@@ -95,6 +105,15 @@ func (k DataKey) SizeLabel() string {
 		return strings.Join(parts, "+")
 	}
 	return k.MinSize.String() + "-" + k.MaxSize.String()
+}
+
+// MaxBytes is the most the dataset can hold: its objects at the largest size.
+func (k DataKey) MaxBytes() int64 {
+	largest := k.MaxSize
+	for _, s := range k.Sizes {
+		largest = max(largest, s)
+	}
+	return int64(k.Objects) * int64(largest)
 }
 
 // String is a readable form of the key.

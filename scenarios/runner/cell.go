@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/etlbench/etlbench/etlcore/api"
+	"github.com/etlbench/etlbench/internal/pagecache"
 	"github.com/etlbench/etlbench/loadgen"
 	"github.com/etlbench/etlbench/reports/result"
 	"github.com/etlbench/etlbench/scenarios"
@@ -19,7 +20,7 @@ import (
 
 // runCell runs one cell: populate its dataset (once per run), init its
 // ETL, run the load, delete the ETL and the buckets the load wrote.
-func (r *runState) runCell(ctx context.Context, c *scenarios.Cell) (*result.Result, error) {
+func (r *runState) runCell(ctx context.Context, c *scenarios.Cell, cr *CellRecord) (*result.Result, error) {
 	cl := r.clusterOf(c)
 	dir := filepath.Join(r.out, CellDir(c))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -47,6 +48,8 @@ func (r *runState) runCell(ctx context.Context, c *scenarios.Cell) (*result.Resu
 	}
 	cfg := r.config(c, cl, dir, etlName)
 	defer r.dropWritten(cl, c, &cfg)
+	cr.Memory = r.fillPageCache(ctx, c)
+	reported, counted := pagecache.HostReported()
 	meter := newCPUMeter(cl.pids())
 	cfg.Window = meter.window
 	if cfg.Warmup > 0 {
@@ -62,8 +65,12 @@ func (r *runState) runCell(ctx context.Context, c *scenarios.Cell) (*result.Resu
 	if res == nil {
 		return nil, fmt.Errorf("load: no result")
 	}
+	rewrite := counted && noteReported(&cr.Memory, reported, res)
 	if sc := meter.result(res); sc != nil {
 		res.ServerCPU = sc
+		rewrite = true
+	}
+	if rewrite {
 		if err := loadgen.WriteResult(dir, res); err != nil {
 			return res, err
 		}

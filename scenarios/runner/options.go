@@ -63,6 +63,9 @@ type RunOptions struct {
 	Stdout, Stderr io.Writer
 	// Display is auto (default), bars, lines or none.
 	Display string
+	// PageCache is auto (default), fill or leave: whether the page cache
+	// is filled before every cell on a local cluster (pagecache.go).
+	PageCache string
 	// Now is the clock (default time.Now), for the default Out name.
 	Now func() time.Time
 
@@ -70,4 +73,7 @@ type RunOptions struct {
 	// statfs) and the wait after a storage cleanup (default spaceSettle).
 	freeSpace     func(dir string) (uint64, bool)
 	cleanupSettle time.Duration
+	// For tests: the free memory a page cache fill reads down to
+	// (default pagecache.DefaultTarget).
+	fillTarget func() (uint64, error)
 }

@@ -42,6 +42,9 @@ type Record struct {
 	Cells       []CellRecord    `json:"cells"`
 	// Cleanups are the storage cleanups run between cell runs (space.go).
 	Cleanups []CleanupRecord `json:"storage_cleanups,omitempty"`
+	// PageCache says whether the runner filled the page cache before the
+	// cells, and why (pagecache.go).
+	PageCache string `json:"page_cache,omitempty"`
 }
 
 // ClusterRecord describes the cluster of a run.
@@ -68,6 +71,9 @@ type CellRecord struct {
 	Status  string            `json:"status"`
 	Error   string            `json:"error,omitempty"`
 	Seconds float64           `json:"seconds,omitempty"`
+	// Memory is the page cache fill before the load and what the kernel
+	// gave the hypervisor during it.
+	Memory *MemoryRecord `json:"memory,omitempty"`
 }
 
 // CellDir is where run c writes its result, relative to the run directory:
@@ -87,6 +93,7 @@ type runState struct {
 	rec       Record
 	populated map[popKey]bool // dataset buckets ready in this run
 	space     spaceKeeper
+	mem       memoryKeeper
 }
 
 // popKey names a dataset bucket on one of the run's clusters.
@@ -120,6 +127,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 	if err := sc.Validate(); err != nil {
 		return "", err
 	}
+	if err := ValidPageCache(opts.PageCache); err != nil {
+		return "", err
+	}
 	opts.fillDefaults()
 	start := opts.Now()
 	out = opts.Out
@@ -144,6 +154,8 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts RunOptions) (out stri
 		r.prog.end()
 		return out, err
 	}
+	r.startMemory()
+	defer r.stopMemory()
 	defer func() {
 		if derr := r.downClusters(); derr != nil && err == nil {
 			err = derr
@@ -207,6 +219,7 @@ func freshOut(root, name string, start time.Time) string {
 func newRunState(sc *scenarios.Scenario, opts RunOptions, out string, start time.Time, runs []scenarios.Cell) *runState {
 	r := &runState{sc: sc, opts: opts, out: out, populated: map[popKey]bool{}}
 	r.space.free, r.space.settle = opts.freeSpace, opts.cleanupSettle
+	r.mem.target = opts.fillTarget
 	r.rec = Record{Schema: RunSchema, Scenario: sc.Name, File: sc.File, Sets: sc.Sets(), Seed: sc.Seed, Start: start}
 	for _, c := range runs {
 		cr := CellRecord{Index: c.Index, ID: c.ID, Axes: c.Axes, Repeat: c.Repeat, Dir: CellDir(&c), Bucket: c.Data.Bucket(), Status: StatusPending}
@@ -284,8 +297,8 @@ func (r *runState) runCells(ctx context.Context, runs []scenarios.Cell) ([]*resu
 		r.keepSpace(ctx, i)
 		r.prog.cell(i, len(runs), c)
 		t0 := time.Now()
-		res, cerr := r.runCell(ctx, c)
 		cr := &r.rec.Cells[i]
+		res, cerr := r.runCell(ctx, c, cr)
 		cr.Seconds = time.Since(t0).Seconds()
 		if ok := r.recordCell(ctx, cr, res, cerr); ok {
 			results = append(results, res)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/etlbench/etlbench/etlcore/embedded"
 	"github.com/etlbench/etlbench/internal/aisnode"
 	"github.com/etlbench/etlbench/internal/aisnode/aisnodetest"
+	"github.com/etlbench/etlbench/internal/pagecache"
 	"github.com/etlbench/etlbench/internal/testcluster"
 )
 
@@ -42,7 +44,9 @@ func deletedEntries(t *testing.T, dir string) int {
 // before the next cell run, and it removes what the destroyed PUT buckets
 // left. The free space the runner reads is the test's: 100 GiB less
 // 15 GiB for each entry the clusters' trash holds, so it falls exactly
-// when destroyed buckets wait on disk.
+// when destroyed buckets wait on disk. The runner also fills the page
+// cache before each PUT cell (32 MiB of the free memory each time here)
+// and records it in run.json.
 func TestRunCleansStorageBetweenCells(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts an etlcore and an aisnode cluster")
@@ -79,7 +83,11 @@ duration: 1s
 	out := filepath.Join(tmp, "out")
 	_, err := Run(context.Background(), sc, RunOptions{Out: out, ClusterDir: cdir, AisnodeDir: adir, AisnodeBinary: aisBin,
 		Binary: testcluster.Binary(t), Stdout: io.Discard, Stderr: io.Discard, NoPlots: true, Display: DisplayNone,
-		freeSpace: free, cleanupSettle: 10 * time.Millisecond})
+		freeSpace: free, cleanupSettle: 10 * time.Millisecond,
+		PageCache: PageCacheFill, fillTarget: func() (uint64, error) {
+			m, err := pagecache.ReadMeminfo()
+			return m.Free - min(m.Free, 32<<20), err
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +95,22 @@ duration: 1s
 	for _, cr := range rec.Cleanups {
 		t.Logf("cleanup before cell run %d: %.1fs", cr.BeforeCell, cr.Seconds)
 	}
+	_, counted := pagecache.HostReported()
+	if !strings.HasPrefix(rec.PageCache, "filled") {
+		t.Errorf("run.json page_cache %q, want it filled", rec.PageCache)
+	}
 	for _, c := range rec.Cells {
 		if c.Status != StatusOK {
 			t.Errorf("cell %s: %s %s", c.ID, c.Status, c.Error)
+		}
+		m := c.Memory
+		switch {
+		case m == nil || m.Fill == nil:
+			t.Errorf("cell %s: no page cache fill in run.json (%+v)", c.ID, m)
+		case !m.Fill.Reached || m.Fill.Read == 0 || m.Fill.FreeAfter > m.Fill.Target:
+			t.Errorf("cell %s: fill %+v, want free memory read down to its target", c.ID, *m.Fill)
+		case counted && m.HostReported == nil:
+			t.Errorf("cell %s: the kernel counts what it reports to the hypervisor, run.json does not", c.ID)
 		}
 	}
 	// Every PUT cell but the last leaves a destroyed bucket: a cleanup
