@@ -59,7 +59,8 @@ func NewFiller(dir string) (*Filler, error) {
 
 // Stats say what one Fill did.
 type Stats struct {
-	// FreeBefore and FreeAfter are MemFree before and after, in bytes.
+	// FreeBefore and FreeAfter are the free bytes of the page cache's
+	// zones before and after.
 	FreeBefore uint64 `json:"free_before"`
 	FreeAfter  uint64 `json:"free_after"`
 	// Target is the free memory Fill reads down to.
@@ -72,8 +73,8 @@ type Stats struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// Fill reads the sparse file on until free memory is at most target
-// bytes, for at most limit (0: no limit) or until ctx ends. A whole pass
+// Fill reads the sparse file on until the free memory of the page cache's
+// zones (ReadZones) is at most target bytes, for at most limit (0: no limit) or until ctx ends. A whole pass
 // over the file that leaves free memory above target ends it too (the
 // pages do not stay cached: another process needs the memory, or the
 // filesystem caches no holes).
@@ -81,12 +82,12 @@ func (fl *Filler) Fill(ctx context.Context, target uint64, limit time.Duration) 
 	t0 := time.Now()
 	st.Target = target
 	defer func() { st.Seconds = time.Since(t0).Seconds() }()
-	m, err := ReadMeminfo()
+	z, err := ReadZones()
 	if err != nil {
 		return st, err
 	}
-	st.FreeBefore, st.FreeAfter = m.Free, m.Free
-	for m.Free > target {
+	st.FreeBefore, st.FreeAfter = z.Free, z.Free
+	for z.Free > target {
 		switch {
 		case ctx.Err() != nil:
 			st.Reason = context.Cause(ctx).Error()
@@ -107,10 +108,10 @@ func (fl *Filler) Fill(ctx context.Context, target uint64, limit time.Duration) 
 		if fl.off >= fl.size {
 			fl.off = 0
 		}
-		if m, err = ReadMeminfo(); err != nil {
+		if z, err = ReadZones(); err != nil {
 			return st, err
 		}
-		st.FreeAfter = m.Free
+		st.FreeAfter = z.Free
 	}
 	st.Reached = true
 	return st, nil
@@ -119,13 +120,14 @@ func (fl *Filler) Fill(ctx context.Context, target uint64, limit time.Duration) 
 // Close closes the sparse file; the kernel frees its cached pages.
 func (fl *Filler) Close() error { return fl.f.Close() }
 
-// DefaultTarget is the free memory a Fill reads down to: the kernel's high
-// watermark and 64 MiB, so that kswapd starts no reclaim for the fill
-// itself and a cell's first writes find little never-touched memory.
+// DefaultTarget is the free memory a Fill reads down to: the high
+// watermark of the page cache's zones and 64 MiB, so that kswapd starts
+// no reclaim for the fill itself and a cell's first writes find little
+// memory the hypervisor took back.
 func DefaultTarget() (uint64, error) {
-	hw, err := HighWatermark()
+	z, err := ReadZones()
 	if err != nil {
 		return 0, err
 	}
-	return hw + 64<<20, nil
+	return z.High + 64<<20, nil
 }

@@ -77,30 +77,76 @@ func ReadMeminfo() (Meminfo, error) {
 	return m, nil
 }
 
-// HighWatermark is the sum over all zones of the kernel's high watermark,
-// in bytes: the free memory kswapd reclaims up to.
-func HighWatermark() (uint64, error) {
+// Zones are the free memory and the kernel's high watermark (the free
+// memory kswapd reclaims up to), in bytes, of the zones that hold the page
+// cache: Normal and Movable, or every zone on a machine without them (all
+// of a small VM's memory is DMA32). Below Normal the allocator keeps the
+// DMA32 zone for itself: a 24 GiB VM with its cache full still has 3 GiB
+// free there, which no write ever gets.
+type Zones struct {
+	Free, High uint64
+}
+
+// ReadZones sums /proc/zoneinfo over the page cache's zones.
+func ReadZones() (Zones, error) {
 	f, err := os.Open(zoneinfoPath)
 	if err != nil {
-		return 0, fmt.Errorf("zoneinfo: %w", err)
+		return Zones{}, fmt.Errorf("zoneinfo: %w", err)
 	}
 	defer f.Close()
-	var pages uint64
+	type zone struct {
+		name                string
+		free, high, managed uint64
+	}
+	var zs []zone
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fl := strings.Fields(sc.Text())
-		if len(fl) == 2 && fl[0] == "high" {
-			n, err := strconv.ParseUint(fl[1], 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("zoneinfo: high %q: %w", fl[1], err)
-			}
-			pages += n
+		if len(fl) == 4 && fl[0] == "Node" && fl[2] == "zone" {
+			zs = append(zs, zone{name: fl[3]})
+			continue
 		}
+		if len(zs) == 0 {
+			continue
+		}
+		z := &zs[len(zs)-1]
+		var dst *uint64
+		switch {
+		case len(fl) == 3 && fl[0] == "pages" && fl[1] == "free":
+			dst, fl = &z.free, fl[1:]
+		case len(fl) == 2 && fl[0] == "high":
+			dst = &z.high
+		case len(fl) == 2 && fl[0] == "managed":
+			dst = &z.managed
+		default:
+			continue
+		}
+		n, err := strconv.ParseUint(fl[1], 10, 64)
+		if err != nil {
+			return Zones{}, fmt.Errorf("zoneinfo: zone %s: %s %q: %w", z.name, fl[0], fl[1], err)
+		}
+		*dst = n
 	}
 	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("zoneinfo: %w", err)
+		return Zones{}, fmt.Errorf("zoneinfo: %w", err)
 	}
-	return pages * uint64(os.Getpagesize()), nil
+	var all, cache Zones
+	for _, z := range zs {
+		all.Free += z.free
+		all.High += z.high
+		if z.managed > 0 && (z.name == "Normal" || z.name == "Movable") {
+			cache.Free += z.free
+			cache.High += z.high
+		}
+	}
+	if len(zs) == 0 {
+		return Zones{}, fmt.Errorf("zoneinfo: no zones in %s", zoneinfoPath)
+	}
+	pg := uint64(os.Getpagesize())
+	if cache == (Zones{}) {
+		cache = all
+	}
+	return Zones{Free: cache.Free * pg, High: cache.High * pg}, nil
 }
 
 // HostReported is how much free memory, in bytes, the kernel has

@@ -1,6 +1,7 @@
 package pagecache
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,14 +42,26 @@ func TestReadMeminfo(t *testing.T) {
 	}
 }
 
-func TestHighWatermark(t *testing.T) {
-	swap(t, &zoneinfoPath, writeFile(t, "zoneinfo", "Node 0, zone      DMA\n  pages free     3840\n        min      10\n        low      13\n        high     16\nNode 0, zone   Normal\n        high     25557\n  nr_high 4\n"))
-	hw, err := HighWatermark()
+func TestReadZones(t *testing.T) {
+	pg := uint64(os.Getpagesize())
+	zone := func(name string, free, high, managed int) string {
+		return fmt.Sprintf("Node 0, zone %8s\n  per-node stats\n      nr_free_pages 9\n  pages free     %d\n        min      1\n        low      2\n        high     %d\n        spanned  99\n        present  99\n        managed  %d\n  pagesets\n    cpu: 0\n              high:  126\n", name, free, high, managed)
+	}
+	swap(t, &zoneinfoPath, writeFile(t, "zoneinfo", zone("DMA", 3840, 16, 3840)+zone("DMA32", 770017, 3659, 772818)+zone("Normal", 1000, 25557, 5394258)+zone("Movable", 0, 32, 0)))
+	z, err := ReadZones()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := uint64(16+25557) * uint64(os.Getpagesize()); hw != want {
-		t.Errorf("high watermark %d, want %d", hw, want)
+	if want := (Zones{Free: 1000 * pg, High: 25557 * pg}); z != want {
+		t.Errorf("zones %+v, want Normal only %+v (DMA32 holds no page cache, Movable is empty)", z, want)
+	}
+	swap(t, &zoneinfoPath, writeFile(t, "zoneinfo", zone("DMA", 100, 16, 3840)+zone("DMA32", 2000, 300, 500000)))
+	if z, err = ReadZones(); err != nil || z != (Zones{Free: 2100 * pg, High: 316 * pg}) {
+		t.Errorf("small VM: zones %+v, %v; want every zone", z, err)
+	}
+	swap(t, &zoneinfoPath, writeFile(t, "zoneinfo", "Node 0, zone   Normal\n  pages free     x\n"))
+	if _, err := ReadZones(); err == nil || !strings.Contains(err.Error(), "Normal") {
+		t.Errorf("bad free count: %v, want an error naming the zone", err)
 	}
 }
 

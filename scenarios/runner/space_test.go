@@ -85,8 +85,8 @@ duration: 1s
 		Binary: testcluster.Binary(t), Stdout: io.Discard, Stderr: io.Discard, NoPlots: true, Display: DisplayNone,
 		freeSpace: free, cleanupSettle: 10 * time.Millisecond,
 		PageCache: PageCacheFill, fillTarget: func() (uint64, error) {
-			m, err := pagecache.ReadMeminfo()
-			return m.Free - min(m.Free, 32<<20), err
+			z, err := pagecache.ReadZones()
+			return z.Free - min(z.Free, 32<<20), err
 		}})
 	if err != nil {
 		t.Fatal(err)
