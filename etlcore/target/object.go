@@ -151,16 +151,19 @@ var putBufs = sync.Pool{New: func() any { b := make([]byte, putBufSize); return 
 
 func hexSum(h hash.Hash64) string { return fmt.Sprintf("%016x", h.Sum64()) }
 
-// Open opens bck/obj for reading.
+// Open opens bck/obj for reading. The file is opened with a plain system
+// call and wrapped with os.NewFile: os.Open would also try (and fail) to
+// register a regular file with the network poller, one more call per GET.
 func (s *Store) Open(bck, obj string) (*os.File, os.FileInfo, string, error) {
 	fqn, err := s.FQN(bck, obj)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	f, err := os.Open(fqn)
+	fd, err := openRead(fqn)
 	if err != nil {
-		return nil, nil, "", openErr(bck, obj, "open", err)
+		return nil, nil, "", openErr(bck, obj, "open", &os.PathError{Op: "open", Path: fqn, Err: err})
 	}
+	f := os.NewFile(uintptr(fd), fqn)
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -202,10 +205,33 @@ func notAnObject(bck, obj string) error {
 	return &StoreError{Status: 404, Err: fmt.Errorf("object %s/%s does not exist (it is a directory of other objects)", bck, obj)}
 }
 
+// openRead opens path read-only.
+func openRead(path string) (int, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
 // Checksum returns the stored xxhash64 of fqn, or "" when none is kept.
 func Checksum(fqn string) string {
-	buf := make([]byte, 32)
-	n, err := syscall.Getxattr(fqn, xattrCksum, buf)
+	var buf [32]byte
+	n, err := syscall.Getxattr(fqn, xattrCksum, buf[:])
+	return validSum(buf[:], n, err)
+}
+
+// fileChecksum is Checksum of an open file, read through its descriptor
+// (no second walk of the path).
+func fileChecksum(f *os.File) string {
+	var buf [32]byte
+	n, err := unix.Fgetxattr(int(f.Fd()), xattrCksum, buf[:])
+	return validSum(buf[:], n, err)
+}
+
+// validSum is the checksum the first n bytes of buf hold, or "".
+func validSum(buf []byte, n int, err error) string {
 	if err != nil || n != 16 {
 		return ""
 	}
