@@ -17,8 +17,10 @@
 //	ais    as described
 //	lie    ws: every 7th object with a destination (counted over all
 //	       connections) is answered "direct put success" without being put
-//	       anywhere; hpush: every 7th object is answered 204 without being
-//	       put anywhere, whether it names a destination or not
+//	       anywhere; hpush: the 1st, 8th, 15th.. object naming a
+//	       destination and, counted apart, the 1st, 8th, 15th.. naming none
+//	       are answered 204 without being put anywhere (so both kinds are
+//	       always hit)
 //	stale  an empty pipeline keeps the last non-empty one: each result
 //	       whose destination is local goes to the previous object's
 //	       destination instead (what a reused struct does when a target
@@ -118,7 +120,10 @@ func main() {
 			}
 		}
 	})
-	var pushed atomic.Int64
+	// In lie mode hpush answers 204 without putting to the 1st, 8th, 15th..
+	// request of each kind (naming a destination or not), counted apart, so
+	// that every target that gets both kinds lies about both.
+	var pushedDst, pushedLocal atomic.Int64
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPut {
 			http.Error(w, "aisgows: want PUT /<bucket>/<object>", http.StatusMethodNotAllowed)
@@ -137,11 +142,18 @@ func main() {
 			http.Error(w, "aisgows: read object: "+err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if mode == "lie" && pushed.Add(1)%7 == 0 {
-			w.WriteHeader(http.StatusNoContent)
-			return
+		dst := r.Header.Get("Ais-Node-Url")
+		if mode == "lie" {
+			n := &pushedLocal
+			if dst != "" {
+				n = &pushedDst
+			}
+			if n.Add(1)%7 == 1 {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
 		}
-		if dst := r.Header.Get("Ais-Node-Url"); dst != "" {
+		if dst != "" {
 			if err := directPut(targetURL, strings.Split(dst, ",")[0], data); err != nil {
 				http.Error(w, "aisgows: "+err.Error(), http.StatusBadGateway)
 				return
