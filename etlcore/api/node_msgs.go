@@ -40,7 +40,7 @@ type TargetETL struct {
 // JobStartMsg is what the proxy sends every target to start an offline job.
 type JobStartMsg struct {
 	ID     string `json:"id"`
-	Kind   string `json:"kind"` // ActETLBck | ActETLListRange
+	Kind   string `json:"kind"` // ActETLBck, ActETLListRange, ActCopyBck, ActCopyListRange
 	SrcBck string `json:"src_bck"`
 	DstBck string `json:"dst_bck"`
 	Msg    TCOMsg `json:"msg"`

@@ -10,10 +10,12 @@ import (
 
 // listRangePrefix turns a multi-object job whose template is a pure
 // prefix (no {a..b} range: what AIStore's CLI sends for
-// `ais etl bucket --prefix P`) into the bucket job over that prefix, as
+// `ais etl bucket --prefix P`) into the bucket job over that prefix
+// (etl-listrange to etl-bck, copy-listrange to copy-bck), as
 // AIStore runs it. Other messages are returned as they are.
 func listRangePrefix(r *http.Request, am *api.ActMsg) *api.ActMsg {
-	if am.Action != api.ActETLListRange {
+	bckKind := bckJobOf(am.Action)
+	if bckKind == "" {
 		return am
 	}
 	var m api.TCOMsg
@@ -22,7 +24,7 @@ func listRangePrefix(r *http.Request, am *api.ActMsg) *api.ActMsg {
 	}
 	b := m.TCBMsg
 	b.Prefix = m.Template
-	out := &api.ActMsg{Action: api.ActETLBck, Name: am.Name}
+	out := &api.ActMsg{Action: bckKind, Name: am.Name}
 	out.Value, _ = json.Marshal(b)
 	if m.ToBck != "" {
 		q := r.URL.Query()

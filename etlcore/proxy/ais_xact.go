@@ -15,7 +15,8 @@ import (
 // AIStore's job (xaction) API over etlcore's jobs: GET
 // /v1/cluster?what=status|status_all|qryxstats|running_all with a query
 // body {id, kind, bck, show_active}, and PUT /v1/cluster {"action":"stop"}.
-// etlcore's job kinds are AIStore's: etl-bck and etl-listrange.
+// etlcore's job kinds are AIStore's: etl-bck, etl-listrange, copy-bck and
+// copy-listrange.
 
 // xactQuery reads the query body (and the id= parameter, etlcore's
 // spelling).

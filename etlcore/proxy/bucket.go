@@ -54,7 +54,7 @@ func (p *Proxy) handleBucket(w http.ResponseWriter, r *http.Request) {
 		switch msg.Action {
 		case api.ActCreateBck:
 			p.createBucket(w, r, bck)
-		case api.ActETLBck, api.ActETLListRange:
+		case api.ActETLBck, api.ActETLListRange, api.ActCopyBck, api.ActCopyListRange:
 			if !p.bucketExists(bck) {
 				api.WriteErr(w, r, http.StatusNotFound, "bucket %q does not exist", bck)
 				return

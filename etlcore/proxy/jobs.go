@@ -33,7 +33,7 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 		return
 	}
 	dst := r.URL.Query().Get(api.QparamBckTo)
-	if am.Action == api.ActETLListRange {
+	if !api.IsBckJob(am.Action) {
 		if m.ToBck != "" {
 			dst = m.ToBck
 		}
@@ -57,15 +57,20 @@ func (c *control) startJob(w http.ResponseWriter, r *http.Request, bck string, a
 		api.WriteErr(w, r, http.StatusBadRequest, "destination: %v", err)
 		return
 	}
-	if m.ETLName == "" {
-		api.WriteErr(w, r, http.StatusBadRequest, "%s: missing etl name (\"id\")", am.Action)
-		return
-	}
 	if m.NumWorkers < -1 {
 		api.WriteErr(w, r, http.StatusBadRequest, "num-workers %d: want -1 (one per mountpath), 0 (auto) or a positive number", m.NumWorkers)
 		return
 	}
-	for _, n := range append([]string{m.ETLName}, m.Pipeline...) {
+	if api.IsCopyJob(am.Action) {
+		if err := copyJobMsg(am.Action, bck, dst, &m); err != nil {
+			api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
+			return
+		}
+	} else if m.ETLName == "" {
+		api.WriteErr(w, r, http.StatusBadRequest, "%s: missing etl name (\"id\")", am.Action)
+		return
+	}
+	for _, n := range etlNamesOf(am.Action, &m) {
 		e := c.get(n)
 		if e == nil {
 			api.WriteErr(w, r, http.StatusNotFound, "etl %q does not exist", n)

@@ -115,14 +115,15 @@ func (t *Target) inlineETL(w http.ResponseWriter, r *http.Request, q url.Values,
 
 // transformCopy serves PUT /v1/objects/<bck>/<obj>?object_to=ais/@#/<dst>/<obj2>&etl_name=..
 // (object_to also etlcore's older <dst>/<obj2>): a synchronous
-// single-object transform into the destination bucket. As in AIStore's
-// target, the destination is parsed and looked up before the ETL.
+// single-object transform into the destination bucket; without etl_name,
+// a plain copy (copy.go). As in AIStore's target, the destination is
+// parsed and looked up before the ETL.
 func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj string) {
 	q := r.URL.Query()
 	name := q.Get(api.QparamETLName)
 	to := q.Get(api.QparamObjectTo)
-	if name == "" || to == "" {
-		api.WriteErr(w, r, http.StatusBadRequest, "a transform-copy needs both %s and %s", api.QparamETLName, api.QparamObjectTo)
+	if to == "" {
+		api.WriteErr(w, r, http.StatusBadRequest, "a copy needs %s (the destination ais/@#/BUCKET/OBJECT); %s=%q alone is not one", api.QparamObjectTo, api.QparamETLName, name)
 		return
 	}
 	if prov := q.Get(api.QparamProvider); prov != "" && prov != api.Provider {
@@ -136,6 +137,10 @@ func (t *Target) transformCopy(w http.ResponseWriter, r *http.Request, bck, obj 
 	}
 	if !t.store.BucketExists(dstBck) {
 		api.WriteErr(w, r, http.StatusNotFound, "destination bucket %q does not exist", dstBck)
+		return
+	}
+	if name == "" {
+		t.plainCopy(w, r, bck, obj, dstBck, dstObj)
 		return
 	}
 	e, next, st, err := t.pipelineETL(name, q.Get(api.QparamETLPipeline))
@@ -182,6 +187,9 @@ var errClaimed = errors.New("reported delivered by direct put; counted when veri
 // put straight to the owner by the transformer (direct put), or forwarded
 // to the owner by this target.
 func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64, int64, error) {
+	if x.e == nil {
+		return x.copyOne(ctx, bck, obj, dstBck, dstObj)
+	}
 	t, e := x.t, x.e
 	fi, fqn, err := t.store.Stat(bck, obj)
 	if err != nil {
@@ -191,16 +199,8 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 	var owner *api.NodeInfo
 	asked := false // whether the request names a direct-put destination
 	if !x.dryRun {
-		sm := t.smap.Load()
-		if sm != nil && len(sm.Targets) > 0 {
-			if owner, err = cluster.Owner(sm, dstBck, dstObj); err != nil {
-				return 0, 0, err
-			}
-			if owner.ID == t.cfg.ID {
-				owner = nil
-			} else if !owner.Alive {
-				return 0, 0, fmt.Errorf("target %s, the owner of %s/%s, is down", owner.ID, dstBck, dstObj)
-			}
+		if owner, err = x.dstOwner(dstBck, dstObj); err != nil {
+			return 0, 0, err
 		}
 		if owner != nil && x.directPut {
 			dst := owner.URL + "/" + url.PathEscape(etl.Uname(dstBck, dstObj)) + "?" + api.QparamUUID + "=" + url.QueryEscape(x.uuid)
@@ -239,14 +239,8 @@ func (x *xfer) one(ctx context.Context, bck, obj, dstBck, dstObj string) (int64,
 		}
 		e.stats.Add(c.in, c.out)
 		return c.in, c.out, nil
-	case x.dryRun:
-		n, err = io.Copy(io.Discard, res.Body)
-	case owner == nil:
-		var pr PutResult
-		pr, err = t.store.Put(dstBck, dstObj, res.Body, res.Size)
-		n = pr.Size
 	default:
-		n, err = t.forward(ctx, owner, dstBck, dstObj, res.Body, res.Size)
+		n, err = x.deliver(ctx, owner, dstBck, dstObj, res.Body, res.Size)
 	}
 	if res.Body != nil {
 		res.Body.Close()

@@ -64,7 +64,7 @@ func (t *Target) handleBucket(w http.ResponseWriter, r *http.Request) {
 				writeStoreErr(w, r, err)
 				return
 			}
-		case api.ActETLBck, api.ActETLListRange:
+		case api.ActETLBck, api.ActETLListRange, api.ActCopyBck, api.ActCopyListRange:
 			t.startJob(w, r, bck, msg)
 			return
 		default:

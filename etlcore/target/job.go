@@ -184,6 +184,9 @@ func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	if msg.Kind == api.ActStoreCleanup {
 		return t.startCleanup(msg)
 	}
+	if api.IsCopyJob(msg.Kind) {
+		return t.startCopyJob(msg)
+	}
 	m := &msg.Msg
 	e, st, err := t.runningETL(m.ETLName)
 	if err != nil {
@@ -193,14 +196,8 @@ func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	if err != nil {
 		return st, err
 	}
-	if !t.store.BucketExists(msg.SrcBck) {
-		return http.StatusNotFound, fmt.Errorf("bucket %q does not exist", msg.SrcBck)
-	}
-	// The proxy creates the destination on every target (and records it
-	// in its bucket set) before it starts the job; a target without it
-	// missed that and refuses rather than make a bucket the proxy does not know.
-	if !m.DryRun && !t.store.BucketExists(msg.DstBck) {
-		return http.StatusNotFound, fmt.Errorf("destination bucket %q does not exist on target %s", msg.DstBck, t.cfg.ID)
+	if st, err := t.jobBuckets(msg); err != nil {
+		return st, err
 	}
 	directPut := e.spec.SupportDirectPut
 	if m.DirectPut != nil {
@@ -212,6 +209,22 @@ func (t *Target) startLocalJob(msg *api.JobStartMsg) (int, error) {
 	}
 	x := &xfer{t: t, e: e, args: m.ETLArgs, pipeline: next, directPut: directPut, dryRun: m.DryRun, uuid: msg.ID}
 	go t.runJob(ctx, j, x)
+	return 0, nil
+}
+
+// jobBuckets checks that the job's source bucket, and unless it is a dry
+// run its destination, exist here.
+func (t *Target) jobBuckets(msg *api.JobStartMsg) (int, error) {
+	m := &msg.Msg
+	if !t.store.BucketExists(msg.SrcBck) {
+		return http.StatusNotFound, fmt.Errorf("bucket %q does not exist", msg.SrcBck)
+	}
+	// The proxy creates the destination on every target (and records it
+	// in its bucket set) before it starts the job; a target without it
+	// missed that and refuses rather than make a bucket the proxy does not know.
+	if !m.DryRun && !t.store.BucketExists(msg.DstBck) {
+		return http.StatusNotFound, fmt.Errorf("destination bucket %q does not exist on target %s", msg.DstBck, t.cfg.ID)
+	}
 	return 0, nil
 }
 
@@ -314,7 +327,7 @@ func (t *Target) runJob(ctx context.Context, j *tjob, x *xfer) {
 // jobNames calls fn for every source object of the job this target owns.
 func (t *Target) jobNames(ctx context.Context, j *tjob, fn func(string) error) error {
 	m := &j.msg.Msg
-	if j.msg.Kind == api.ActETLBck {
+	if api.IsBckJob(j.msg.Kind) {
 		token := ""
 		for {
 			ents, more, err := t.store.List(j.msg.SrcBck, m.Prefix, token, 10000)
