@@ -84,6 +84,13 @@ func TestAisCLICopy(t *testing.T) {
 		}
 	}
 	want("dst5", d)
+	a.okContains([]string{"show", "job", api.ActCopyListRange, "--all"}, api.ActCopyListRange, "cp ais://src=>ais://dst4")
+	// A dry run visits the source and writes nothing: the destination is
+	// not created (as aisnode does).
+	a.ok("cp", "ais://src", "ais://dry", "--dry-run", "--wait")
+	if ok, err := c.Client.HeadBucket(ctx, "dry"); err != nil || ok {
+		t.Fatalf("after a dry-run copy: bucket dry exists=%v, %v", ok, err)
+	}
 	want("src", objs)
 
 	// Errors.

@@ -63,6 +63,9 @@ func (c *control) matchJobs(r *http.Request, q api.AisXactQuery) []api.JobStatus
 
 // ctlMsg is the one-line description of job s that AIStore's CLI shows.
 func ctlMsg(s *api.JobStatus) string {
+	if api.IsCopyJob(s.Kind) {
+		return copyCtlMsg(s)
+	}
 	if s.ETLName == "" {
 		return s.Kind
 	}

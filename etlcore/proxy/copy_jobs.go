@@ -39,3 +39,8 @@ func etlNamesOf(kind string, m *api.TCOMsg) []string {
 	}
 	return append([]string{m.ETLName}, m.Pipeline...)
 }
+
+// copyCtlMsg is the one-line description AIStore's CLI shows of a copy job.
+func copyCtlMsg(s *api.JobStatus) string {
+	return fmt.Sprintf("cp ais://%s=>ais://%s", s.SrcBck, s.DstBck)
+}

@@ -54,7 +54,9 @@ func TestTransformCopyParams(t *testing.T) {
 		{url.Values{"object_to": {"ais/@#/d!st/a"}, "etl_name": {"md5"}}, 400, []string{"object_to", "invalid character"}},
 		{url.Values{"object_to": {"ais/@#/dst/../a"}, "etl_name": {"md5"}}, 400, []string{"object_to", `".." segment`}},
 		{url.Values{"provider": {"gcp"}, "object_to": {"ais/@#/dst/a"}, "etl_name": {"md5"}}, 400, []string{"provider", `"gcp"`, `"src"`}},
-		{url.Values{"object_to": {"ais/@#/dst/a"}}, 400, []string{"etl_name", "object_to"}},
+		{url.Values{"etl_name": {"md5"}}, 400, []string{"object_to", `"md5"`}},
+		// Without etl_name, a plain copy (copy_test.go): of a missing source here.
+		{url.Values{"object_to": {"ais/@#/dst/a"}}, 404, []string{"src/a.txt", "does not exist"}},
 	} {
 		req := httptest.NewRequest(http.MethodPut, api.PathObjects+"src/a.txt?"+tc.query.Encode(), nil)
 		rec := httptest.NewRecorder()
