@@ -28,6 +28,8 @@ func TestAisCLICopy(t *testing.T) {
 	a := newAisCLI(t, c.ProxyURL)
 	ctx := context.Background()
 	_, objs := aisSessionFiles(t)
+	// One object large enough to be streamed between targets in many reads.
+	objs["big.bin"] = bytes.Repeat([]byte("0123456789abcdef"), 3<<16)
 	a.ok("bucket", "create", "ais://src")
 	for name, b := range objs {
 		if err := c.Client.PutObject(ctx, "src", name, bytes.NewReader(b), int64(len(b))); err != nil {
@@ -84,6 +86,9 @@ func TestAisCLICopy(t *testing.T) {
 		}
 	}
 	want("dst5", d)
+	a.ok("cp", "ais://src/d/", "ais://dst6", "--wait") // the prefix in the source
+	want("dst6", pick("d/a1.txt", "d/a2.txt", "d/a3.txt", "d/a4.txt", "d/a5.txt", "d/a6.txt"))
+	a.ok("cp", "ais://src/big.bin", "ais://dst/big2.bin")
 	a.okContains([]string{"show", "job", api.ActCopyListRange, "--all"}, api.ActCopyListRange, "cp ais://src=>ais://dst4")
 	// A dry run visits the source and writes nothing: the destination is
 	// not created (as aisnode does).
@@ -125,5 +130,5 @@ func TestAisCLICopy(t *testing.T) {
 			t.Errorf("PUT src/%s?object_to=%s: %d %q, want %d naming %q", tc.obj, tc.to, code, msg, tc.code, tc.msg)
 		}
 	}
-	want("dst", map[string][]byte{"one.txt": objs["one.txt"], "four.txt": objs["d/a4.txt"]})
+	want("dst", map[string][]byte{"one.txt": objs["one.txt"], "four.txt": objs["d/a4.txt"], "big2.bin": objs["big.bin"]})
 }
