@@ -130,5 +130,39 @@ func TestAisCLICopy(t *testing.T) {
 			t.Errorf("PUT src/%s?object_to=%s: %d %q, want %d naming %q", tc.obj, tc.to, code, msg, tc.code, tc.msg)
 		}
 	}
+	// Bucket actions the CLI checks before it sends them, sent as they are.
+	post := func(bck, to, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, c.ProxyURL+api.PathBuckets+bck+"?"+url.Values{api.QparamBckTo: {to}}.Encode(), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var eb api.ErrBody
+		_ = json.Unmarshal(b, &eb)
+		return resp.StatusCode, eb.Message
+	}
+	for _, tc := range []struct {
+		bck, to, body string
+		code             int
+		msg              string
+	}{
+		{"src", "ais/@#/src/", `{"action":"copy-bck","value":{}}`, http.StatusBadRequest, "onto itself"},
+		{"src", "", `{"action":"copy-bck","value":{}}`, http.StatusBadRequest, "missing destination"},
+		{"nosrc", "ais/@#/x/", `{"action":"copy-bck","value":{}}`, http.StatusNotFound, `"nosrc" does not exist`},
+		{"src", "", `{"action":"copy-listrange","value":{"tobck":{"name":"x","provider":"ais"}}}`, http.StatusBadRequest, "objnames and template"},
+		{"src", "", `{"action":"copy-listrange","value":{"tobck":{"name":"x","provider":"ais"},"template":"a{1..}"}}`, http.StatusBadRequest, "a{1..}"},
+		{"src", "ais/@#/x/", `{"action":"copy-bck","value":{"num-workers":-2}}`, http.StatusBadRequest, "num-workers -2"},
+	} {
+		if code, msg := post(tc.bck, tc.to, tc.body); code != tc.code || !strings.Contains(msg, tc.msg) {
+			t.Errorf("POST %s?bck_to=%s %s: %d %q, want %d naming %q", tc.bck, tc.to, tc.body, code, msg, tc.code, tc.msg)
+		}
+	}
+	if ok, err := c.Client.HeadBucket(ctx, "x"); err != nil || ok {
+		t.Fatalf("after refused copies: bucket x exists=%v, %v", ok, err)
+	}
 	want("dst", map[string][]byte{"one.txt": objs["one.txt"], "four.txt": objs["d/a4.txt"], "big2.bin": objs["big.bin"]})
 }
