@@ -147,8 +147,8 @@ func TestAisCLICopy(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		bck, to, body string
-		code             int
-		msg              string
+		code          int
+		msg           string
 	}{
 		{"src", "ais/@#/src/", `{"action":"copy-bck","value":{}}`, http.StatusBadRequest, "onto itself"},
 		{"src", "", `{"action":"copy-bck","value":{}}`, http.StatusBadRequest, "missing destination"},
