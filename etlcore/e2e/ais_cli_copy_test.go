@@ -74,9 +74,9 @@ func TestAisCLICopy(t *testing.T) {
 	want("dst2", objs)
 	a.okContains([]string{"show", "job", api.ActCopyBck, "--all"}, api.ActCopyBck)
 
-	a.ok("cp", "ais://src", "ais://dst3", "--template", "d/a{1..3}.txt", "--wait")
+	a.ok("cp", "ais://src", "ais://dst3", "--template", "d/a{1..3}.txt", "--num-workers", "2", "--wait")
 	want("dst3", pick("d/a1.txt", "d/a2.txt", "d/a3.txt"))
-	a.ok("cp", "ais://src", "ais://dst4", "--list", "d/a2.txt,one.txt", "--wait")
+	a.ok("cp", "ais://src", "ais://dst4", "--list", "d/a2.txt,one.txt", "--cont-on-err", "--wait")
 	want("dst4", pick("d/a2.txt", "one.txt"))
 	a.ok("cp", "ais://src", "ais://dst5", "--prefix", "d/", "--prepend", "p/", "--wait")
 	d := map[string][]byte{}
