@@ -44,12 +44,17 @@ func (t *Target) syncBuckets(bmd []string, ver int64) {
 	t.bmd.ver = ver
 }
 
-// joinBuckets creates the buckets of the join reply. It destroys nothing:
-// a bucket create may reach the target before it reads the reply; the
-// cluster-map push that follows every join brings the whole set.
-func (t *Target) joinBuckets(bmd []string) {
+// joinBuckets creates the buckets of the join reply (the proxy's set of
+// version ver), unless a push of that set or a newer one came first. It
+// destroys nothing: a bucket create may reach the target before it reads
+// the reply; the cluster-map push that follows every join brings the
+// whole set.
+func (t *Target) joinBuckets(bmd []string, ver int64) {
 	t.bmd.mu.Lock()
 	defer t.bmd.mu.Unlock()
+	if ver > 0 && ver <= t.bmd.ver {
+		return
+	}
 	for _, b := range bmd {
 		if err := t.store.CreateBucket(b); err != nil {
 			t.log.Printf("join: create bucket: %v", err)

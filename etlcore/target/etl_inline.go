@@ -269,9 +269,17 @@ func (t *Target) forward(ctx context.Context, owner *api.NodeInfo, bck, obj stri
 		return 0, fmt.Errorf("forward to %s: %w", owner.ID, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
+	switch {
+	case resp.StatusCode >= 400:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return 0, &StoreError{Status: resp.StatusCode, Err: fmt.Errorf("forward to %s: %d %s", owner.ID, resp.StatusCode, strings.TrimSpace(string(b)))}
+	case resp.StatusCode >= 300:
+		// The client does not follow a redirect of a body it cannot
+		// send again: the owner stored nothing. A redirect means its
+		// cluster map names another owner than this target's does.
+		return 0, &StoreError{Status: http.StatusServiceUnavailable,
+			Err: fmt.Errorf("forward %s/%s to %s, its owner in target %s's cluster map: redirected (%d) to %s: the targets' cluster maps disagree; retry",
+				bck, obj, owner.ID, t.cfg.ID, resp.StatusCode, resp.Header.Get("Location"))}
 	}
 	return cr.N, nil
 }

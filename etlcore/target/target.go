@@ -171,8 +171,11 @@ func (t *Target) join(ctx context.Context) error {
 			derr := json.NewDecoder(resp.Body).Decode(&jr)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && derr == nil {
-				t.smap.Store(&jr.Smap)
-				t.joinBuckets(jr.Buckets)
+				// The primary pushes the map of every later join too, and
+				// a push may arrive before this answer is read: the
+				// answer's map and buckets count only if not older.
+				t.applySmap(&jr.Smap)
+				t.joinBuckets(jr.Buckets, jr.BMDVersion)
 				return nil
 			}
 			lastErr = fmt.Errorf("join %s: status %d (%v)", proxy, resp.StatusCode, derr)
@@ -232,20 +235,23 @@ func (t *Target) handleSmap(w http.ResponseWriter, r *http.Request) {
 		api.WriteErr(w, r, http.StatusBadRequest, "%v", err)
 		return
 	}
-	sm := meta.Smap
-	applied := false
+	applied := t.applySmap(&meta.Smap)
+	t.syncBuckets(meta.Buckets, meta.BMDVersion)
+	api.WriteJSON(w, t.versions(applied))
+}
+
+// applySmap takes sm as the target's cluster map unless the one it holds
+// is newer, and reports whether it took it.
+func (t *Target) applySmap(sm *api.Smap) bool {
 	for {
 		cur := t.smap.Load()
 		if cur != nil && sm.Version < cur.Version {
-			break
+			return false
 		}
-		if t.smap.CompareAndSwap(cur, &sm) {
-			applied = true
-			break
+		if t.smap.CompareAndSwap(cur, sm) {
+			return true
 		}
 	}
-	t.syncBuckets(meta.Buckets, meta.BMDVersion)
-	api.WriteJSON(w, t.versions(applied))
 }
 
 // versions returns the cluster-map and bucket-set versions the target holds.
