@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,6 +248,10 @@ func e2eDeployOpts(t *testing.T, o Options, limit time.Duration) (context.Contex
 	return ctx, cs, res
 }
 
+// waitTargets waits (60 s at most) until the proxy's cluster map lists n
+// live targets and every target holds that map or a newer one: targets
+// start in parallel, and one that kept an older map would store objects
+// of the targets it does not know where the proxy never looks for them.
 func waitTargets(ctx context.Context, t *testing.T, cl *api.Client, n int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -261,13 +266,40 @@ func waitTargets(ctx context.Context, t *testing.T, cl *api.Client, n int) {
 			}
 		}
 		if alive >= n {
-			return
+			if err = targetsHoldMap(ctx, sm); err == nil {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d targets joined the proxy (%v)", alive, n, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// targetsHoldMap asks every target of sm which cluster-map version it
+// holds (GET /v1/_internal/smap); an error names one older than sm's.
+func targetsHoldMap(ctx context.Context, sm *api.Smap) error {
+	for _, tg := range sm.Targets {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, tg.URL+api.PathInternal+"smap", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("target %s: %w", tg.ID, err)
+		}
+		var tv api.TargetVersions
+		err = json.NewDecoder(resp.Body).Decode(&tv)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("target %s: cluster-map versions: status %d, %v", tg.ID, resp.StatusCode, err)
+		}
+		if tv.SmapVersion < sm.Version {
+			return fmt.Errorf("target %s holds cluster map version %d, the proxy's is %d", tg.ID, tv.SmapVersion, sm.Version)
+		}
+	}
+	return nil
 }
 
 // putObjects creates bucket bck with n objects of random sizes (below
