@@ -102,10 +102,10 @@ func TestAisCLICopy(t *testing.T) {
 	if _, errs, code := a.run("cp", "ais://src/nosuch.txt", "ais://dst"); code == 0 || !strings.Contains(errs, "does not exist") {
 		t.Fatalf("ais cp of a missing object: exit %d, %q", code, errs)
 	}
-	put := func(obj, to string) (int, string) {
+	// send sends a request as it is and returns the status and the
+	// error message of the answer.
+	send := func(req *http.Request) (int, string) {
 		t.Helper()
-		u := c.ProxyURL + api.ObjPath("src", obj) + "?" + url.Values{api.QparamObjectTo: {to}}.Encode()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, u, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -115,6 +115,12 @@ func TestAisCLICopy(t *testing.T) {
 		var eb api.ErrBody
 		_ = json.Unmarshal(b, &eb)
 		return resp.StatusCode, eb.Message
+	}
+	put := func(obj, to string) (int, string) {
+		t.Helper()
+		u := c.ProxyURL + api.ObjPath("src", obj) + "?" + url.Values{api.QparamObjectTo: {to}}.Encode()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, u, nil)
+		return send(req)
 	}
 	for _, tc := range []struct {
 		obj, to string
@@ -135,15 +141,7 @@ func TestAisCLICopy(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, c.ProxyURL+api.PathBuckets+bck+"?"+url.Values{api.QparamBckTo: {to}}.Encode(), strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var eb api.ErrBody
-		_ = json.Unmarshal(b, &eb)
-		return resp.StatusCode, eb.Message
+		return send(req)
 	}
 	for _, tc := range []struct {
 		bck, to, body string
